@@ -1,0 +1,66 @@
+# Newsroom: `make run` to try it, `make test` to test it. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# The first Python >= 3.12 found: python3.13, python3.12, python3, then pyenv's installs.
+FIND_PYTHON = for candidate in python3.13 python3.12 python3 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$candidate"; exit 0; fi; \
+	done; exit 1
+
+.PHONY: run test lint format bench worker browser-deps clean
+
+$(PY):
+	@python="$$($(FIND_PYTHON))" || { echo "Newsroom needs Python 3.12 or newer: none of python3.13, python3.12, python3 or ~/.pyenv/versions/3.12+ was found. Install one (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
+	echo "Creating $(VENV) with $$python ($$($$python --version))"; \
+	"$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changed: the stamp files are newer otherwise.
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime-installed
+
+run: export DEBUG ?= 1
+run: $(VENV)/.runtime-installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Newsroom on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops the server and the task worker."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.runtime-installed
+	$(PY) manage.py db_worker --queue-name '*'
+
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# axe-core for the accessibility checks in the browser tests (Chromium itself comes from apt).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+browser-deps: node_modules/.installed
+
+bench: $(VENV)/.dev-installed
+	$(PY) -m tests.bench.run
+
+clean:
+	rm -rf $(VENV) node_modules var/test

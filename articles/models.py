@@ -1,0 +1,214 @@
+"""Articles and everything the editorial workflow records about them.
+
+Status changes happen only in ``articles.workflow``; what readers may see is decided only
+by ``ArticleQuerySet.live``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in navigation; lower comes first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Author(models.Model):
+    """A byline: the name readers see, optionally tied to a login."""
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="author"
+    )
+    bio = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """What the public may see now: published, or scheduled and past its go-live minute.
+
+        The one definition of visibility, used by pages, feeds, sitemaps, search, the API
+        and webhooks. Computed at read time, so a scheduled article needs no worker to go live.
+        """
+        now = now or timezone.now()
+        return self.filter(status__in=(Status.PUBLISHED, Status.SCHEDULED), publish_at__lte=now)
+
+
+class Article(models.Model):
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
+    body = models.TextField(blank=True, help_text="Sanitised HTML.")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    authors = models.ManyToManyField(Author, through="Byline", blank=True, related_name="articles")
+    lead_image = models.ForeignKey(
+        "media.Image", null=True, blank=True, on_delete=models.PROTECT, related_name="lead_for_articles"
+    )
+    vehicle_models = models.ManyToManyField(
+        "vehicles.VehicleModel", through="ArticleVehicle", blank=True, related_name="articles"
+    )
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Go-live time; set when scheduled or published.")
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last time readers were told the article changed (update or correction): "Updated …".
+    last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # Optimistic locking: a save must name the version it was loaded from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        indexes = [models.Index(fields=["status", "-publish_at"], name="article_status_publish_at")]
+        permissions = [
+            ("submit_article", "Can submit an article for review"),
+            ("approve_article", "Can approve an article or send it back"),
+            ("publish_article", "Can publish, schedule and update an article"),
+            ("correct_article", "Can publish a correction"),
+            ("withdraw_article", "Can withdraw an article and return it to draft"),
+            ("edit_any_article", "Can edit articles written by others"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="unique_byline")]
+
+    def __str__(self):
+        return self.author.name
+
+
+class ArticleVehicle(models.Model):
+    """An article is about a vehicle model, and optionally about one of its model years."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_vehicles")
+    vehicle_model = models.ForeignKey("vehicles.VehicleModel", on_delete=models.PROTECT, related_name="article_links")
+    model_year = models.ForeignKey(
+        "vehicles.ModelYear", null=True, blank=True, on_delete=models.SET_NULL, related_name="article_links"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "vehicle_model"], name="unique_article_vehicle")]
+
+    def __str__(self):
+        return str(self.model_year or self.vehicle_model)
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a published article; its URL answers 301 to the current one."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.old_slug
+
+
+class Revision(models.Model):
+    """An immutable snapshot of an article, one per save. Restoring makes a new revision."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField(help_text="Every editable field as it was saved.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["article", "version"], name="unique_revision_version")]
+
+    def __str__(self):
+        return f"{self.article_id} v{self.version}"
+
+
+class Correction(models.Model):
+    """A dated public notice on a published article saying what was wrong."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Correction to {self.article_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Transition(models.Model):
+    """The audit log: every workflow step, who took it, when, and why."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20, help_text="submit, approve, publish, correct, withdraw, …")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"

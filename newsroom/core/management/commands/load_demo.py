@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from newsroom.core.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo content (the Toyota story, its vehicles, demo logins). Safe to run again."
+
+    def handle(self, *args, **options):
+        loaded = load_demo()
+        articles = loaded["articles"]
+        self.stdout.write(f"Demo content ready: {len(articles)} articles, {len(loaded['vehicles'])} vehicle models.")
+        if settings.DEBUG:
+            self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ (development only):")
+            for username, password, role in loaded["logins"]:
+                self.stdout.write(f"  {role:<11} username: {username:<8} password: {password}")

@@ -1,0 +1,87 @@
+"""The three editorial roles and the permissions each one holds.
+
+This mapping is the single definition of who may do what. A data migration creates the
+groups; after every `migrate` the groups are brought back in line with it, so permissions
+added by later migrations reach the roles without another data migration.
+"""
+
+WRITER = "Writer"
+EDITOR = "Editor"
+SITE_ADMIN = "Site admin"
+
+_WRITER_PERMISSIONS = {
+    "articles": ["add_article", "change_article", "view_article", "submit_article"],
+    "articles.section": ["view_section"],
+    "articles.tag": ["view_tag", "add_tag"],
+    "articles.author": ["view_author"],
+    "articles.revision": ["view_revision"],
+    "media": ["add_image", "change_image", "view_image"],
+    "vehicles": ["view_vehiclemodel", "view_make", "view_modelyear"],
+}
+
+_EDITOR_EXTRA = {
+    "articles": [
+        "approve_article",
+        "publish_article",
+        "correct_article",
+        "withdraw_article",
+        "edit_any_article",
+        "add_section",
+        "change_section",
+        "change_tag",
+        "delete_tag",
+        "add_author",
+        "change_author",
+        "view_correction",
+        "add_correction",
+        "view_transition",
+    ],
+    "media": ["delete_image"],
+    # Editors keep the vehicle records: every model of the vehicles app.
+    "vehicles": ["*"],
+}
+
+_SITE_ADMIN_EXTRA = {
+    "syndication": ["*"],
+    "auth": ["add_user", "change_user", "view_user", "view_group", "change_group"],
+    "articles": ["delete_article", "delete_section"],
+    "django_tasks_database": ["view_dbtaskresult"],
+}
+
+
+def _merge(*parts):
+    merged = {}
+    for part in parts:
+        for key, codenames in part.items():
+            merged.setdefault(key.split(".")[0], set()).update(codenames)
+    return merged
+
+
+ROLES = {
+    WRITER: _merge(_WRITER_PERMISSIONS),
+    EDITOR: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA),
+    SITE_ADMIN: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA, _SITE_ADMIN_EXTRA),
+}
+
+
+def sync_roles(group_model, permission_model):
+    """Create the role groups and give each exactly the permissions that exist for it now."""
+    for role, apps in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codenames in apps.items():
+            in_app = permission_model.objects.filter(content_type__app_label=app_label)
+            wanted.extend(in_app if "*" in codenames else in_app.filter(codename__in=codenames))
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, using="default", apps=None, **kwargs):
+    # post_migrate fires once per app; the last app in INSTALLED_APPS is enough.
+    if sender.name != "newsroom.syndication" or apps is None:
+        return
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    sync_roles(group_model, permission_model)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class MediaConfig(AppConfig):
+    """Images: safe uploads, alt text, focal points, renditions."""
+
+    name = "newsroom.media"
+    label = "media"
+    verbose_name = "Images"

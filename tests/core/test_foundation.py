@@ -1,0 +1,107 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+from articles.models import Article
+from newsroom.core.roles import EDITOR, SITE_ADMIN, WRITER
+from vehicles.models import MarketAvailability, Plant, VehicleModel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings_import(env):
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _settings_import({})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "DEBUG=1" in result.stderr
+
+
+def test_debug_generates_a_development_key(tmp_path):
+    result = _settings_import({"DEBUG": "1", "VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "dev-secret-key").read_text()) > 40
+
+
+@pytest.mark.django_db
+def test_roles_exist_with_increasing_powers():
+    writer, editor, admin = (Group.objects.get(name=n) for n in (WRITER, EDITOR, SITE_ADMIN))
+    writer_perms = set(writer.permissions.values_list("codename", flat=True))
+    editor_perms = set(editor.permissions.values_list("codename", flat=True))
+    admin_perms = set(admin.permissions.values_list("codename", flat=True))
+    assert {"add_article", "submit_article"} <= writer_perms
+    assert "publish_article" not in writer_perms
+    assert {"approve_article", "publish_article", "withdraw_article", "change_vehiclemodel"} <= editor_perms
+    assert writer_perms < editor_perms < admin_perms
+    assert {"add_user", "change_user"} <= admin_perms
+    assert "add_user" not in editor_perms
+
+
+def test_healthz_answers_when_the_database_does(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}
+    assert response["X-Request-ID"]
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    # A real unreachable server: nothing listens on port 1.
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/healthz')\n"
+        "print(r.status_code, r.json())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/unreachable",
+        DATABASE_CONNECT_TIMEOUT="1",
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+        VAR_DIR=str(tmp_path),
+        ALLOWED_HOSTS="testserver",
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("503 {'status': 'unavailable', 'database': False}")
+
+
+def test_request_id_from_a_proxy_is_kept_only_when_sane(client, db):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"})["X-Request-ID"] == "abc-123"
+    assert client.get("/healthz", headers={"X-Request-ID": "<script>"})["X-Request-ID"] != "<script>"
+
+
+def test_load_demo_twice_creates_nothing_twice(demo):
+    from newsroom.core.demo import load_demo
+
+    counts = (
+        Article.objects.count(),
+        VehicleModel.objects.count(),
+        Plant.objects.count(),
+        MarketAvailability.objects.count(),
+    )
+    again = load_demo()
+    assert counts == (
+        Article.objects.count(),
+        VehicleModel.objects.count(),
+        Plant.objects.count(),
+        MarketAvailability.objects.count(),
+    )
+    assert counts == (3, 3, 3, 3)
+    assert demo["logins"] == again["logins"]
+
+
+def test_demo_logins_work(demo, client):
+    for username, password, _role in demo["logins"]:
+        assert client.login(username=username, password=password)

@@ -1,0 +1,284 @@
+"""Structured vehicle records. Field names follow NHTSA vPIC (Make, Manufacturer, Model,
+ModelYear, VehicleType, BodyClass, Plant*, Trim, DriveType, FuelTypePrimary) and map onto
+schema.org's Car. Power and torque are stored in SI units (kW, N·m)."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. US or JP.")
+
+
+class CountryField(models.CharField):
+    """An ISO 3166-1 alpha-2 country code."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("validators", [country_code_validator])
+        super().__init__(*args, **kwargs)
+
+
+class Manufacturer(models.Model):
+    """The legal company (vPIC Manufacturer), e.g. Toyota Motor Manufacturing, Kentucky, Inc."""
+
+    name = models.CharField(max_length=200, unique=True)
+    country = CountryField(help_text="Country of the company's seat (ISO 3166-1 alpha-2).")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Make(models.Model):
+    """A brand (vPIC Make), e.g. Toyota. One make can be built by several manufacturers."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    country = CountryField(blank=True, help_text="Country of origin of the brand.")
+    manufacturers = models.ManyToManyField(Manufacturer, blank=True, related_name="makes")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WMI(models.Model):
+    """World manufacturer identifier: the first three characters of a VIN."""
+
+    code = models.CharField(max_length=3, unique=True, validators=[RegexValidator(r"^[A-HJ-NPR-Z0-9]{3}$")])
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="wmis")
+    make = models.ForeignKey(Make, null=True, blank=True, on_delete=models.SET_NULL, related_name="wmis")
+    country = CountryField()
+    vehicle_type = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "WMI"
+        verbose_name_plural = "WMIs"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class VehicleType(models.TextChoices):
+    """vPIC VehicleType."""
+
+    PASSENGER_CAR = "passenger_car", "Passenger Car"
+    MPV = "mpv", "Multipurpose Passenger Vehicle (MPV)"
+    TRUCK = "truck", "Truck"
+    BUS = "bus", "Bus"
+    MOTORCYCLE = "motorcycle", "Motorcycle"
+    LSV = "lsv", "Low Speed Vehicle (LSV)"
+
+
+class VehicleModel(models.Model):
+    """A model line, e.g. Toyota Camry."""
+
+    make = models.ForeignKey(Make, on_delete=models.PROTECT, related_name="vehicle_models")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    vehicle_type = models.CharField(max_length=20, choices=VehicleType.choices)
+    body_class = models.CharField(max_length=60, help_text="vPIC BodyClass, e.g. Sedan/Saloon, Pickup.")
+    segment = models.CharField(max_length=60, blank=True, help_text="e.g. midsize sedan, full-size pickup.")
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["make__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["make", "slug"], name="unique_model_slug_per_make"),
+            models.UniqueConstraint(fields=["make", "name"], name="unique_model_name_per_make"),
+        ]
+
+    def __str__(self):
+        return f"{self.make.name} {self.name}" if self.make_id else self.name
+
+
+class EngineType(models.TextChoices):
+    ICE = "ice", "Internal combustion"
+    HEV = "hev", "Hybrid"
+    PHEV = "phev", "Plug-in hybrid"
+    BEV = "bev", "Battery electric"
+    FCEV = "fcev", "Fuel cell electric"
+
+
+class FuelType(models.TextChoices):
+    """vPIC FuelTypePrimary."""
+
+    GASOLINE = "gasoline", "Gasoline"
+    DIESEL = "diesel", "Diesel"
+    ELECTRIC = "electric", "Electric"
+    HYDROGEN = "hydrogen", "Hydrogen"
+    FLEXIBLE = "flexible", "Flexible Fuel Vehicle (FFV)"
+
+
+class Powertrain(models.Model):
+    """An engine and motor combination offered in a model, in SI units."""
+
+    vehicle_model = models.ForeignKey(VehicleModel, on_delete=models.CASCADE, related_name="powertrains")
+    name = models.CharField(max_length=100, help_text="e.g. 2.5 L hybrid, i-FORCE MAX.")
+    engine_type = models.CharField(max_length=10, choices=EngineType.choices)
+    fuel_type = models.CharField(max_length=20, choices=FuelType.choices)
+    displacement_cc = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(20000)])
+    cylinders = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(16)])
+    aspiration = models.CharField(max_length=30, blank=True, help_text="e.g. twin-turbo.")
+    # System power and torque; validators keep out typing mistakes like 0 or 50,000 hp.
+    power_kw = models.DecimalField(
+        max_digits=7, decimal_places=1, validators=[MinValueValidator(1), MaxValueValidator(2000)]
+    )
+    torque_nm = models.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+    )
+    transmission = models.CharField(max_length=60, blank=True, help_text="e.g. 10-speed automatic, e-CVT.")
+    figures_unconfirmed = models.BooleanField(default=False, help_text="Figures are not yet confirmed by the maker.")
+
+    class Meta:
+        ordering = ["vehicle_model", "power_kw"]
+
+    def __str__(self):
+        return f"{self.vehicle_model} {self.name}"
+
+
+class Plant(models.Model):
+    """An assembly plant (vPIC PlantCity, PlantState, PlantCountry)."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=20, unique=True, help_text="Short name, e.g. TMMK.")
+    manufacturer = models.ForeignKey(
+        Manufacturer, null=True, blank=True, on_delete=models.SET_NULL, related_name="plants"
+    )
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True, help_text="State, prefecture or province.")
+    country = CountryField()
+    wmis = models.ManyToManyField(WMI, blank=True, related_name="plants", help_text="WMIs on the VINs it assigns.")
+    vin_plant_codes = models.CharField(
+        max_length=20, blank=True, help_text="Characters it uses in VIN position 11, e.g. 'U' or 'JU'."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})"
+
+
+class DriveType(models.TextChoices):
+    """vPIC DriveType."""
+
+    FWD = "fwd", "FWD/Front-Wheel Drive"
+    RWD = "rwd", "RWD/Rear-Wheel Drive"
+    AWD = "awd", "AWD/All-Wheel Drive"
+    FOUR_WD = "4wd", "4WD/4-Wheel Drive/4x4"
+    FOUR_BY_TWO = "4x2", "4x2"
+
+
+class ModelYear(models.Model):
+    """A model year or variant of a model (vPIC ModelYear, Trim), with where it is built."""
+
+    vehicle_model = models.ForeignKey(VehicleModel, on_delete=models.CASCADE, related_name="model_years")
+    year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1980), MaxValueValidator(2039)])
+    trim = models.CharField(max_length=100, blank=True)
+    body_class = models.CharField(max_length=60, blank=True, help_text="Blank: as the model.")
+    doors = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(8)])
+    seats = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(60)])
+    drive_type = models.CharField(max_length=10, choices=DriveType.choices, blank=True)
+    powertrain = models.ForeignKey(
+        Powertrain, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_years"
+    )
+    plants = models.ManyToManyField(Plant, blank=True, related_name="model_years")
+
+    class Meta:
+        ordering = ["vehicle_model", "-year", "trim"]
+        constraints = [
+            models.UniqueConstraint(fields=["vehicle_model", "year", "trim"], name="unique_model_year_trim"),
+        ]
+
+    def __str__(self):
+        return " ".join(str(part) for part in (self.year, self.vehicle_model, self.trim) if part)
+
+
+class SteeringSide(models.TextChoices):
+    LEFT = "left", "Left-hand drive"
+    RIGHT = "right", "Right-hand drive"
+
+
+class Market(models.Model):
+    """A country where vehicles are sold."""
+
+    name = models.CharField(max_length=100)
+    country = CountryField(unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    steering_side = models.CharField(max_length=5, choices=SteeringSide.choices)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a partial date is known: "from 2026" is a year."""
+
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+class AvailabilityStatus(models.TextChoices):
+    ANNOUNCED = "announced", "Announced"
+    ON_SALE = "on_sale", "On sale"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class MarketAvailability(models.Model):
+    """A model in a market: announced, on sale or discontinued, from when, sourced from where.
+
+    Start and end are partial dates: the date holds the first day of the known period and
+    the precision says how much of it is meaningful (2026-01-01 + YEAR reads "2026")."""
+
+    vehicle_model = models.ForeignKey(VehicleModel, on_delete=models.CASCADE, related_name="availabilities")
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="availabilities")
+    status = models.CharField(max_length=15, choices=AvailabilityStatus.choices)
+    announced_on = models.DateField(null=True, blank=True)
+    start = models.DateField(null=True, blank=True)
+    start_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    end = models.DateField(null=True, blank=True)
+    end_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    source_plant = models.ForeignKey(
+        Plant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where cars for this market are built.",
+    )
+    source_country = CountryField(blank=True, help_text="Where cars for this market come from, when no plant is known.")
+    note = models.TextField(blank=True)
+    reported_in = models.ForeignKey(
+        "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_availabilities"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "market availabilities"
+        ordering = ["vehicle_model", "market", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["vehicle_model", "market", "status"], name="unique_availability"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(end__gte=models.F("start")),
+                name="availability_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.vehicle_model} in {self.market}: {self.get_status_display()}"

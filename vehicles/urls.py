@@ -1,0 +1,3 @@
+app_name = "vehicles"
+
+urlpatterns: list = []
