@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include("newsroom.syndication.urls")),
+    path("preview/", include("articles.preview_urls")),
     path("vehicles/", include("vehicles.urls")),
     path("", include("articles.urls")),
 ]
