@@ -7,3 +7,6 @@ class MediaConfig(AppConfig):
     name = "newsroom.media"
     label = "media"
     verbose_name = "Images"
+
+    def ready(self):
+        from newsroom.media import signals  # noqa: F401  (connects the file clean-up)

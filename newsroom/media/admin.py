@@ -1,0 +1,179 @@
+"""The image library in the admin: upload (through the same checks as every other upload),
+search, thumbnails, alt text status and a focal-point picker."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from newsroom.media.checks import image_is_publishable
+from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
+from newsroom.media.models import Image
+from newsroom.media.renditions import get_rendition
+
+TEXT_FIELDS = ["title", "alt_text", "is_decorative", "caption", "credit", "copyright"]
+FOCAL_FIELDS = ["focal_x", "focal_y"]
+RENDER_ERRORS = (OSError, ValueError)
+
+
+class ImageUploadForm(forms.ModelForm):
+    """Adds an image: the file goes through `prepare_image`, so every refusal is a form error."""
+
+    upload = forms.FileField(
+        label="Image file",
+        help_text=f"{accepted_formats_label()}. Location and camera details are removed; animations keep "
+        "their first frame.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/avif"}),
+    )
+
+    class Meta:
+        model = Image
+        fields = [*TEXT_FIELDS, *FOCAL_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Leave empty to use the file name."
+        self.prepared = None
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        if upload is None:
+            return cleaned
+        try:
+            self.prepared = prepare_image(upload)
+        except ValidationError as error:
+            self.add_error("upload", error)
+            return cleaned
+        duplicate = find_duplicate(self.prepared)
+        if duplicate:
+            url = reverse("admin:media_image_change", args=[duplicate.pk])
+            self.add_error(
+                "upload",
+                ValidationError(
+                    format_html('This image is already in the library as <a href="{}">{}</a>.', url, duplicate.title),
+                    code="duplicate",
+                ),
+            )
+        if not cleaned.get("title"):
+            cleaned["title"] = upload.name.rsplit(".", 1)[0][:255] or "Untitled image"
+            self.instance.title = cleaned["title"]
+        return cleaned
+
+
+class AltTextFilter(admin.SimpleListFilter):
+    title = "alt text"
+    parameter_name = "alt"
+
+    def lookups(self, request, model_admin):
+        return [("missing", "Missing"), ("present", "Written"), ("decorative", "Decorative")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing":
+            return queryset.filter(alt_text="", is_decorative=False)
+        if self.value() == "present":
+            return queryset.exclude(alt_text="")
+        if self.value() == "decorative":
+            return queryset.filter(is_decorative=True)
+        return queryset
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    add_form = ImageUploadForm
+    list_display = ["thumbnail", "title", "alt_status", "dimensions", "credit", "uploaded_at"]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = [AltTextFilter, "format", "uploaded_at"]
+    search_fields = ["title", "alt_text", "caption", "credit"]
+    list_per_page = 50
+    readonly_fields = [
+        "focal_point_picker",
+        "original",
+        "dimensions",
+        "format",
+        "byte_size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+
+    class Media:
+        js = ["media/focal-picker.js"]
+        css = {"all": ["media/focal-picker.css"]}
+
+    def get_queryset(self, request):
+        # Thumbnails read the prefetched renditions: the list runs a fixed number of queries.
+        return super().get_queryset(request).select_related("uploaded_by").prefetch_related("renditions")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["upload", *TEXT_FIELDS]}), ("Focal point", {"fields": [FOCAL_FIELDS]})]
+        return [
+            (None, {"fields": TEXT_FIELDS}),
+            (
+                "Focal point",
+                {
+                    "fields": ["focal_point_picker", FOCAL_FIELDS],
+                    "description": "Crops keep this point in frame. Click the picture, or type fractions "
+                    "from 0 (left, top) to 1 (right, bottom).",
+                },
+            ),
+            ("File", {"fields": ["original", "dimensions", "format", "byte_size", "uploaded_by", "uploaded_at"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        obj.uploaded_by = request.user
+        stored = store_prepared(form.prepared, obj)
+        if stored is not obj:  # the same file was stored by a simultaneous upload
+            obj.pk = stored.pk
+
+    @admin.display(description="Preview")
+    def thumbnail(self, obj):
+        try:
+            rendition = get_rendition(obj, "fill-1x1-160", "webp")
+        except RENDER_ERRORS:
+            return "—"
+        return format_html('<img class="image-thumbnail" src="{}" width="80" height="80" alt="">', rendition.file.url)
+
+    @admin.display(description="Alt text", boolean=False)
+    def alt_status(self, obj):
+        if obj.is_decorative:
+            return "Decorative"
+        return "Written" if image_is_publishable(obj) else "Missing"
+
+    @admin.display(description="Size")
+    def dimensions(self, obj):
+        return f"{obj.width} × {obj.height}"
+
+    @admin.display(description="Original file")
+    def original(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.file.url, obj.file.name.rsplit("/", 1)[-1])
+
+    @admin.display(description="Focal point")
+    def focal_point_picker(self, obj):
+        try:
+            preview = get_rendition(obj, "width-1024", "jpeg")
+        except RENDER_ERRORS:
+            return "The original file cannot be read."
+        return format_html(
+            '<div class="focal-picker" data-focal-picker>'
+            '<img src="{}" width="{}" height="{}" alt="{}">'
+            '<span class="focal-marker" style="left: {}%; top: {}%" aria-hidden="true"></span></div>',
+            preview.file.url,
+            preview.width,
+            preview.height,
+            f"Preview of {obj.title}",
+            round(obj.focal_x * 100, 1),
+            round(obj.focal_y * 100, 1),
+        )

@@ -1,0 +1,83 @@
+"""Responsive images for templates.
+
+    {% load images %}
+    {% responsive_image article.lead_image sizes="(min-width: 60rem) 60rem, 100vw" crop="16x9" %}
+    <meta property="og:image" content="{% image_url article.lead_image "fill-16x9-1200" %}">
+
+`responsive_image` renders a <picture>: WebP for browsers that take it, a JPEG <img> for the rest,
+each with a srcset so a phone downloads a phone-sized file, and width/height so the page does
+not shift while the image loads. Show many images with their renditions prefetched
+(`prefetch_related("renditions")`) and the page runs a fixed number of queries.
+"""
+
+import logging
+
+from django import template
+from django.template.loader import get_template
+from PIL import UnidentifiedImageError
+
+from newsroom.media.checks import alt_for
+from newsroom.media.renditions import Spec, absolute_url, get_rendition, get_renditions, srcset_specs
+
+register = template.Library()
+logger = logging.getLogger(__name__)
+
+# Problems with a stored original (missing from storage, unreadable) hide that one image
+# instead of failing the whole page.
+_RENDER_ERRORS = (OSError, UnidentifiedImageError, ValueError)
+
+
+def parse_crop(crop):
+    """'16x9' -> (16, 9); '' or None -> None (keep the whole picture)."""
+    if not crop:
+        return None
+    return Spec.parse(f"fill-{crop}-1").ratio
+
+
+@register.simple_tag
+def responsive_image(image, sizes="100vw", crop=None, loading="lazy", fetchpriority=None, **attributes):
+    """A <picture> with WebP and JPEG srcsets; `class` is passed on to the <img>."""
+    if image is None:
+        return ""
+    if loading not in ("lazy", "eager"):
+        raise template.TemplateSyntaxError("responsive_image: loading must be 'lazy' or 'eager'.")
+    specs = srcset_specs(image, parse_crop(crop))
+    try:
+        renditions = get_renditions(image, specs)
+    except _RENDER_ERRORS:
+        logger.exception("renditions could not be made", extra={"image": image.pk})
+        return ""
+    jpegs = [renditions[(str(spec), "jpeg")] for spec in specs]
+    webps = [renditions[(str(spec), "webp")] for spec in specs]
+    # The fallback src (browsers without srcset): the largest of those up to 1024 px.
+    fallback = [r for r in jpegs if r.width <= 1024][-1]
+    return get_template("media/responsive_image.html").render(
+        {
+            "webp_srcset": _srcset(webps),
+            "jpeg_srcset": _srcset(jpegs),
+            "src": fallback.file.url,
+            "width": fallback.width,
+            "height": fallback.height,
+            "sizes": sizes,
+            "alt": alt_for(image),
+            "loading": loading,
+            "fetchpriority": fetchpriority,
+            "css_class": attributes.get("class", ""),
+        }
+    )
+
+
+@register.simple_tag
+def image_url(image, spec, fmt="jpeg"):
+    """The absolute URL of one rendition (e.g. for og:image); empty when there is no image."""
+    if image is None:
+        return ""
+    try:
+        return absolute_url(get_rendition(image, spec, fmt).file.url)
+    except _RENDER_ERRORS:
+        logger.exception("rendition could not be made", extra={"image": image.pk, "spec": spec})
+        return ""
+
+
+def _srcset(renditions):
+    return ", ".join(f"{r.file.url} {r.width}w" for r in renditions)
