@@ -1,7 +1,8 @@
-"""The three US-built Toyotas going to Japan (shared/FACTS.md), loaded idempotently."""
+"""The three US-built Toyotas going to Japan (shared/FACTS.md), loaded idempotently.
+
+The makers quote hp and lb-ft; the records keep SI units (vehicles.units converts)."""
 
 from datetime import date
-from decimal import Decimal
 
 from vehicles.models import (
     WMI,
@@ -21,18 +22,7 @@ from vehicles.models import (
     VehicleModel,
     VehicleType,
 )
-
-HP_PER_KW = Decimal("1.34102")
-NM_PER_LBFT = Decimal("1.35582")
-
-
-def kw(hp):
-    return (Decimal(hp) / HP_PER_KW).quantize(Decimal("0.1"))
-
-
-def nm(lbft):
-    return (Decimal(lbft) * NM_PER_LBFT).quantize(Decimal("0.1"))
-
+from vehicles.units import hp_to_kw, lbft_to_nm
 
 # model, vehicle type, body class, segment, WMI, plant (code, name, city, region), powertrains, year rows
 TOYOTAS = [
@@ -51,7 +41,7 @@ TOYOTAS = [
                 fuel_type=FuelType.GASOLINE,
                 displacement_cc=2487,
                 cylinders=4,
-                power_kw=kw(225),
+                power_kw=hp_to_kw(225),
                 transmission="e-CVT",
             ),
             dict(
@@ -60,7 +50,7 @@ TOYOTAS = [
                 fuel_type=FuelType.GASOLINE,
                 displacement_cc=2487,
                 cylinders=4,
-                power_kw=kw(232),
+                power_kw=hp_to_kw(232),
                 transmission="e-CVT",
             ),
         ],
@@ -82,7 +72,7 @@ TOYOTAS = [
                 displacement_cc=2393,
                 cylinders=4,
                 aspiration="turbocharged",
-                power_kw=kw(265),
+                power_kw=hp_to_kw(265),
                 transmission="8-speed automatic",
                 figures_unconfirmed=True,
             ),
@@ -92,7 +82,7 @@ TOYOTAS = [
                 fuel_type=FuelType.GASOLINE,
                 displacement_cc=2487,
                 cylinders=4,
-                power_kw=kw(243),
+                power_kw=hp_to_kw(243),
                 transmission="e-CVT",
                 figures_unconfirmed=True,
             ),
@@ -115,8 +105,8 @@ TOYOTAS = [
                 displacement_cc=3445,
                 cylinders=6,
                 aspiration="twin-turbo",
-                power_kw=kw(389),
-                torque_nm=nm(479),
+                power_kw=hp_to_kw(389),
+                torque_nm=lbft_to_nm(479),
                 transmission="10-speed automatic",
             ),
             dict(
@@ -126,8 +116,8 @@ TOYOTAS = [
                 displacement_cc=3445,
                 cylinders=6,
                 aspiration="twin-turbo",
-                power_kw=kw(437),
-                torque_nm=nm(583),
+                power_kw=hp_to_kw(437),
+                torque_nm=lbft_to_nm(583),
                 transmission="10-speed automatic",
             ),
         ],

@@ -1,9 +1,25 @@
 """Structured vehicle records. Field names follow NHTSA vPIC (Make, Manufacturer, Model,
 ModelYear, VehicleType, BodyClass, Plant*, Trim, DriveType, FuelTypePrimary) and map onto
-schema.org's Car. Power and torque are stored in SI units (kW, N·m)."""
+schema.org's Car. Power and torque are stored in SI units (kW, N·m).
 
+For serialisers (pages, API, feeds), without N+1 queries:
+    VehicleModel.objects.with_details()   one model's everything: make and its manufacturers,
+                                          model years (powertrain, plants), powertrains, market
+                                          availabilities (market, source plant, reporting article)
+    VehicleModel.objects.for_listing()    make only, for lists
+    vehicle_model.plants_built()          distinct plants over the prefetched model years
+    vehicle_model.related_live_articles() live articles about it (via Article.objects.live())
+    powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
+    availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
+Reporting articles are only shown when live: check `article.id in live_ids` before linking.
+"""
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
+
+from vehicles import units
 
 country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. US or JP.")
 
@@ -74,6 +90,30 @@ class VehicleType(models.TextChoices):
     LSV = "lsv", "Low Speed Vehicle (LSV)"
 
 
+class VehicleModelQuerySet(models.QuerySet):
+    def for_listing(self):
+        return self.select_related("make")
+
+    def with_details(self):
+        """Everything a spec sheet or an API record shows, in a fixed number of queries."""
+        return self.select_related("make").prefetch_related(
+            "make__manufacturers",
+            models.Prefetch(
+                "model_years",
+                queryset=ModelYear.objects.select_related("powertrain").prefetch_related(
+                    models.Prefetch("plants", queryset=Plant.objects.order_by("name"))
+                ),
+            ),
+            "powertrains",
+            models.Prefetch(
+                "availabilities",
+                queryset=MarketAvailability.objects.select_related("market", "source_plant", "reported_in").order_by(
+                    "market__name", "start", "id"
+                ),
+            ),
+        )
+
+
 class VehicleModel(models.Model):
     """A model line, e.g. Toyota Camry."""
 
@@ -86,6 +126,8 @@ class VehicleModel(models.Model):
     description = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = VehicleModelQuerySet.as_manager()
+
     class Meta:
         ordering = ["make__name", "name"]
         constraints = [
@@ -95,6 +137,30 @@ class VehicleModel(models.Model):
 
     def __str__(self):
         return f"{self.make.name} {self.name}" if self.make_id else self.name
+
+    def get_absolute_url(self):
+        return reverse("vehicles:detail", kwargs={"make": self.make.slug, "model": self.slug})
+
+    def plants_built(self):
+        """Distinct plants building any of its model years (uses prefetched model years)."""
+        plants = {}
+        for model_year in self.model_years.all():
+            for plant in model_year.plants.all():
+                plants.setdefault(plant.pk, plant)
+        return sorted(plants.values(), key=lambda plant: plant.name)
+
+    def related_live_articles(self):
+        """Live articles about this model, or reporting one of its market launches."""
+        from articles.models import Article
+
+        return (
+            Article.objects.live()
+            .filter(
+                models.Q(article_vehicles__vehicle_model=self) | models.Q(reported_availabilities__vehicle_model=self)
+            )
+            .distinct()
+            .order_by("-publish_at", "-id")
+        )
 
 
 class EngineType(models.TextChoices):
@@ -145,6 +211,14 @@ class Powertrain(models.Model):
     def __str__(self):
         return f"{self.vehicle_model} {self.name}"
 
+    @property
+    def power_hp(self):
+        return units.kw_to_hp(self.power_kw) if self.power_kw is not None else None
+
+    @property
+    def torque_lbft(self):
+        return units.nm_to_lbft(self.torque_nm) if self.torque_nm is not None else None
+
 
 class Plant(models.Model):
     """An assembly plant (vPIC PlantCity, PlantState, PlantCountry)."""
@@ -167,6 +241,11 @@ class Plant(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.city})"
+
+    @property
+    def location(self):
+        """ "San Antonio, Texas"; the country instead when no region is known."""
+        return ", ".join(part for part in (self.city, self.region or units.country_name(self.country)) if part)
 
 
 class DriveType(models.TextChoices):
@@ -202,6 +281,10 @@ class ModelYear(models.Model):
 
     def __str__(self):
         return " ".join(str(part) for part in (self.year, self.vehicle_model, self.trim) if part)
+
+    def clean(self):
+        if self.powertrain_id and self.vehicle_model_id and self.powertrain.vehicle_model_id != self.vehicle_model_id:
+            raise ValidationError({"powertrain": "Choose a powertrain of this model."})
 
 
 class SteeringSide(models.TextChoices):
@@ -282,3 +365,36 @@ class MarketAvailability(models.Model):
 
     def __str__(self):
         return f"{self.vehicle_model} in {self.market}: {self.get_status_display()}"
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": "The end is before the start."})
+
+    @property
+    def start_display(self):
+        return units.format_partial_date(self.start, self.start_precision)
+
+    @property
+    def end_display(self):
+        return units.format_partial_date(self.end, self.end_precision)
+
+    def timeline_phrases(self):
+        """["announced 19 Dec 2025", "on sale from 2026", "built in San Antonio, Texas"]."""
+        phrases = []
+        if self.announced_on:
+            phrases.append(f"announced {units.format_partial_date(self.announced_on)}")
+        if self.start:
+            phrases.append(f"on sale from {self.start_display}")
+        if self.end:
+            verb = "discontinued" if self.status == AvailabilityStatus.DISCONTINUED else "on sale until"
+            phrases.append(f"{verb} {self.end_display}")
+        elif self.status == AvailabilityStatus.DISCONTINUED:
+            phrases.append("discontinued")
+        if self.source_plant_id:
+            phrases.append(f"built in {self.source_plant.location}")
+        elif self.source_country:
+            phrases.append(f"sourced from {units.country_name(self.source_country)}")
+        return phrases
+
+    def timeline_text(self):
+        return f"{self.market.name} — {', '.join(self.timeline_phrases()) or self.get_status_display().lower()}"

@@ -1,0 +1,56 @@
+"""Public vehicle pages: browse by make and body, and one model's spec sheet. Each runs a fixed
+number of queries whatever the number of model years, plants, markets and articles."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from vehicles import jsonld
+from vehicles.models import Make, VehicleModel
+
+PER_PAGE = 24
+
+
+def vehicle_list(request):
+    makes = list(Make.objects.filter(vehicle_models__isnull=False).distinct().order_by("name"))
+    bodies = list(VehicleModel.objects.order_by("body_class").values_list("body_class", flat=True).distinct())
+    make = next((make for make in makes if make.slug == request.GET.get("make")), None)
+    body = request.GET.get("body") if request.GET.get("body") in bodies else None
+
+    vehicles = VehicleModel.objects.for_listing()
+    if make:
+        vehicles = vehicles.filter(make=make)
+    if body:
+        vehicles = vehicles.filter(body_class=body)
+    page = Paginator(vehicles, PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in (("make", make and make.slug), ("body", body)) if value})
+    return render(
+        request,
+        "vehicles/vehicle_list.html",
+        {"makes": makes, "bodies": bodies, "make": make, "body": body, "page": page, "filter_query": query},
+    )
+
+
+def vehicle_detail(request, make, model):
+    vehicle = get_object_or_404(VehicleModel.objects.with_details(), make__slug=make, slug=model)
+    articles = list(vehicle.related_live_articles())
+    live_ids = {article.id for article in articles}
+    availabilities = [
+        # A reporting article is linked only while it is live.
+        (availability, availability.reported_in if availability.reported_in_id in live_ids else None)
+        for availability in vehicle.availabilities.all()
+    ]
+    url = request.build_absolute_uri(vehicle.get_absolute_url())
+    context = {
+        "vehicle": vehicle,
+        "model_years": list(vehicle.model_years.all()),
+        "powertrains": list(vehicle.powertrains.all()),
+        "plants": vehicle.plants_built(),
+        "availabilities": availabilities,
+        "articles": articles,
+        "manufacturers": list(vehicle.make.manufacturers.all()),
+        "json_ld": mark_safe(jsonld.script_json(jsonld.car(vehicle, url))),  # noqa: S308 - escaped by script_json
+        "canonical_url": url,
+    }
+    return render(request, "vehicles/vehicle_detail.html", context)
