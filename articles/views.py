@@ -1,13 +1,371 @@
+"""Public pages for readers: home, article, section, tag, author, latest, search, robots.txt.
+
+Only ``Article.objects.live()`` is ever shown. Each page runs a fixed number of queries
+(bylines, tags, vehicles are prefetched), and anonymous pages go through ``articles.cache``.
+
+The admin preview renders ``articles/article_detail.html`` with
+``{"article": article, **article_page_context(article)}``; the template also renders with only
+``article`` (without the vehicles box, related articles and metadata).
+"""
+
+import json
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 
-from articles.models import Article
+from articles import search as article_search
+from articles.cache import public_page
+from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
+from newsroom.media.templatetags.images import image_url
+from vehicles import units
+
+PAGE_SIZE = 20
+SECTION_BLOCK_SIZE = 4
+LATEST_ON_HOME = 8
+RELATED_ARTICLES = 4
+SHARE_IMAGE_SPEC = "fill-16x9-1200"
+# An "Updated" line is shown only for changes readers were told about, well after publication.
+UPDATED_AFTER_SECONDS = 60
 
 
+def absolute(url):
+    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
+
+
+def listing(queryset):
+    """What every list of article cards needs, in a fixed number of queries."""
+    return queryset.select_related("section", "lead_image").prefetch_related(
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")), "lead_image__renditions"
+    )
+
+
+def nav_sections():
+    return list(Section.objects.all())
+
+
+def paginate(request, queryset, per_page=PAGE_SIZE):
+    """A page of ``queryset``; anything but an existing page number is a 404 (no soft 404s)."""
+    raw = request.GET.get("page", "1")
+    try:
+        return Paginator(queryset, per_page, allow_empty_first_page=True).page(raw)
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page.")
+
+
+def _page_url(request, number):
+    return request.path if number == 1 else f"{request.path}?page={number}"
+
+
+def list_context(request, page):
+    return {
+        "page_obj": page,
+        "articles": page.object_list,
+        "canonical_url": absolute(_page_url(request, page.number)),
+        "previous_url": _page_url(request, page.previous_page_number()) if page.has_previous() else None,
+        "next_url": _page_url(request, page.next_page_number()) if page.has_next() else None,
+    }
+
+
+@require_safe
+@public_page
 def home(request):
-    articles = Article.objects.live().select_related("section")[:20]
-    return render(request, "articles/home.html", {"articles": articles})
+    latest = list(listing(Article.objects.live())[:LATEST_ON_HOME])
+    lead = next((article for article in latest if article.lead_image_id), latest[0] if latest else None)
+    by_section = listing(
+        Article.objects.live()
+        .filter(section__isnull=False)
+        .annotate(section_rank=Window(RowNumber(), partition_by=[F("section_id")], order_by=[F("publish_at").desc()]))
+        .filter(section_rank__lte=SECTION_BLOCK_SIZE)
+        .order_by("section__position", "section__name", "-publish_at")
+    )
+    sections = nav_sections()
+    blocks = {section.pk: [] for section in sections}
+    for article in by_section:
+        blocks.setdefault(article.section_id, []).append(article)
+    return render(
+        request,
+        "articles/home.html",
+        {
+            "lead": lead,
+            "latest": [article for article in latest if article != lead],
+            "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks.get(section.pk)],
+            "nav_sections": sections,
+            "canonical_url": absolute("/"),
+        },
+    )
 
 
+@require_safe
+@public_page
+def latest(request):
+    page = paginate(request, listing(Article.objects.live()))
+    context = {"title": "Latest news", "nav_sections": nav_sections(), **list_context(request, page)}
+    return render(request, "articles/article_list.html", context)
+
+
+@require_safe
+@public_page
+def section_detail(request, slug):
+    sections = nav_sections()
+    section = next((section for section in sections if section.slug == slug), None)
+    if section is None:
+        raise Http404("No such section.")
+    page = paginate(request, listing(Article.objects.live().filter(section=section)))
+    context = {
+        "title": section.name,
+        "description": section.description,
+        "section": section,
+        "nav_sections": sections,
+        "feed_rss": reverse("articles:section_feed_rss", kwargs={"slug": section.slug}),
+        "feed_atom": reverse("articles:section_feed_atom", kwargs={"slug": section.slug}),
+        **list_context(request, page),
+    }
+    return render(request, "articles/article_list.html", context)
+
+
+@require_safe
+@public_page
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = paginate(request, listing(Article.objects.live().filter(tags=tag)))
+    context = {"title": tag.name, "kicker": "Topic", "nav_sections": nav_sections(), **list_context(request, page)}
+    return render(request, "articles/article_list.html", context)
+
+
+@require_safe
+@public_page
+def author_detail(request, slug):
+    author = get_object_or_404(Author, slug=slug)
+    page = paginate(request, listing(Article.objects.live().filter(authors=author)))
+    context = {
+        "title": author.name,
+        "kicker": "Author",
+        "description": author.bio,
+        "author": author,
+        "nav_sections": nav_sections(),
+        **list_context(request, page),
+    }
+    return render(request, "articles/article_list.html", context)
+
+
+@require_safe
+@public_page(store=False)
+def search(request):
+    query = article_search.clean_query(request.GET.get("q", ""))
+    results = listing(article_search.search_articles(query))
+    page = paginate(request, results) if query else None
+    if page is not None:
+        article_search.add_snippets(page.object_list, query)
+    context = {
+        "query": query,
+        "page_obj": page,
+        "articles": page.object_list if page else [],
+        "nav_sections": nav_sections(),
+        "canonical_url": absolute(reverse("articles:search")),
+        "previous_url": _search_page_url(query, page.previous_page_number()) if page and page.has_previous() else None,
+        "next_url": _search_page_url(query, page.next_page_number()) if page and page.has_next() else None,
+    }
+    return render(request, "articles/search.html", context)
+
+
+def _search_page_url(query, number):
+    from urllib.parse import urlencode
+
+    return f"{reverse('articles:search')}?{urlencode({'q': query.text, 'page': number})}"
+
+
+@require_safe
+@public_page
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.live().select_related("section"), slug=slug)
-    return render(request, "articles/article_detail.html", {"article": article})
+    article = Article.objects.live().select_related("section", "lead_image").filter(
+        slug=slug
+    ).first() or _moved_or_gone(slug)
+    if isinstance(article, HttpResponse):
+        return article
+    context = {"article": article, "nav_sections": nav_sections(), **article_page_context(article)}
+    return render(request, "articles/article_detail.html", context)
+
+
+def _moved_or_gone(slug):
+    """Not live under this slug: an old slug of a live article (301), a withdrawn one (410), or 404."""
+    redirect = SlugRedirect.objects.filter(old_slug=slug).select_related("article").first()
+    target = redirect.article if redirect else None
+    if target is not None and Article.objects.live().filter(pk=target.pk).exists():
+        return HttpResponsePermanentRedirect(target.get_absolute_url())
+    gone = Article.objects.filter(Q(slug=slug) | Q(slug_redirects__old_slug=slug), withdrawn_at__isnull=False)
+    if gone.exists():
+        content = loader.render_to_string("articles/withdrawn.html", {"nav_sections": nav_sections()})
+        return HttpResponse(content, status=410)
+    raise Http404("No such article.")
+
+
+def article_page_context(article):
+    """Everything the article page shows besides ``article`` itself, in a fixed number of
+    queries: bylines, tags, corrections, the vehicles box, related articles and metadata.
+    The admin preview calls it for drafts too."""
+    from django.db.models import prefetch_related_objects
+
+    from vehicles.models import MarketAvailability, Powertrain
+
+    prefetch_related_objects(
+        [article],
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        "tags",
+        "corrections",
+        "lead_image__renditions",
+        Prefetch(
+            "article_vehicles",
+            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year__powertrain"),
+        ),
+        Prefetch("article_vehicles__vehicle_model__powertrains", queryset=Powertrain.objects.all()),
+        Prefetch(
+            "article_vehicles__vehicle_model__availabilities",
+            queryset=MarketAvailability.objects.select_related("market", "source_plant").order_by(
+                "market__name", "start", "id"
+            ),
+        ),
+    )
+    authors = [byline.author for byline in article.bylines.all()]
+    tags = list(article.tags.all())
+    published = article.first_published_at or article.publish_at
+    updated = article.last_published_at
+    if published and updated and (updated - published).total_seconds() < UPDATED_AFTER_SECONDS:
+        updated = None
+    share_image = share_image_url(article.lead_image) if article.lead_image_id else None
+    context = {
+        "authors": authors,
+        "tags": tags,
+        "corrections": list(article.corrections.all()),
+        "published": published,
+        "updated": updated,
+        "vehicles": [vehicle_box(link) for link in article.article_vehicles.all()],
+        "related_articles": related_articles(article, tags),
+        "canonical_url": absolute(article.get_absolute_url()),
+        "share_image_url": share_image,
+    }
+    context["json_ld"] = news_article_json_ld(article, context)
+    return context
+
+
+def related_articles(article, tags):
+    """Live articles sharing tags or vehicles with this one (most shared first), else its section."""
+    tag_ids = [tag.pk for tag in tags]
+    vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
+    candidates = Q(tags__in=tag_ids) | Q(vehicle_models__in=vehicle_ids)
+    if article.section_id:
+        candidates |= Q(section=article.section_id)
+    return list(
+        listing(Article.objects.live())
+        .exclude(pk=article.pk)
+        .filter(pk__in=Article.objects.filter(candidates).values("pk"))
+        .annotate(
+            shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+            + Count("vehicle_models", filter=Q(vehicle_models__in=vehicle_ids), distinct=True)
+        )
+        .order_by("-shared", "-publish_at")[:RELATED_ARTICLES]
+    )
+
+
+def vehicle_url(vehicle_model):
+    try:
+        return vehicle_model.get_absolute_url()
+    except (AttributeError, NoReverseMatch):
+        return None
+
+
+def vehicle_box(link):
+    """Key specs and market availability of one vehicle an article is about."""
+    vehicle = link.vehicle_model
+    model_year = link.model_year
+    powertrains = [model_year.powertrain] if model_year and model_year.powertrain else vehicle.powertrains.all()
+    return {
+        "name": str(vehicle),
+        "model_year": model_year,
+        "url": vehicle_url(vehicle),
+        "body": (model_year.body_class if model_year else "") or vehicle.body_class,
+        "segment": vehicle.segment,
+        "vehicle_type": vehicle.get_vehicle_type_display(),
+        "powertrains": [powertrain_line(powertrain) for powertrain in powertrains],
+        "markets": [availability_line(availability) for availability in vehicle.availabilities.all()],
+    }
+
+
+def powertrain_line(powertrain):
+    power = f"{units.format_number(powertrain.power_kw)} kW ({units.kw_to_hp(powertrain.power_kw)} hp)"
+    parts = [power]
+    if powertrain.torque_nm:
+        parts.append(
+            f"{units.format_number(powertrain.torque_nm)} N·m ({units.nm_to_lbft(powertrain.torque_nm)} lb-ft)"
+        )
+    return {
+        "name": powertrain.name,
+        "kind": powertrain.get_engine_type_display(),
+        "figures": ", ".join(parts),
+        "transmission": powertrain.transmission,
+        "unconfirmed": powertrain.figures_unconfirmed,
+    }
+
+
+def availability_line(availability):
+    """One market: "Japan: announced 19 Dec 2025, on sale from 2026, built in …" (vehicles' wording)."""
+    return {
+        "market": availability.market.name,
+        "timeline": ", ".join(availability.timeline_phrases()) or availability.get_status_display().lower(),
+        "note": availability.note,
+    }
+
+
+def share_image_url(image):
+    """The absolute URL of the 16:9 rendition used for social cards and JSON-LD ("" if it fails)."""
+    return image_url(image, SHARE_IMAGE_SPEC) or None
+
+
+def news_article_json_ld(article, context):
+    """schema.org NewsArticle, escaped for a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline[:110],
+        "description": article.standfirst,
+        "mainEntityOfPage": context["canonical_url"],
+        "url": context["canonical_url"],
+        "datePublished": context["published"].isoformat() if context["published"] else None,
+        "dateModified": (context["updated"] or context["published"]).isoformat() if context["published"] else None,
+        "author": [
+            {"@type": "Person", "name": author.name, "url": absolute(reverse("articles:author", args=[author.slug]))}
+            for author in context["authors"]
+        ],
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
+        "articleSection": article.section.name if article.section_id else None,
+        "keywords": [tag.name for tag in context["tags"]],
+        "image": [context["share_image_url"]] if context["share_image_url"] else None,
+        "about": [{"@type": "Car", "name": vehicle["name"]} for vehicle in context["vehicles"]] or None,
+    }
+    data = {key: value for key, value in data.items() if value not in (None, "", [])}
+    text = json.dumps(data, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 - JSON with <, > and & escaped cannot leave the script element
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap')}",
+        f"Sitemap: {settings.SITE_URL}{reverse('articles:news_sitemap')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

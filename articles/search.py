@@ -1,0 +1,166 @@
+"""Search over live articles: one interface, two engines.
+
+On PostgreSQL: full-text search with English stemming, ranking (headline weighs most, then
+standfirst, tags and vehicle names, then the body) and highlighted snippets from
+``ts_headline``. The headline/standfirst/body part uses the expression indexed by
+``newsroom/core/migrations/0002_article_search_index.py``; tags and vehicle names are matched
+through their own small tables.
+
+On SQLite: every word must appear (case-insensitively) in one of the same fields; snippets are
+cut around the first match in Python.
+
+Whatever the reader types (nothing, 10 kB, quotes, operators, control characters) becomes a
+plain query of at most ``MAX_QUERY_CHARS`` characters; websearch syntax never raises.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Func, Q, TextField, Value
+from django.db.models.functions import Concat
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+
+from articles.models import Article, ArticleVehicle
+
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 12
+SNIPPET_CHARS = 240
+CONFIG = "english"
+# Sentinels for ts_headline's highlights: plain text that survives escaping, swapped for <mark>.
+_START, _STOP = "⟦mark⟧", "⟦/mark⟧"
+_WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
+
+
+def document_vector():
+    """The indexed part of an article's search document. The GIN index migration builds the
+    same expression; change both together."""
+    return (
+        SearchVector("headline", weight="A", config=CONFIG)
+        + SearchVector("standfirst", weight="B", config=CONFIG)
+        + SearchVector("body", weight="C", config=CONFIG)
+    )
+
+
+@dataclass
+class CleanQuery:
+    text: str
+    truncated: bool
+
+    def __bool__(self):
+        return bool(self.text)
+
+
+def clean_query(raw):
+    """Control and format characters become spaces, whitespace collapses, length is capped."""
+    text = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in raw or "")
+    text = " ".join(text.split())
+    truncated = len(text) > MAX_QUERY_CHARS
+    return CleanQuery(text[:MAX_QUERY_CHARS].strip(), truncated)
+
+
+def search_articles(query, base=None):
+    """Live articles matching ``query`` (a CleanQuery), best first, as a QuerySet. Call
+    ``add_snippets`` on the page of results that is shown."""
+    base = base if base is not None else Article.objects.live()
+    if not query:
+        return base.none()
+    if connection.vendor == "postgresql":
+        return _postgres_search(query.text, base)
+    return _simple_search(query.text, base)
+
+
+def add_snippets(articles, query):
+    """Set ``snippet`` (safe HTML with <mark> around matches) on each article of a page."""
+    for article in articles:
+        if hasattr(article, "raw_snippet"):
+            article.snippet = _marked(article.raw_snippet)
+        else:
+            article.snippet = _python_snippet(article, query.text)
+    return articles
+
+
+def _postgres_search(text, base):
+    search_query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    tag_matches = Article.tags.through.objects.annotate(vector=SearchVector("tag__name", config=CONFIG)).filter(
+        vector=search_query
+    )
+    vehicle_matches = ArticleVehicle.objects.annotate(
+        vector=SearchVector("vehicle_model__make__name", "vehicle_model__name", config=CONFIG)
+    ).filter(vector=search_query)
+    plain_text = Concat(
+        "standfirst",
+        Value(" "),
+        Func("body", Value(r"<[^>]+>"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()),
+        output_field=TextField(),
+    )
+    return (
+        base.annotate(
+            document=document_vector(),
+            rank=SearchRank(document_vector(), search_query),
+            raw_snippet=SearchHeadline(
+                plain_text,
+                search_query,
+                config=CONFIG,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .filter(
+            Q(document=search_query)
+            | Q(pk__in=tag_matches.values("article_id"))
+            | Q(pk__in=vehicle_matches.values("article_id"))
+        )
+        .order_by("-rank", "-publish_at", "-id")
+    )
+
+
+def _simple_search(text, base):
+    words = _WORD.findall(text)[:MAX_WORDS]
+    if not words:
+        return base.none()
+    for word in words:
+        base = base.filter(
+            pk__in=Article.objects.filter(
+                Q(headline__icontains=word)
+                | Q(standfirst__icontains=word)
+                | Q(body__icontains=word)
+                | Q(tags__name__icontains=word)
+                | Q(vehicle_models__name__icontains=word)
+                | Q(vehicle_models__make__name__icontains=word)
+            ).values("pk")
+        )
+    return base.order_by("-publish_at", "-id")
+
+
+def _marked(raw):
+    """ts_headline returns raw document text: unescape entities, escape it all, then mark."""
+    text = escape(html.unescape(raw))
+    return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
+
+
+def _python_snippet(article, text):
+    source = " ".join(html.unescape(strip_tags(f"{article.standfirst} {article.body}")).split())
+    words = [word.lower() for word in _WORD.findall(text)[:MAX_WORDS]]
+    lowered = source.lower()
+    hits = [lowered.find(word) for word in words if lowered.find(word) >= 0]
+    start = max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0
+    excerpt = source[start : start + SNIPPET_CHARS]
+    prefix = "… " if start else ""
+    suffix = " …" if start + SNIPPET_CHARS < len(source) else ""
+    pieces, position = [escape(prefix)], 0
+    if words:
+        alternatives = re.compile("|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True)), re.I)
+        for match in alternatives.finditer(excerpt):
+            pieces += [escape(excerpt[position : match.start()]), f"<mark>{escape(match.group(0))}</mark>"]
+            position = match.end()
+    pieces += [escape(excerpt[position:]), escape(suffix)]
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of reader or document text is escaped

@@ -1,0 +1,79 @@
+"""Sitemaps for search engines: articles, sections and vehicles in /sitemap.xml, and a Google
+News sitemap of the last 48 hours' articles. URLs use SITE_URL, whatever host was asked."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Section
+from vehicles.models import VehicleModel
+
+NEWS_SITEMAP_HOURS = 48
+
+
+class SiteUrlSitemap(Sitemap):
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class ArticleSitemap(SiteUrlSitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return Article.objects.live().only("slug", "publish_at", "first_published_at", "last_published_at")
+
+    def lastmod(self, article):
+        return article.last_published_at or article.first_published_at or article.publish_at
+
+
+class SectionSitemap(SiteUrlSitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return Section.objects.all()
+
+    def location(self, section):
+        return reverse("articles:section", args=[section.slug])
+
+
+class VehicleSitemap(SiteUrlSitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return VehicleModel.objects.select_related("make").order_by("make__name", "name")
+
+    def location(self, vehicle):
+        return vehicle.get_absolute_url()
+
+    def lastmod(self, vehicle):
+        return vehicle.updated_at
+
+
+SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap, "vehicles": VehicleSitemap}
+
+
+def news_sitemap(request):
+    """Google News sitemap: live articles first published in the last 48 hours."""
+    since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)
+    articles = (
+        Article.objects.live()
+        .filter(publish_at__gte=since)
+        .prefetch_related(Prefetch("tags"))
+        .only("slug", "headline", "publish_at", "first_published_at")[:1000]
+    )
+    context = {
+        "articles": articles,
+        "site_url": settings.SITE_URL,
+        "publication_name": settings.SITE_NAME,
+        "language": settings.LANGUAGE_CODE.split("-")[0],
+    }
+    return render(request, "articles/news_sitemap.xml", context, content_type="application/xml; charset=utf-8")
