@@ -1,0 +1,129 @@
+"""Load generators, each in its own process: wrk (Debian's `wrk` package) when installed, else a
+small Python generator that sends a fixed number of requests over keep-alive connections.
+
+Both cycle through a list of paths with fixed headers and report the same figures: requests/s,
+p50 and p99 latency in ms, and errors (connection failures, timeouts, and answers >= 400).
+
+    python -m tests.bench.load '{"base": "http://127.0.0.1:8000", "paths": ["/"], "concurrency": 4, "requests": 400}'
+"""
+
+import http.client
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import urlsplit
+
+WRK_SCRIPT = """
+local paths = %(paths)s
+for name, value in pairs(%(headers)s) do wrk.headers[name] = value end
+local i = 0
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def generator_name():
+    return "wrk" if shutil.which("wrk") else "python"
+
+
+def drive(base, paths, headers, concurrency, seconds, requests):
+    """Load ``base`` + ``paths`` at ``concurrency``; wrk runs for ``seconds``, the Python
+    generator sends ``requests`` requests."""
+    if shutil.which("wrk"):
+        result = _wrk(base, paths, headers, concurrency, seconds)
+    else:
+        spec = {"base": base, "paths": paths, "headers": headers, "concurrency": concurrency, "requests": requests}
+        completed = subprocess.run(
+            [sys.executable, "-m", "tests.bench.load", json.dumps(spec)], capture_output=True, text=True, check=True
+        )
+        result = json.loads(completed.stdout)
+    if result["requests"] == 0:  # nothing finished in time: a failure, not a quiet zero
+        result["errors"] = max(result["errors"], concurrency)
+    return result
+
+
+def _lua(values):
+    if isinstance(values, dict):
+        return "{" + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in values.items()) + "}"
+    return "{" + ", ".join(json.dumps(v) for v in values) + "}"
+
+
+def _wrk(base, paths, headers, concurrency, seconds):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % {"paths": _lua(paths), "headers": _lua(headers)})
+        script.flush()
+        command = ["wrk", f"-t{min(concurrency, 2)}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "5s"]
+        result = subprocess.run([*command, "-s", script.name, base], capture_output=True, text=True, check=True)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))
+    raw = json.loads(line.removeprefix("WRKJSON "))
+    return {
+        "requests": raw["requests"],
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"],
+    }
+
+
+def _python(spec):
+    parts = urlsplit(spec["base"])
+    paths, headers = spec["paths"], spec["headers"]
+    per_connection = max(1, spec["requests"] // spec["concurrency"])
+    latencies, errors, lock = [], [0], threading.Lock()
+
+    def connection_loop(offset):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        mine = []
+        for n in range(per_connection):
+            path = paths[(offset + n * spec["concurrency"]) % len(paths)]
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                failed = response.status >= 400
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except (OSError, http.client.HTTPException):
+                failed = True
+                connection.close()
+            mine.append(time.perf_counter() - started)
+            if failed:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=connection_loop, args=(i,)) for i in range(spec["concurrency"])]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "errors": errors[0],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(_python(json.loads(sys.argv[1]))))

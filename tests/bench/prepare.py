@@ -1,0 +1,122 @@
+"""Run in its own process with the benchmark's environment: migrate, collect static files, build
+the data set when missing, then find the URLs to load and count the SQL queries each one runs
+(Django test client + CaptureQueriesContext, page cache off). Writes a JSON plan for run.py.
+
+    python -m tests.bench.prepare --scale 10000 --out var/bench/plan-10000.json
+"""
+
+import argparse
+import json
+import random
+import sys
+
+import django
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+    from tests.bench import dataset
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    if dataset.build(args.scale, log=log):
+        _analyze()
+    plan = {"scale": args.scale, "api_key": dataset.api_key(), **_urls()}
+    _warm(plan, log)
+    plan["queries"], plan["etag"] = _count_queries(plan)
+    with open(args.out, "w") as out:
+        json.dump(plan, out, indent=2)
+
+
+def _analyze():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _urls():
+    from articles.models import Article
+    from vehicles.models import VehicleModel
+
+    rng = random.Random(7)
+    live = list(Article.objects.live().order_by("-publish_at").values_list("id", "slug")[:2000])
+    sample = rng.sample(live, min(200, len(live)))
+    vehicles = list(VehicleModel.objects.select_related("make").order_by("id"))
+    return {
+        "article": [f"/articles/{slug}/" for _id, slug in sample],
+        "vehicle": [f"/vehicles/{vm.make.slug}/{vm.slug}/" for vm in rng.sample(vehicles, min(100, len(vehicles)))],
+        "search": [f"/search/?q={word}" for word in rng.sample(_search_words(), 40)],
+        "api_detail": [f"/api/v1/articles/{article_id}/" for article_id, _slug in sample],
+    }
+
+
+def _warm(plan, log):
+    """Request every URL once, so first-use work (image renditions, made once per image and
+    size, then stored) is done before anything is measured. Quick when the data set is reused."""
+    from django.test import Client
+
+    client = Client()
+    headers = {"Authorization": f"Bearer {plan['api_key']}"} if plan["api_key"] else {}
+    paths = ["/", "/feed/atom/", *plan["article"], *plan["vehicle"], *plan["search"]]
+    for path in paths:
+        client.get(path)
+    for path in ["/api/v1/articles/?page_size=50", *plan["api_detail"]]:
+        client.get(path, headers=headers)
+        client.get(path, headers={**headers, "Accept": "application/ninjs+json"})
+    log(f"  warmed {len(paths) + 2 * (1 + len(plan['api_detail']))} URLs")
+
+
+def _search_words():
+    from tests.bench.dataset import WORDS
+
+    return list(WORDS)
+
+
+def _count_queries(plan):
+    """SQL queries per request, for one representative URL of each kind (page cache off)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    api_headers = {"Authorization": f"Bearer {plan['api_key']}"} if plan["api_key"] else {}
+    probes = {
+        "home": ("/", {}),
+        "article": (plan["article"][0], {}),
+        "vehicle": (plan["vehicle"][0], {}),
+        "search": (plan["search"][0], {}),
+        "atom": ("/feed/atom/", {}),
+        "api_list": ("/api/v1/articles/?page_size=50", api_headers),
+        "api_list_ninjs": ("/api/v1/articles/?page_size=50", {**api_headers, "Accept": "application/ninjs+json"}),
+        "api_detail": (plan["api_detail"][0], api_headers),
+    }
+    counts = {}
+    etag = None
+    for name, (path, headers) in probes.items():
+        client.get(path, headers=headers)  # warm: first-use work (renditions, caches) is not counted
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers=headers)
+        counts[name] = {"path": path, "status": response.status_code, "queries": len(queries)}
+        if name == "api_list":
+            etag = response.headers.get("ETag")
+    if etag:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(probes["api_list"][0], headers={**api_headers, "If-None-Match": etag})
+        counts["api_304"] = {"path": probes["api_list"][0], "status": response.status_code, "queries": len(queries)}
+    return counts, etag
+
+
+if __name__ == "__main__":
+    main()

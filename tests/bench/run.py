@@ -1,0 +1,357 @@
+"""`make bench`: how fast Newsroom serves, as ratios to the ceiling of this stack on this machine.
+
+1. Builds (or reuses) a data set in its own database: var/bench/bench-<scale>.sqlite3, or the
+   database newsroom_bench_<scale> on the server named by DATABASE_URL (PostgreSQL).
+2. Serves it with gunicorn and the production settings (DEBUG off, SECRET_KEY set, static files
+   from the manifest, JSON request logs), plus one bench-only URL: a bare view returning a
+   constant, the ceiling.
+3. Drives load from a separate process (wrk, or a Python generator) on loopback at several
+   concurrencies, with the page cache on and off, and reports requests/s, p50/p99 latency and
+   errors per page, each as a ratio to the ceiling measured by the same server in the same run,
+   with SQL queries per request and the peak memory of a worker.
+4. With PostgreSQL, repeats the hot paths at 10x the articles to show their cost is flat.
+5. Times a rendition of a 24-megapixel JPEG when the images app offers newsroom.media.bench.
+
+Environment: BENCH_SCALE (10000), BENCH_SECONDS per measurement (3), BENCH_CONCURRENCY ("1,16"),
+BENCH_WORKERS (CPU count), DATABASE_URL, REDIS_URL. Results: var/bench/results.json.
+"""
+
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from tests.bench.load import drive, generator_name
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = ROOT / "var" / "bench"
+SCALE = int(os.environ.get("BENCH_SCALE", "10000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,16").split(",")]
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+# The Python generator sends a fixed number of requests per measurement instead.
+PYTHON_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))
+SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+NINJS = "application/ninjs+json"
+
+# Targets from issue 8, checked at the highest concurrency.
+TARGETS = {
+    "article uncached >= 30% of ceiling": ("article", "off", 0.30),
+    "home cached >= 80%": ("home", "on", 0.80),
+    "article cached >= 80%": ("article", "on", 0.80),
+    "vehicle cached >= 80%": ("vehicle", "on", 0.80),
+    "atom cached >= 80%": ("atom", "on", 0.80),
+    "API list (JSON) >= 20%": ("api_list", "off", 0.20),
+    "API list (ninjs) >= 20%": ("api_list_ninjs", "off", 0.20),
+    "304 answers >= 70%": ("api_304", "off", 0.70),
+}
+P99_TARGET_MS = 100
+SCALING_PAGES = ("home", "api_list", "api_list_ninjs", "article", "search")
+
+
+def main():
+    VAR.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average": os.getloadavg()},
+        "server": {"software": "gunicorn (sync workers)", "workers": WORKERS, "settings": "production, DEBUG off"},
+        "load_generator": generator_name(),
+        "seconds_per_measurement": SECONDS,
+        "concurrency": CONCURRENCY,
+        "cache_backend": "redis" if os.environ.get("REDIS_URL") else "local memory (per worker)",
+        "scale": SCALE,
+    }
+    database = _database_url(SCALE)
+    results["database"] = urlsplit(database).scheme
+    say(f"Newsroom benchmark: {SCALE:,} articles, {results['database']}, gunicorn x{WORKERS}, {generator_name()}")
+    plan = prepare(SCALE, database)
+    results["queries_per_request"] = plan["queries"]
+    results["runs"] = measure(plan, database, cache_modes=("off", "on"))
+    results["peak_worker_memory_mb"] = max(run["peak_worker_memory_mb"] for run in results["runs"].values())
+    results["targets"] = check_targets(results["runs"])
+    results["scaling"] = scaling(database)
+    results["renditions"] = renditions()
+    results["elapsed_seconds"] = round(time.monotonic() - started)
+    results["load_average_after"] = os.getloadavg()
+    (VAR / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    report(results)
+    say(f"\nWrote {VAR / 'results.json'} in {results['elapsed_seconds']} s.")
+
+
+def say(message=""):
+    print(message, flush=True)
+
+
+def _database_url(scale):
+    configured = os.environ.get("DATABASE_URL", "")
+    if not configured.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{VAR / f'bench-{scale}.sqlite3'}"
+    parts = urlsplit(configured)
+    name = f"newsroom_bench_{scale}"
+    _create_postgres_database(urlunsplit(parts._replace(path="/postgres")), name)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _create_postgres_database(maintenance_url, name):
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _env(database, page_cache_seconds):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.bench.settings",
+        DEBUG="",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        VAR_DIR=str(VAR),
+        DATABASE_URL=database,
+        PAGE_CACHE_SECONDS=str(page_cache_seconds),
+        TASKS_BACKEND="dummy",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def prepare(scale, database):
+    out = VAR / f"plan-{scale}-{urlsplit(database).scheme}.json"
+    say(f"Preparing data set ({scale:,} articles; reused when present)…")
+    subprocess.run(
+        [sys.executable, "-m", "tests.bench.prepare", "--scale", str(scale), "--out", str(out)],
+        cwd=ROOT,
+        env=_env(database, 0),
+        check=True,
+    )
+    return json.loads(out.read_text())
+
+
+def scenarios(plan):
+    """name -> (paths, headers). The API ones need the benchmark partner's key."""
+    pages = {
+        "ceiling": (["/bench/ceiling"], {}),
+        "home": (["/"], {}),
+        "article": (plan["article"], {}),
+        "vehicle": (plan["vehicle"], {}),
+        "search": (plan["search"], {}),
+        "atom": (["/feed/atom/"], {}),
+    }
+    if plan.get("api_key"):
+        auth = {"Authorization": f"Bearer {plan['api_key']}"}
+        api_list = ["/api/v1/articles/?page_size=50"]
+        pages.update(
+            api_list=(api_list, auth),
+            api_list_ninjs=(api_list, {**auth, "Accept": NINJS}),
+            api_detail=(plan["api_detail"], auth),
+        )
+        if plan.get("etag"):
+            pages["api_304"] = (api_list, {**auth, "If-None-Match": plan["etag"]})
+    return pages
+
+
+class Server:
+    """gunicorn with the production settings on a free loopback port."""
+
+    def __init__(self, database, page_cache_seconds):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = _env(database, page_cache_seconds)
+        env.update(WEB_CONCURRENCY=str(WORKERS), GUNICORN_MAX_REQUESTS="0", BIND=f"127.0.0.1:{self.port}")
+        self.log = open(VAR / "server.log", "a")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "newsroom.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {VAR / 'server.log'}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer /healthz in 60 s; see {VAR / 'server.log'}")
+
+    def worker_pids(self):
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def peak_worker_memory_mb(self):
+        """The largest peak resident set (VmHWM) of any worker, in MB."""
+        peaks = []
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return round(max(peaks), 1) if peaks else None
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def measure(plan, database, cache_modes, only=None, concurrency=None):
+    concurrency = concurrency or CONCURRENCY
+    runs = {}
+    for mode in cache_modes:
+        server = Server(database, 0 if mode == "off" else 300)
+        try:
+            say(f"\nPage cache {mode}: gunicorn pid {server.process.pid}, workers {server.worker_pids()}")
+            figures = {}
+            for name, (paths, headers) in scenarios(plan).items():
+                if only and name not in only and name != "ceiling":
+                    continue
+                # Warm up: first-use work (renditions, connection set-up, the page cache) is not measured.
+                drive(server.base, paths, headers, max(concurrency), 1, PYTHON_REQUESTS // 4)
+                figures[name] = {}
+                for c in concurrency:
+                    result = drive(server.base, paths, headers, c, SECONDS, PYTHON_REQUESTS)
+                    ceiling = figures["ceiling"][c]["rps"] if name != "ceiling" else result["rps"]
+                    result["ratio"] = round(result["rps"] / ceiling, 3)
+                    figures[name][c] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+                    say(
+                        f"  {name:15} c={c:<3} {result['rps']:8.0f} req/s  ratio {result['ratio']:5.2f}  "
+                        f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  errors {result['errors']}"
+                    )
+            runs[mode] = {"pages": figures, "peak_worker_memory_mb": server.peak_worker_memory_mb()}
+        finally:
+            server.stop()
+    return runs
+
+
+def check_targets(runs):
+    top = max(CONCURRENCY)
+    checks = {}
+    for label, (page, mode, minimum) in TARGETS.items():
+        figure = runs.get(mode, {}).get("pages", {}).get(page, {}).get(top)
+        checks[label] = (
+            {"ratio": figure["ratio"], "met": figure["ratio"] >= minimum}
+            if figure
+            else {"met": None, "note": "page not measured"}
+        )
+    worst_p99 = max(
+        (figure[top]["p99_ms"], f"{page} (cache {mode})")
+        for mode, run in runs.items()
+        for page, figure in run["pages"].items()
+        if top in figure
+    )
+    checks[f"p99 < {P99_TARGET_MS} ms at c={top}"] = {
+        "worst_ms": worst_p99[0],
+        "worst_page": worst_p99[1],
+        "met": worst_p99[0] < P99_TARGET_MS,
+    }
+    errors = sum(f[c]["errors"] for run in runs.values() for f in run["pages"].values() for c in f)
+    checks["zero errors"] = {"errors": errors, "met": errors == 0}
+    return checks
+
+
+def scaling(database):
+    """The hot paths at SCALE and 10 x SCALE articles, on PostgreSQL only (SQLite is the laptop)."""
+    if not database.startswith(("postgres://", "postgresql://")):
+        return {"skipped": "set DATABASE_URL to a PostgreSQL server to compare 10,000 and 100,000 articles"}
+    big = SCALE * 10
+    say(f"\nScaling: the same pages at {SCALE:,} and {big:,} articles (page cache off, c={max(CONCURRENCY)})")
+    outcome = {}
+    for scale in (SCALE, big):
+        url = _database_url(scale)
+        plan = prepare(scale, url)
+        run = measure(plan, url, cache_modes=("off",), only=SCALING_PAGES, concurrency=[max(CONCURRENCY)])
+        outcome[scale] = {
+            "pages": {page: figure[max(CONCURRENCY)] for page, figure in run["off"]["pages"].items()},
+            "queries_per_request": plan["queries"],
+        }
+    small, large = outcome[SCALE]["pages"], outcome[big]["pages"]
+    outcome["large_vs_small_ratio"] = {
+        page: round(large[page]["ratio"] / small[page]["ratio"], 2) for page in small if page in large
+    }
+    return outcome
+
+
+def renditions():
+    """Rendition time and peak memory for a 24-megapixel JPEG, if the images app offers it."""
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("newsroom.media.bench") is None:
+            return {"skipped": "newsroom.media.bench does not exist yet"}
+    except ImportError:
+        return {"skipped": "newsroom.media is not importable"}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsroom.media.bench", "24"],
+        cwd=ROOT,
+        env=_env(_database_url(SCALE), 0),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        return {"failed": result.stderr[-2000:]}
+    try:
+        figures = json.loads(result.stdout)
+    except ValueError:
+        return {"output": result.stdout[-2000:]}
+    for name in ("baseline_rss_bytes", "peak_rss_bytes", "tracemalloc_peak_bytes"):
+        if name in figures:
+            figures[name.replace("_bytes", "_mb")] = round(figures.pop(name) / 2**20, 1)
+    return figures
+
+
+def report(results):
+    top = max(CONCURRENCY)
+    say(
+        f"\n{'page':15} {'cache':5} {'c':>3} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'err':>4} {'SQL':>4}"
+    )
+    for mode, run in results["runs"].items():
+        for page, figure in run["pages"].items():
+            queries = results["queries_per_request"].get(page, {}).get("queries", 0 if page == "ceiling" else "")
+            for c, f in figure.items():
+                say(
+                    f"{page:15} {mode:5} {c:>3} {f['rps']:8.0f} {f['ratio']:6.2f} {f['p50_ms']:7.1f} "
+                    f"{f['p99_ms']:7.1f} {f['errors']:>4} {queries!s:>4}"
+                )
+    say(f"\nPeak worker memory: {results['peak_worker_memory_mb']} MB; gunicorn workers: {WORKERS}")
+    say(f"\nTargets (at c={top}):")
+    for label, check in results["targets"].items():
+        state = {True: "met", False: "NOT MET", None: "n/a"}[check["met"]]
+        detail = ", ".join(f"{k}={v}" for k, v in check.items() if k != "met")
+        say(f"  {state:8} {label}  ({detail})")
+    say("\nScaling:")
+    say("  " + json.dumps(results["scaling"].get("large_vs_small_ratio", results["scaling"])))
+    say("Renditions (24 MP JPEG):")
+    say("  " + json.dumps(results["renditions"]))
+    say(f"Load average before/after: {results['machine']['load_average']} / {results['load_average_after']}")
+
+
+if __name__ == "__main__":
+    main()
