@@ -170,7 +170,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 # Sessions live in the database so any app server can serve any editor.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Background tasks: the database-backed worker (`manage.py db_worker`) unless told otherwise.
+# Background tasks: the database-backed worker (`manage.py worker`) unless told otherwise.
 # TASKS_BACKEND=immediate runs each task inside the request (tests, quick demos).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 TASKS = {
@@ -183,6 +183,9 @@ TASKS = {
         "QUEUES": ["default", "webhooks"],
     }
 }
+# A task claimed longer ago than this is assumed abandoned by a dead worker and run again
+# (`manage.py worker`, newsroom.core.tasks). Longer than any task may take; tasks are idempotent.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -252,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Webhooks to partners: endpoints on private, loopback or link-local addresses (and plain http)
+# are refused unless developing; tests that run a receiver on loopback turn this on.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG)
 
 # Security. Production values come on when DEBUG is off; HTTPS-only ones can be relaxed
 # for a plain-HTTP deployment behind a trusted network with SECURE_SSL_REDIRECT=0.

@@ -1,0 +1,262 @@
+"""Partners, their API keys and webhook endpoints, the deliveries made to them, and the change
+feed partners sync from.
+
+An API key is shown once, when it is issued, and stored only as a SHA-256 hash: the keys are
+long random strings, so a fast hash is as safe as a slow one and keeps every request cheap.
+A short public prefix finds the row; the hash is then compared in constant time.
+"""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+KEY_SCHEME = "nrk"
+PREFIX_LENGTH = 8
+# last_used_at is written at most this often per key, so busy keys do not write on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# While a key is being rotated, the old and the new key both work; never more than this many.
+MAX_VALID_KEYS = 2
+
+
+class PartnerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Partner(models.Model):
+    """A news site, aggregator, app or dealer portal that receives our content."""
+
+    name = models.CharField(max_length=150, unique=True)
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(help_text="Who we tell about key expiry, disabled webhooks and API changes.")
+    active = models.BooleanField(default=True, help_text="Inactive partners' keys and webhooks stop working.")
+    sections = models.ManyToManyField(
+        "articles.Section",
+        blank=True,
+        related_name="+",
+        help_text="Sections this partner receives. Leave empty for every section.",
+    )
+    receives_articles = models.BooleanField(default=True)
+    receives_vehicles = models.BooleanField(default=True, help_text="Vehicle models, markets, plants and VINs.")
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=120, help_text="Requests per minute, shared by all of the partner's keys."
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def section_ids(self):
+        """The partner's sections as a set of ids, or None for every section.
+
+        Uses the prefetched sections when the caller loaded them (authentication does)."""
+        ids = {section.pk for section in self.sections.all()}
+        return ids or None
+
+    def issue_key(self, *, name="", expires_at=None, rotation_grace=None):
+        """Make a new key and return ``(api_key, secret)``; the secret is never stored.
+
+        With ``rotation_grace``, the partner's other valid keys keep working for that long and
+        then expire, so the partner can switch without downtime. At most ``MAX_VALID_KEYS`` keys
+        are valid at once: issuing one more revokes the oldest."""
+        now = timezone.now()
+        if rotation_grace is not None:
+            deadline = now + rotation_grace
+            self.api_keys.valid(now).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=deadline)).update(
+                expires_at=deadline
+            )
+        valid = list(self.api_keys.valid(now).order_by("-created_at", "-id"))
+        for old in valid[MAX_VALID_KEYS - 1 :]:
+            old.revoked_at = now
+            old.save(update_fields=["revoked_at"])
+        prefix = secrets.token_hex(PREFIX_LENGTH // 2)
+        secret = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
+        key = self.api_keys.create(name=name, prefix=prefix, key_hash=ApiKey.hash(secret), expires_at=expires_at)
+        return key, secret
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def valid(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class ApiKey(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True, help_text="What it is for, e.g. 'production sync'.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for a key that does not expire.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.partner}: {KEY_SCHEME}_{self.prefix}_…"
+
+    @staticmethod
+    def hash(secret):
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @staticmethod
+    def prefix_of(secret):
+        """The look-up prefix of a presented key, or None when it does not have our shape."""
+        parts = secret.split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_SCHEME or len(parts[1]) != PREFIX_LENGTH:
+            return None
+        return parts[1]
+
+    def matches(self, secret):
+        return hmac.compare_digest(self.key_hash, self.hash(secret))
+
+    def is_valid(self, now=None):
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    is_valid.boolean = True
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    def touch(self, now=None):
+        """Record use, at most once per LAST_USED_RESOLUTION, with one UPDATE."""
+        now = now or timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+
+class WebhookEvent(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    UPDATED = "updated", "Updated"
+    CORRECTED = "corrected", "Corrected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def _all_events():
+    return list(WebhookEvent.values)
+
+
+def _new_webhook_secret():
+    # Standard Webhooks: "whsec_" and the base64 of 24 to 64 random bytes.
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookEndpoint(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500, help_text="HTTPS address that receives a POST for each event.")
+    secret = models.CharField(
+        max_length=100,
+        default=_new_webhook_secret,
+        help_text="Shared with the partner; signs every delivery (Standard Webhooks).",
+    )
+    events = models.JSONField(default=_all_events, help_text="Which events to send.")
+    active = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "url"]
+
+    def __str__(self):
+        return self.url
+
+    def clean(self):
+        from newsroom.syndication.webhooks import UnsafeTarget, check_target
+
+        unknown = set(self.events or []) - set(WebhookEvent.values)
+        if not isinstance(self.events, list) or unknown:
+            raise ValidationError({"events": f"Choose from: {', '.join(WebhookEvent.values)}."})
+        if self.url:
+            try:
+                check_target(self.url)
+            except UnsafeTarget as error:
+                raise ValidationError({"url": str(error)})
+
+    def wants(self, event):
+        return self.active and self.partner.active and event in self.events
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its signed payload, its attempts and the last answer."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    message_id = models.CharField(max_length=64, unique=True, help_text="The webhook-id header: same on every retry.")
+    event = models.CharField(max_length=20, choices=WebhookEvent.choices)
+    change = models.ForeignKey("ChangeEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_response = models.TextField(blank=True, help_text="The start of the last answer, or the error.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint}"
+
+
+class ChangeEvent(models.Model):
+    """One public change to an article, in commit order: the change feed partners sync from.
+
+    ``id`` is the change sequence. Rows are inserted under a table-wide lock (see
+    ``changes.record_change``), so a higher id always commits later: a partner that has read
+    up to id N can never later find an unseen change with an id below N."""
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=20, choices=WebhookEvent.choices)
+    # Where the article was at the event and just before it: a move out of a partner's sections
+    # still reaches that partner (as a removal).
+    section = models.ForeignKey("articles.Section", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_section = models.ForeignKey(
+        "articles.Section", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    article_version = models.PositiveIntegerField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["article", "-id"], name="change_article_latest")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.event} article {self.article_id}"
+
+
+def webhooks_allow_private_targets():
+    return settings.DEBUG or getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)

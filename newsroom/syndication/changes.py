@@ -1,0 +1,60 @@
+"""The change feed: recording changes in commit order, and what each partner may see of them."""
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from articles.models import Article
+from newsroom.syndication.models import ChangeEvent
+
+# Any constant: the advisory lock that serialises change inserts on PostgreSQL.
+_CHANGE_LOCK_KEY = 7_240_001
+
+
+def record_change(article, event, now=None):
+    """Append one change for ``article`` and return it.
+
+    On PostgreSQL a transaction-level advisory lock is taken before the insert and held until
+    commit, so sequence numbers are handed out in commit order: no reader can see change N+1
+    before change N is visible. SQLite serialises writers already (IMMEDIATE transactions)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOCK_KEY])
+        previous = ChangeEvent.objects.filter(article=article).order_by("-id").values_list("section_id", flat=True)
+        previous_section_id = previous.first()
+        return ChangeEvent.objects.create(
+            article=article,
+            event=event,
+            section_id=article.section_id,
+            previous_section_id=previous_section_id,
+            article_version=article.version,
+            occurred_at=now or timezone.now(),
+        )
+
+
+def latest_sequence():
+    """The newest change id, for "start following the feed from here"."""
+    return ChangeEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def articles_for(partner, now=None):
+    """The articles this partner may read right now: live and within its sections."""
+    queryset = Article.objects.live(now)
+    section_ids = partner.section_ids()
+    if section_ids is not None:
+        queryset = queryset.filter(section_id__in=section_ids)
+    return queryset
+
+
+def changes_for(partner, now=None):
+    """The changes this partner may see, each annotated with whether its article is readable now.
+
+    A change shows the article as it is now (never as it was), so a withdrawn body never travels
+    again; a change whose article is no longer readable is a tombstone."""
+    queryset = ChangeEvent.objects.all()
+    section_ids = partner.section_ids()
+    if section_ids is not None:
+        queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
+    readable = articles_for(partner, now).filter(pk=OuterRef("article_id"))
+    return queryset.annotate(readable=Exists(readable))

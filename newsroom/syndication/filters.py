@@ -1,0 +1,79 @@
+"""Query filters for the read API. Unknown slugs simply match nothing (they reveal nothing);
+values of the wrong shape are a 400 naming the parameter."""
+
+import django_filters
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef
+
+from articles.models import Article, ArticleVehicle
+from vehicles.models import MarketAvailability, VehicleModel
+
+_country = RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. JP.")
+_slug = RegexValidator(r"^[-a-zA-Z0-9_]+$", "Use a slug: letters, digits, hyphens and underscores.")
+
+
+def _slug_filter(help_text, **kwargs):
+    return django_filters.CharFilter(max_length=100, validators=[_slug], help_text=help_text, **kwargs)
+
+
+class ArticleFilter(django_filters.FilterSet):
+    section = _slug_filter("Section slug.", field_name="section__slug")
+    tag = _slug_filter("Tag slug.", method="filter_tag")
+    vehicle = django_filters.NumberFilter(
+        method="filter_vehicle", min_value=1, max_value=2**62, help_text="Vehicle model id."
+    )
+    make = _slug_filter("Make slug, e.g. toyota.", method="filter_make")
+    market = django_filters.CharFilter(
+        max_length=2,
+        validators=[_country],
+        method="filter_market",
+        help_text="Country code of a market where a vehicle in the article is announced or sold.",
+    )
+    published_after = django_filters.IsoDateTimeFilter(
+        field_name="publish_at", lookup_expr="gte", help_text="ISO 8601 date-time, inclusive."
+    )
+    published_before = django_filters.IsoDateTimeFilter(
+        field_name="publish_at", lookup_expr="lt", help_text="ISO 8601 date-time, exclusive."
+    )
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="public_updated_at", lookup_expr="gte", help_text="Last update or correction, inclusive."
+    )
+    updated_before = django_filters.IsoDateTimeFilter(
+        field_name="public_updated_at", lookup_expr="lt", help_text="Last update or correction, exclusive."
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def _with_vehicle(self, queryset, **lookups):
+        return queryset.filter(Exists(ArticleVehicle.objects.filter(article=OuterRef("pk"), **lookups)))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__slug=value)
+
+    def filter_vehicle(self, queryset, name, value):
+        return self._with_vehicle(queryset, vehicle_model_id=int(value))
+
+    def filter_make(self, queryset, name, value):
+        return self._with_vehicle(queryset, vehicle_model__make__slug=value)
+
+    def filter_market(self, queryset, name, value):
+        return self._with_vehicle(queryset, vehicle_model__availabilities__market__country=value.upper())
+
+
+class VehicleModelFilter(django_filters.FilterSet):
+    make = _slug_filter("Make slug, e.g. toyota.", field_name="make__slug")
+    market = django_filters.CharFilter(
+        max_length=2, validators=[_country], method="filter_market", help_text="Country code of a market."
+    )
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+
+    class Meta:
+        model = VehicleModel
+        fields = []
+
+    def filter_market(self, queryset, name, value):
+        availability = MarketAvailability.objects.filter(vehicle_model=OuterRef("pk"), market__country=value.upper())
+        return queryset.filter(Exists(availability))

@@ -1,0 +1,40 @@
+"""HTTP caching for the API: a strong ETag from the body, Last-Modified, 304 answers, and
+caching that stays private to the key that asked."""
+
+import hashlib
+
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from newsroom.syndication.problems import InvalidParameter
+
+CACHE_CONTROL = "private, no-cache"
+
+
+def finish(request, response, last_modified=None):
+    """Add validators to a successful read and answer 304 when the client's copy is current."""
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        if hasattr(response, "render"):
+            response.render()
+        etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:40])
+        response["ETag"] = etag
+        timestamp = None
+        if last_modified is not None:
+            timestamp = int(last_modified.timestamp())
+            response["Last-Modified"] = http_date(timestamp)
+        response = get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+    response["Cache-Control"] = CACHE_CONTROL
+    patch_vary_headers(response, ("Authorization", "Accept"))
+    return response
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """``?format=`` that names no format of this endpoint is a 400 naming the parameter."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            known = ", ".join(renderer.format for renderer in renderers)
+            raise InvalidParameter("format", f"Unknown format; this endpoint offers: {known}.")
+        return matching

@@ -1,0 +1,202 @@
+"""Articles as IPTC ninjs 3.1 documents (https://iptc.org/standards/ninjs/).
+
+Built from an article loaded with ``views.ARTICLE_PREFETCH``, so a page of documents costs a
+fixed number of queries. A withdrawn article is a tombstone: pubStatus "canceled", no body.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+from newsroom.syndication import links
+
+NINJS_CONTENT_TYPE = "application/ninjs+json"
+NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
+IMAGE_CONTENT_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+IMAGE_CONTENT_TYPES.update({"gif": "image/gif", "avif": "image/avif"})
+
+
+def _time(value):
+    return value.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _language():
+    language, _, region = settings.LANGUAGE_CODE.partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
+def _image_content_type(name):
+    return IMAGE_CONTENT_TYPES.get((name or "").lower(), "application/octet-stream")
+
+
+def _renditions(image):
+    original = {
+        "name": "original",
+        "href": links.media_url(image.file),
+        "contentType": _image_content_type(image.format),
+        "width": image.width,
+        "height": image.height,
+        "sizeInBytes": image.byte_size,
+    }
+    others = [
+        {
+            "name": f"{rendition.spec}.{rendition.format}",
+            "href": links.media_url(rendition.file),
+            "contentType": _image_content_type(rendition.format),
+            "width": rendition.width,
+            "height": rendition.height,
+            "sizeInBytes": rendition.byte_size,
+        }
+        for rendition in image.renditions.all()
+    ]
+    return [original, *others]
+
+
+def _lead_image(image):
+    association = {
+        "name": "leadImage",
+        "rel": "lead",
+        "uri": links.image_uri(image),
+        "type": "picture",
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": image.title}],
+        "renditions": _renditions(image),
+        "versionCreated": _time(image.uploaded_at),
+    }
+    descriptions = []
+    if image.alt_text and not image.is_decorative:
+        descriptions.append({"role": "alt", "contentType": "text/plain", "value": image.alt_text})
+    if image.caption:
+        descriptions.append({"role": "caption", "contentType": "text/plain", "value": image.caption})
+    if descriptions:
+        association["descriptions"] = descriptions
+    if image.credit:
+        association["by"] = image.credit
+    if image.copyright:
+        association["copyrightNotice"] = image.copyright
+    return association
+
+
+def _subjects(article):
+    subjects = []
+    if article.section:
+        subjects.append(
+            {
+                "name": article.section.name,
+                "rel": "section",
+                "uri": links.section_uri(article.section),
+                "literal": article.section.slug,
+            }
+        )
+    subjects += [
+        {"name": tag.name, "rel": "tag", "uri": links.tag_uri(tag), "literal": tag.slug} for tag in article.tags.all()
+    ]
+    for link in article.article_vehicles.all():
+        subject = {
+            "name": str(link.model_year or link.vehicle_model),
+            "rel": "about",
+            "uri": links.vehicle_model_uri(link.vehicle_model),
+            "literal": f"{link.vehicle_model.make.slug}/{link.vehicle_model.slug}",
+        }
+        subjects.append(subject)
+    return subjects
+
+
+def _places(article):
+    seen = {}
+    for link in article.article_vehicles.all():
+        for availability in link.vehicle_model.availabilities.all():
+            market = availability.market
+            seen.setdefault(
+                market.country,
+                {
+                    "name": market.name,
+                    "rel": "market",
+                    "uri": f"http://cvx.iptc.org/iso3166-1a2/{market.country.lower()}",
+                    "literal": market.country,
+                },
+            )
+    return list(seen.values())
+
+
+def _organisations(article):
+    seen = {}
+    for link in article.article_vehicles.all():
+        make = link.vehicle_model.make
+        seen.setdefault(("make", make.pk), {"name": make.name, "rel": "make", "literal": make.slug})
+        for manufacturer in make.manufacturers.all():
+            seen.setdefault(
+                ("manufacturer", manufacturer.pk),
+                {"name": manufacturer.name, "rel": "manufacturer", "literal": str(manufacturer.pk)},
+            )
+    return list(seen.values())
+
+
+def article_document(article):
+    """A live article as a ninjs 3.1 document."""
+    text = links.plain_text(article.body)
+    document = {
+        "uri": links.article_uri(article),
+        "type": "text",
+        "representationType": "full",
+        "version": str(article.version),
+        "firstCreated": _time(article.first_published_at or article.publish_at),
+        "versionCreated": _time(links.version_time(article)),
+        "contentCreated": _time(article.created_at),
+        "pubStatus": "usable",
+        "language": _language(),
+        "slugline": article.slug,
+        "headlines": [{"role": "main", "contentType": "text/plain", "value": article.headline}],
+        "bodies": [
+            {
+                "role": "main",
+                "contentType": "text/html",
+                "value": article.body,
+                "charCount": len(text),
+                "wordCount": len(text.split()),
+            },
+            {"role": "main", "contentType": "text/plain", "value": text},
+        ],
+        "altIds": [
+            {"role": "id", "value": str(article.pk)},
+            {"role": "slug", "value": article.slug},
+            {"role": "webUrl", "value": links.web_url(article)},
+        ],
+        "infoSources": [{"name": settings.SITE_NAME, "role": "originator", "uri": settings.SITE_URL + "/"}],
+        "copyrightHolder": settings.SITE_NAME,
+    }
+    descriptions = []
+    if article.standfirst:
+        descriptions.append({"role": "summary", "contentType": "text/plain", "value": article.standfirst})
+    descriptions += [
+        {
+            "role": "correction",
+            "contentType": "text/plain",
+            "value": f"{_time(correction.created_at)}: {correction.text}",
+        }
+        for correction in article.corrections.all()
+    ]
+    if descriptions:
+        document["descriptions"] = descriptions
+    byline = links.byline(article)
+    if byline:
+        document["by"] = byline
+    for key, values in (
+        ("subjects", _subjects(article)),
+        ("places", _places(article)),
+        ("organisations", _organisations(article)),
+    ):
+        if values:
+            document[key] = values
+    if article.lead_image:
+        document["associations"] = [_lead_image(article.lead_image)]
+    return document
+
+
+def tombstone_document(article_id, removed_at):
+    """What a partner gets for an article it must remove: its identity, and that it is canceled."""
+    return {
+        "uri": links.article_uri_for_id(article_id),
+        "type": "text",
+        "pubStatus": "canceled",
+        "versionCreated": _time(removed_at),
+        "altIds": [{"role": "id", "value": str(article_id)}],
+    }

@@ -1,0 +1,27 @@
+"""Listeners for ``articles.signals.article_event`` (sent after the workflow's commit)."""
+
+import logging
+
+from articles.models import Article
+from articles.signals import PUBLIC_EVENTS
+from newsroom.syndication import webhooks
+from newsroom.syndication.changes import record_change
+from newsroom.syndication.tasks import schedule_release
+
+logger = logging.getLogger(__name__)
+
+
+def on_article_event(sender, article, event, **kwargs):
+    """Record public changes in the feed and notify webhook endpoints; for "scheduled", wait for
+    the go-live minute. Reads the article back, so the feed records what was committed."""
+    current = Article.objects.filter(pk=article.pk).first()
+    if current is None:
+        return
+    if event == "scheduled":
+        schedule_release(current)
+        return
+    if event not in PUBLIC_EVENTS:
+        logger.warning("unknown article event ignored", extra={"event": event, "article": article.pk})
+        return
+    change = record_change(current, event)
+    webhooks.create_deliveries(change, current)

@@ -1,0 +1,285 @@
+"""The native JSON representation. Read-only: partners never write through the API."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from newsroom.syndication import links, ninjs
+
+
+class SectionSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    uri = serializers.SerializerMethodField()
+
+    def get_uri(self, section) -> str:
+        return links.section_uri(section)
+
+
+class SectionRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    uri = serializers.SerializerMethodField()
+
+    def get_uri(self, section) -> str:
+        return links.section_uri(section)
+
+
+class TagSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    uri = serializers.SerializerMethodField()
+
+    def get_uri(self, tag) -> str:
+        return links.tag_uri(tag)
+
+
+class RenditionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    href = serializers.URLField()
+    content_type = serializers.CharField(source="contentType")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    size_bytes = serializers.IntegerField(source="sizeInBytes")
+
+
+class ImageSerializer(serializers.Serializer):
+    uri = serializers.SerializerMethodField()
+    title = serializers.CharField()
+    alt_text = serializers.CharField(help_text="Empty when the image is decorative.")
+    is_decorative = serializers.BooleanField()
+    caption = serializers.CharField()
+    credit = serializers.CharField()
+    copyright = serializers.CharField()
+    focal_point = serializers.SerializerMethodField()
+    renditions = serializers.SerializerMethodField()
+
+    def get_uri(self, image) -> str:
+        return links.image_uri(image)
+
+    @extend_schema_field({"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}})
+    def get_focal_point(self, image):
+        return {"x": image.focal_x, "y": image.focal_y}
+
+    @extend_schema_field(RenditionSerializer(many=True))
+    def get_renditions(self, image):
+        return RenditionSerializer(ninjs._renditions(image), many=True).data
+
+
+class ArticleVehicleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="vehicle_model.pk")
+    uri = serializers.SerializerMethodField()
+    make = serializers.CharField(source="vehicle_model.make.name")
+    make_slug = serializers.CharField(source="vehicle_model.make.slug")
+    model = serializers.CharField(source="vehicle_model.name")
+    model_slug = serializers.CharField(source="vehicle_model.slug")
+    model_year = serializers.IntegerField(source="model_year.year", allow_null=True, default=None)
+
+    def get_uri(self, link) -> str:
+        return links.vehicle_model_uri(link.vehicle_model)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uri = serializers.SerializerMethodField(help_text="Stable identifier; also the ninjs uri.")
+    url = serializers.SerializerMethodField(help_text="The article on the public site.")
+    status = serializers.SerializerMethodField(help_text="Always 'usable' here; the change feed carries 'canceled'.")
+    slug = serializers.SlugField()
+    headline = serializers.CharField()
+    standfirst = serializers.CharField()
+    body_html = serializers.CharField(source="body", help_text="Sanitised HTML.")
+    body_text = serializers.SerializerMethodField()
+    byline = serializers.SerializerMethodField()
+    section = SectionRefSerializer(allow_null=True)
+    tags = TagSerializer(many=True, source="tags.all")
+    vehicles = ArticleVehicleSerializer(many=True, source="article_vehicles.all")
+    lead_image = ImageSerializer(allow_null=True)
+    corrections = CorrectionSerializer(many=True, source="corrections.all")
+    first_published_at = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(source="publish_at")
+    updated_at = serializers.SerializerMethodField(help_text="Last update or correction readers were told about.")
+    version = serializers.IntegerField()
+
+    def get_uri(self, article) -> str:
+        return links.article_uri(article)
+
+    def get_url(self, article) -> str:
+        return links.web_url(article)
+
+    def get_status(self, article) -> str:
+        return "usable"
+
+    def get_body_text(self, article) -> str:
+        return links.plain_text(article.body)
+
+    def get_byline(self, article) -> str:
+        return links.byline(article)
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_first_published_at(self, article):
+        return serializers.DateTimeField().to_representation(article.first_published_at or article.publish_at)
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_updated_at(self, article):
+        return serializers.DateTimeField().to_representation(links.version_time(article))
+
+
+class ArticlePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last one.")
+    changes_cursor = serializers.CharField(
+        help_text="Where the change feed stood before this list was read: poll /api/v1/changes/?cursor=… "
+        "from here after a full sync, and nothing published meanwhile is missed."
+    )
+    results = ArticleSerializer(many=True)
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uri = serializers.URLField()
+    status = serializers.ChoiceField(choices=["canceled"])
+
+
+class ChangeSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(help_text="Position in the feed; increases in commit order.")
+    event = serializers.ChoiceField(choices=["published", "updated", "corrected", "withdrawn"])
+    occurred_at = serializers.DateTimeField()
+    article_id = serializers.IntegerField()
+    article = serializers.JSONField(
+        help_text="The article as it is now (same shape as /api/v1/articles/{id}/), or a tombstone "
+        "{id, uri, status: 'canceled'} when the partner must remove it."
+    )
+
+
+class ChangePageSerializer(serializers.Serializer):
+    cursor = serializers.CharField(help_text="Poll again with ?cursor=this to get only newer changes.")
+    next = serializers.URLField(allow_null=True, help_text="More changes are waiting now; null when caught up.")
+    results = ChangeSerializer(many=True)
+
+
+class SimplePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+
+
+class SectionPageSerializer(SimplePageSerializer):
+    results = SectionSerializer(many=True)
+
+
+class TagPageSerializer(SimplePageSerializer):
+    results = TagSerializer(many=True)
+
+
+class PlantSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    city = serializers.CharField()
+    region = serializers.CharField()
+    country = serializers.CharField()
+    manufacturer = serializers.CharField(source="manufacturer.name", allow_null=True, default=None)
+
+
+class PowertrainSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    engine_type = serializers.CharField()
+    fuel_type = serializers.CharField()
+    displacement_cc = serializers.IntegerField(allow_null=True)
+    cylinders = serializers.IntegerField(allow_null=True)
+    aspiration = serializers.CharField()
+    power_kw = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False)
+    torque_nm = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False, allow_null=True)
+    transmission = serializers.CharField()
+    figures_unconfirmed = serializers.BooleanField()
+
+
+class ModelYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    trim = serializers.CharField()
+    body_class = serializers.CharField()
+    doors = serializers.IntegerField(allow_null=True)
+    seats = serializers.IntegerField(allow_null=True)
+    drive_type = serializers.CharField()
+    powertrain = PowertrainSerializer(allow_null=True)
+    plants = PlantSerializer(many=True, source="plants.all")
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    market = serializers.CharField(source="market.country", help_text="ISO 3166-1 alpha-2.")
+    market_name = serializers.CharField(source="market.name")
+    steering_side = serializers.CharField(source="market.steering_side")
+    status = serializers.CharField()
+    announced_on = serializers.DateField(allow_null=True)
+    start = serializers.DateField(allow_null=True)
+    start_precision = serializers.CharField()
+    end = serializers.DateField(allow_null=True)
+    end_precision = serializers.CharField()
+    source_plant = serializers.CharField(source="source_plant.code", allow_null=True, default=None)
+    source_country = serializers.CharField()
+    note = serializers.CharField()
+    reported_in = serializers.SerializerMethodField(help_text="The article that reported it, when you can read it.")
+
+    def get_reported_in(self, availability) -> str | None:
+        if availability.reported_in_id and availability.reported_in_readable:
+            return links.article_uri_for_id(availability.reported_in_id)
+        return None
+
+
+class VehicleModelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uri = serializers.SerializerMethodField()
+    make = serializers.CharField(source="make.name")
+    make_slug = serializers.CharField(source="make.slug")
+    manufacturers = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    slug = serializers.SlugField()
+    vehicle_type = serializers.CharField()
+    body_class = serializers.CharField()
+    segment = serializers.CharField()
+    description = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    model_years = ModelYearSerializer(many=True, source="model_years.all")
+    markets = AvailabilitySerializer(many=True, source="availabilities.all")
+
+    def get_uri(self, vehicle_model) -> str:
+        return links.vehicle_model_uri(vehicle_model)
+
+    def get_manufacturers(self, vehicle_model) -> list[str]:
+        return [manufacturer.name for manufacturer in vehicle_model.make.manufacturers.all()]
+
+
+class VehicleModelPageSerializer(SimplePageSerializer):
+    results = VehicleModelSerializer(many=True)
+
+
+class ProblemSerializer(serializers.Serializer):
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    request_id = serializers.CharField(required=False)
+    errors = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class VinSerializer(serializers.Serializer):
+    VIN = serializers.CharField()
+    Valid = serializers.BooleanField()
+    Problems = serializers.ListField(child=serializers.CharField())
+    WMI = serializers.CharField()
+    Manufacturer = serializers.CharField()
+    Make = serializers.CharField()
+    Country = serializers.CharField()
+    VehicleType = serializers.CharField()
+    ModelYear = serializers.IntegerField(allow_null=True)
+    PlantCode = serializers.CharField()
+    Plant = serializers.CharField()
+    PlantCity = serializers.CharField()
+    PlantState = serializers.CharField()
+    PlantCountry = serializers.CharField()
+    Model = serializers.CharField()
+    Trim = serializers.CharField()
+    SerialNumber = serializers.CharField()
+    VehicleModelUri = serializers.URLField(allow_null=True)

@@ -1,0 +1,57 @@
+"""Background work for syndication, run by the task worker (queue "webhooks")."""
+
+import logging
+from datetime import datetime
+
+from django.tasks import task
+from django.utils import timezone
+
+from articles.models import Article, Status
+from newsroom.syndication import webhooks
+from newsroom.syndication.changes import record_change
+from newsroom.syndication.models import ChangeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def supports_defer(a_task):
+    return a_task.get_backend().supports_defer
+
+
+@task(queue_name="webhooks")
+def deliver_webhook(delivery_id):
+    webhooks.attempt(delivery_id)
+
+
+@task(queue_name="webhooks")
+def release_scheduled(article_id, publish_at):
+    """At a scheduled article's go-live minute: record its "published" change and notify partners.
+
+    Does nothing if the article was unscheduled, rescheduled or withdrawn meanwhile (a new
+    "scheduled" event queued its own run), or if this minute was already announced."""
+    expected = datetime.fromisoformat(publish_at)
+    article = Article.objects.filter(pk=article_id, status=Status.SCHEDULED, publish_at=expected).first()
+    if article is None:
+        return "stale"
+    now = timezone.now()
+    if expected > now:  # woke too early: go back to sleep until the minute
+        schedule_release(article)
+        return "early"
+    if ChangeEvent.objects.filter(article=article, event="published", occurred_at__gte=expected).exists():
+        return "done already"
+    if not article.is_live(now):
+        return "not live"
+    change = record_change(article, "published", now=now)
+    webhooks.create_deliveries(change, article)
+    return "published"
+
+
+def schedule_release(article):
+    """Queue ``release_scheduled`` for the article's go-live minute."""
+    if not supports_defer(release_scheduled):
+        logger.warning(
+            "scheduled publication will not be announced: the task backend cannot defer work",
+            extra={"article": article.pk},
+        )
+        return
+    release_scheduled.using(run_after=article.publish_at).enqueue(article.pk, article.publish_at.isoformat())

@@ -1,0 +1,406 @@
+"""The partner read API. Views translate; what a partner may see is decided in ``changes``."""
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from articles.models import ArticleVehicle, Byline, Section, Tag
+from newsroom.syndication import http, links, ninjs, serializers
+from newsroom.syndication.authentication import ApiKeyAuthentication
+from newsroom.syndication.changes import articles_for, changes_for
+from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
+from newsroom.syndication.models import ChangeEvent
+from newsroom.syndication.pagination import KeysetPaginator, decode_cursor, encode_cursor, next_link, page_size
+from newsroom.syndication.permissions import PartnerKeyRequired
+from newsroom.syndication.problems import PROBLEM_CONTENT_TYPE, InvalidParameter
+from newsroom.syndication.problems import exception_handler as problem_exception_handler
+from newsroom.syndication.throttling import PartnerRateThrottle
+from vehicles import vin as vins
+from vehicles.models import MarketAvailability, ModelYear, Plant, VehicleModel
+
+
+class NinjsRenderer(JSONRenderer):
+    media_type = ninjs.NINJS_CONTENT_TYPE
+    format = "ninjs"
+
+
+def _problems(*statuses):
+    return {(status, PROBLEM_CONTENT_TYPE): serializers.ProblemSerializer for status in statuses}
+
+
+READ_PROBLEMS = _problems(400, 401, 404, 406, 429)
+PAGE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="Opaque position from a previous page's `next` link."),
+    OpenApiParameter("page_size", int, description="Items per page, 1 to 100 (default 20)."),
+]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "ninjs"],
+    description="`ninjs` for IPTC ninjs 3.1 (same as `Accept: application/ninjs+json`).",
+)
+
+
+def article_queryset(partner, now=None):
+    """Readable articles with everything both representations need, in a fixed number of queries."""
+    return (
+        articles_for(partner, now)
+        .annotate(public_updated_at=Greatest("publish_at", Coalesce("last_published_at", "publish_at")))
+        .select_related("section", "lead_image")
+        .prefetch_related(
+            "tags",
+            "corrections",
+            "lead_image__renditions",
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            Prefetch(
+                "article_vehicles",
+                queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
+            ),
+            Prefetch(
+                "article_vehicles__vehicle_model__availabilities",
+                queryset=MarketAvailability.objects.select_related("market"),
+            ),
+            "article_vehicles__vehicle_model__make__manufacturers",
+        )
+    )
+
+
+class PartnerView(GenericAPIView):
+    """Key required, throttled per partner, problem documents for errors, conditional GETs."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [PartnerKeyRequired]
+    throttle_classes = [PartnerRateThrottle]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = http.FormatNegotiation
+    filter_backends: list = []
+    pagination_class = None
+    content_type = "articles"
+    last_modified = None
+
+    @property
+    def partner(self):
+        return self.request.auth.partner
+
+    def get_exception_handler(self):
+        return problem_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return http.finish(request, response, self.last_modified)
+
+    def wants_ninjs(self):
+        return self.request.accepted_renderer.format == "ninjs"
+
+
+ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
+
+
+class ArticleList(PartnerView):
+    renderer_classes = [JSONRenderer, NinjsRenderer]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ArticleFilter
+
+    def get_queryset(self):
+        return article_queryset(self.partner)
+
+    @extend_schema(
+        operation_id="articles_list",
+        summary="Published articles, newest first",
+        parameters=[*PAGE_PARAMETERS, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): serializers.ArticlePageSerializer,
+            (200, ninjs.NINJS_CONTENT_TYPE): OpenApiTypes.OBJECT,
+            **READ_PROBLEMS,
+        },
+        examples=[
+            OpenApiExample(
+                "First page",
+                response_only=True,
+                media_type="application/json",
+                value={
+                    "next": "https://newsroom.example/api/v1/articles/?cursor=WyIyMDI2LTAyLTE2VDA5OjAwOjAwWiIsIDQyXQ",
+                    "changes_cursor": "WzEyMzRd",
+                    "results": [
+                        {
+                            "id": 42,
+                            "uri": "https://newsroom.example/api/v1/articles/42/",
+                            "headline": "Toyota to sell US-built Camry, Highlander and Tundra in Japan from 2026",
+                            "section": {"slug": "industry", "name": "Industry"},
+                            "published_at": "2026-02-16T09:00:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        latest = ChangeEvent.objects.order_by("-id").values("id", "occurred_at").first() or {"id": 0}
+        rows, cursor = ARTICLE_ORDER.paginate(request, self.filter_queryset(self.get_queryset()))
+        times = [links.version_time(article) for article in rows] + [latest.get("occurred_at")]
+        self.last_modified = max(filter(None, times), default=None)
+        if self.wants_ninjs():
+            results = [ninjs.article_document(article) for article in rows]
+        else:
+            results = serializers.ArticleSerializer(rows, many=True).data
+        return Response(
+            {"next": next_link(request, cursor), "changes_cursor": encode_cursor([latest["id"]]), "results": results}
+        )
+
+
+class ArticleDetail(PartnerView):
+    renderer_classes = [JSONRenderer, NinjsRenderer]
+
+    @extend_schema(
+        operation_id="articles_retrieve",
+        summary="One published article",
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): serializers.ArticleSerializer,
+            (200, ninjs.NINJS_CONTENT_TYPE): OpenApiTypes.OBJECT,
+            **READ_PROBLEMS,
+        },
+    )
+    def get(self, request, pk):
+        article = article_queryset(self.partner).filter(pk=pk).first()
+        if article is None:
+            raise Http404
+        self.last_modified = links.version_time(article)
+        if self.wants_ninjs():
+            return Response(ninjs.article_document(article))
+        return Response(serializers.ArticleSerializer(article).data)
+
+
+class ChangeFeed(PartnerView):
+    renderer_classes = [JSONRenderer, NinjsRenderer]
+
+    @extend_schema(
+        operation_id="changes_list",
+        summary="Every publish, update, correction and withdrawal, in order",
+        description=(
+            "Follow `next` until it is null, keep `cursor`, and poll again with `?cursor=` later. Each change "
+            "appears exactly once, in commit order. `article` is the article as it is now, or a tombstone "
+            "(`status: canceled`; ninjs `pubStatus: canceled`) when you must remove it."
+        ),
+        parameters=[*PAGE_PARAMETERS, FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): serializers.ChangePageSerializer,
+            (200, ninjs.NINJS_CONTENT_TYPE): OpenApiTypes.OBJECT,
+            **READ_PROBLEMS,
+        },
+        examples=[
+            OpenApiExample(
+                "A withdrawal",
+                response_only=True,
+                media_type="application/json",
+                value={
+                    "cursor": "WzEyMzVd",
+                    "next": None,
+                    "results": [
+                        {
+                            "sequence": 1235,
+                            "event": "withdrawn",
+                            "occurred_at": "2026-02-16T10:00:00Z",
+                            "article_id": 42,
+                            "article": {
+                                "id": 42,
+                                "uri": "https://newsroom.example/api/v1/articles/42/",
+                                "status": "canceled",
+                            },
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        token = request.query_params.get("cursor")
+        after = decode_cursor(token, ["int"])[0] if token else 0
+        size = page_size(request)
+        now = timezone.now()
+        events = list(changes_for(self.partner, now).filter(id__gt=after).order_by("id")[: size + 1])
+        more, events = len(events) > size, events[:size]
+        readable = article_queryset(self.partner, now).filter(pk__in={event.article_id for event in events})
+        articles = {article.pk: article for article in readable}
+        results = [self._item(event, articles.get(event.article_id)) for event in events]
+        position = encode_cursor([events[-1].pk if events else after])
+        if events:
+            self.last_modified = events[-1].occurred_at
+        return Response(
+            {"cursor": position, "next": next_link(request, position) if more else None, "results": results}
+        )
+
+    def _item(self, event, article):
+        if self.wants_ninjs():
+            document = (
+                ninjs.article_document(article)
+                if article
+                else ninjs.tombstone_document(event.article_id, event.occurred_at)
+            )
+        elif article:
+            document = serializers.ArticleSerializer(article).data
+        else:
+            document = {"id": event.article_id, "uri": links.article_uri_for_id(event.article_id), "status": "canceled"}
+        return {
+            "sequence": event.pk,
+            "event": event.event,
+            "occurred_at": serializers.serializers.DateTimeField().to_representation(event.occurred_at),
+            "article_id": event.article_id,
+            "article": document,
+        }
+
+
+ID_ORDER = KeysetPaginator((("id", "int"),), descending=False)
+
+
+class SectionList(PartnerView):
+    @extend_schema(
+        operation_id="sections_list",
+        summary="Sections you receive",
+        parameters=PAGE_PARAMETERS,
+        responses={200: serializers.SectionPageSerializer, **READ_PROBLEMS},
+    )
+    def get(self, request):
+        rows, cursor = ID_ORDER.paginate(request, _sections_for(self.partner))
+        return Response(
+            {"next": next_link(request, cursor), "results": serializers.SectionSerializer(rows, many=True).data}
+        )
+
+
+class SectionDetail(PartnerView):
+    @extend_schema(
+        operation_id="sections_retrieve",
+        responses={200: serializers.SectionSerializer, **READ_PROBLEMS},
+    )
+    def get(self, request, slug):
+        section = _sections_for(self.partner).filter(slug=slug).first()
+        if section is None:
+            raise Http404
+        return Response(serializers.SectionSerializer(section).data)
+
+
+def _sections_for(partner):
+    section_ids = partner.section_ids()
+    return Section.objects.all() if section_ids is None else Section.objects.filter(pk__in=section_ids)
+
+
+def _tags_for(partner):
+    """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
+    return Tag.objects.filter(Exists(articles_for(partner).filter(tags=OuterRef("pk"))))
+
+
+class TagList(PartnerView):
+    @extend_schema(
+        operation_id="tags_list",
+        summary="Tags used by articles you can read",
+        parameters=PAGE_PARAMETERS,
+        responses={200: serializers.TagPageSerializer, **READ_PROBLEMS},
+    )
+    def get(self, request):
+        rows, cursor = ID_ORDER.paginate(request, _tags_for(self.partner))
+        return Response(
+            {"next": next_link(request, cursor), "results": serializers.TagSerializer(rows, many=True).data}
+        )
+
+
+class TagDetail(PartnerView):
+    @extend_schema(operation_id="tags_retrieve", responses={200: serializers.TagSerializer, **READ_PROBLEMS})
+    def get(self, request, slug):
+        tag = _tags_for(self.partner).filter(slug=slug).first()
+        if tag is None:
+            raise Http404
+        return Response(serializers.TagSerializer(tag).data)
+
+
+def vehicle_model_queryset(partner):
+    reported_in_readable = Exists(articles_for(partner).filter(pk=OuterRef("reported_in_id")))
+    return VehicleModel.objects.select_related("make").prefetch_related(
+        "make__manufacturers",
+        Prefetch(
+            "model_years",
+            queryset=ModelYear.objects.select_related("powertrain").prefetch_related(
+                Prefetch("plants", queryset=Plant.objects.select_related("manufacturer"))
+            ),
+        ),
+        Prefetch(
+            "availabilities",
+            queryset=MarketAvailability.objects.select_related("market", "source_plant").annotate(
+                reported_in_readable=reported_in_readable
+            ),
+        ),
+    )
+
+
+class VehicleModelList(PartnerView):
+    content_type = "vehicles"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = VehicleModelFilter
+
+    def get_queryset(self):
+        return vehicle_model_queryset(self.partner)
+
+    @extend_schema(
+        operation_id="vehicle_models_list",
+        summary="Vehicle models with model years, plants and markets",
+        parameters=PAGE_PARAMETERS,
+        responses={200: serializers.VehicleModelPageSerializer, **READ_PROBLEMS},
+    )
+    def get(self, request):
+        rows, cursor = ID_ORDER.paginate(request, self.filter_queryset(self.get_queryset()))
+        self.last_modified = max((row.updated_at for row in rows), default=None)
+        data = serializers.VehicleModelSerializer(rows, many=True).data
+        return Response({"next": next_link(request, cursor), "results": data})
+
+
+class VehicleModelDetail(PartnerView):
+    content_type = "vehicles"
+
+    @extend_schema(
+        operation_id="vehicle_models_retrieve",
+        responses={200: serializers.VehicleModelSerializer, **READ_PROBLEMS},
+    )
+    def get(self, request, pk):
+        vehicle_model = vehicle_model_queryset(self.partner).filter(pk=pk).first()
+        if vehicle_model is None:
+            raise Http404
+        self.last_modified = vehicle_model.updated_at
+        return Response(serializers.VehicleModelSerializer(vehicle_model).data)
+
+
+class VinDecode(PartnerView):
+    content_type = "vehicles"
+    MAX_LENGTH = 40
+
+    @extend_schema(
+        operation_id="vins_retrieve",
+        summary="Decode a VIN (offline, ISO 3779 / 49 CFR 565), fields named as in NHTSA vPIC",
+        responses={200: serializers.VinSerializer, **READ_PROBLEMS},
+        examples=[
+            OpenApiExample(
+                "A Tundra built in San Antonio",
+                response_only=True,
+                value={"VIN": "5TFLA5DB4SX000001", "Valid": True, "Make": "Toyota", "ModelYear": 2025},
+            )
+        ],
+    )
+    def get(self, request, vin):
+        if len(vin) > self.MAX_LENGTH:
+            raise InvalidParameter("vin", "A VIN has 17 characters.")
+        decoded = vins.decode(vin)
+        if not decoded.valid:
+            error = InvalidParameter("vin", "; ".join(str(problem) for problem in decoded.problems))
+            error.errors = [
+                {"parameter": "vin", "detail": str(problem), "position": problem.position}
+                for problem in decoded.problems
+            ]
+            raise error
+        data = decoded.as_dict()
+        data["VehicleModelUri"] = links.vehicle_model_uri(decoded.vehicle_model) if decoded.vehicle_model else None
+        return Response(data)

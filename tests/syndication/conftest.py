@@ -1,0 +1,192 @@
+"""Fixtures for the syndication API: partners with keys, published articles with every relation,
+a JSON Schema validator for ninjs 3.1, and a webhook receiver listening on loopback."""
+
+import hashlib
+import itertools
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from jsonschema import Draft202012Validator, FormatChecker
+
+from articles.models import Article, ArticleVehicle, Author, Byline, Section, Status, Tag
+from newsroom.media.models import Image, Rendition
+from newsroom.syndication.models import Partner
+
+DATA = Path(__file__).parent.parent / "data"
+NINJS_SCHEMA = json.loads((DATA / "ninjs-schema_3.1.json").read_text())
+_counter = itertools.count(1)
+
+
+def _date_time(value):
+    from django.utils.dateparse import parse_datetime
+
+    return isinstance(value, str) and "T" in value and parse_datetime(value) is not None and value[-1] in "Z0123456789"
+
+
+_formats = FormatChecker()
+_formats.checks("date-time")(_date_time)
+NINJS = Draft202012Validator(NINJS_SCHEMA, format_checker=_formats)
+
+
+def assert_ninjs(document):
+    errors = sorted(NINJS.iter_errors(document), key=lambda error: list(error.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    # The demo logins hash passwords; a fast hasher keeps these tests quick (nothing here tests logins).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class ApiClient:
+    """The Django test client with a partner's key in the Authorization header."""
+
+    def __init__(self, client, secret):
+        self.client = client
+        self.secret = secret
+
+    def get(self, path, data=None, **extra):
+        extra.setdefault("HTTP_AUTHORIZATION", f"Bearer {self.secret}")
+        return self.client.get(path, data, **extra)
+
+
+def make_partner(name="Wheels Weekly", **kwargs):
+    sections = kwargs.pop("sections", [])
+    partner = Partner.objects.create(name=name, contact_email=f"{name.split()[0].lower()}@example.com", **kwargs)
+    partner.sections.set(sections)
+    return partner
+
+
+@pytest.fixture
+def partner(db):
+    return make_partner()
+
+
+@pytest.fixture
+def api(client, partner):
+    api_key, secret = partner.issue_key(name="tests")
+    # Used a moment ago: last_used_at is not written again within the minute (query counts stay fixed).
+    api_key.touch()
+    return ApiClient(client, secret)
+
+
+def make_image(title="Lead"):
+    n = next(_counter)
+    data = f"image-{n}-{title}".encode()
+    image = Image(
+        title=f"{title} {n}",
+        alt_text="A car on a road.",
+        caption="Pictured at launch.",
+        credit="Newsroom",
+        width=1600,
+        height=900,
+        format="JPEG",
+        byte_size=len(data),
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+    image.file.save(f"img-{n}.jpg", ContentFile(data), save=False)
+    image.save()
+    rendition = Rendition(image=image, spec="width-640", format="webp", width=640, height=360, byte_size=100)
+    rendition.file.save(f"img-{n}-640.webp", ContentFile(b"webp"), save=False)
+    rendition.save()
+    return image
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def make_article(
+    *,
+    status=Status.PUBLISHED,
+    publish_at=None,
+    section=None,
+    tags=(),
+    vehicles=(),
+    image=None,
+    headline=None,
+    body="<p>Body text of the article.</p>",
+    authors=("Ann Author",),
+):
+    n = next(_counter)
+    now = timezone.now()
+    if publish_at is None and status in (Status.PUBLISHED, Status.SCHEDULED, Status.WITHDRAWN):
+        publish_at = now - timedelta(minutes=n)
+    article = Article.objects.create(
+        headline=headline or f"Headline {n}",
+        slug=f"article-{n}",
+        standfirst=f"Standfirst {n}.",
+        body=body,
+        section=section or Section.objects.get_or_create(slug="news", defaults={"name": "News"})[0],
+        lead_image=image,
+        status=status,
+        publish_at=publish_at,
+        first_published_at=publish_at,
+        last_published_at=publish_at,
+        withdrawn_at=now if status == Status.WITHDRAWN else None,
+    )
+    article.tags.set(tags)
+    for position, name in enumerate(authors):
+        author, _ = Author.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})
+        Byline.objects.create(article=article, author=author, position=position)
+    for position, vehicle_model in enumerate(vehicles):
+        ArticleVehicle.objects.create(article=article, vehicle_model=vehicle_model, position=position)
+    return article
+
+
+@pytest.fixture
+def rich_articles(demo, media):
+    """Fifty live articles, each with a lead image and renditions, three tags and three vehicles."""
+    vehicles = list(demo["vehicles"].values())[:3]
+    tags = [Tag.objects.get_or_create(slug=f"tag-{i}", defaults={"name": f"Tag {i}"})[0] for i in range(3)]
+    return [make_article(tags=tags, vehicles=vehicles, image=make_image()) for _ in range(50)]
+
+
+class Receiver:
+    """A webhook receiver on loopback that answers with the status codes it is told to."""
+
+    def __init__(self):
+        self.requests = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"headers": dict(self.headers.items()), "body": body})
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"ok" if receiver.status < 300 else b"broken")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/newsroom"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver()
+    yield running
+    running.stop()

@@ -1,0 +1,225 @@
+"""The article endpoints as a partner's integration sees them: content, formats, filters,
+pagination, caching, scope, and a fixed number of queries."""
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Section, Tag
+from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_partner
+
+pytestmark = pytest.mark.django_db
+
+
+def _all_pages(api, path, params=None):
+    results, url, params = [], path, dict(params or {})
+    while url:
+        response = api.get(url, params)
+        assert response.status_code == 200, response.content
+        page = response.json()
+        results += page["results"]
+        url, params = page["next"], None
+    return results
+
+
+def test_the_toyota_story_in_native_json(api, demo):
+    response = api.get("/api/v1/articles/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    [story] = response.json()["results"]
+    assert story["headline"].startswith("Toyota to sell US-built Camry")
+    assert story["section"]["slug"] == "industry"
+    assert {tag["slug"] for tag in story["tags"]} == {"toyota", "japan", "trade"}
+    assert [vehicle["model"] for vehicle in story["vehicles"]] == ["Camry", "Highlander", "Tundra"]
+    assert story["byline"] == "Walter Writer and Erika Editor"
+    assert story["lead_image"]["renditions"][0]["width"] == 1600
+    assert "Kluger" in story["body_text"] and "<p>" not in story["body_text"]
+    assert story["status"] == "usable"
+    assert api.get(f"/api/v1/articles/{story['id']}/").json() == story
+
+
+def test_the_toyota_story_in_ninjs_by_accept_header_and_by_format(api, demo):
+    story = demo["articles"]["published"]
+    by_header = api.get(f"/api/v1/articles/{story.pk}/", HTTP_ACCEPT="application/ninjs+json")
+    by_param = api.get(f"/api/v1/articles/{story.pk}/", {"format": "ninjs"})
+    assert by_header.json() == by_param.json()
+    for response in (by_header, by_param):
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/ninjs+json"
+        document = response.json()
+        assert_ninjs(document)
+        assert document["pubStatus"] == "usable"
+        assert document["headlines"][0]["value"] == story.headline
+        assert {body["contentType"] for body in document["bodies"]} == {"text/html", "text/plain"}
+        assert {s["rel"] for s in document["subjects"]} == {"section", "tag", "about"}
+        assert "JP" in {place["literal"] for place in document["places"]}
+        assert {"make", "manufacturer"} <= {o["rel"] for o in document["organisations"]}
+        lead = document["associations"][0]
+        assert lead["renditions"][0]["width"] == 1600 and lead["renditions"][0]["contentType"] == "image/jpeg"
+
+
+def test_every_ninjs_document_in_a_list_validates(api, rich_articles):
+    documents = _all_pages(api, "/api/v1/articles/", {"format": "ninjs", "page_size": 100})
+    assert len(documents) == 51
+    for document in documents:
+        assert_ninjs(document)
+
+
+def test_keyset_pagination_walks_every_article_once_newest_first(api, media, db):
+    articles = [make_article() for _ in range(7)]
+    seen = _all_pages(api, "/api/v1/articles/", {"page_size": 3})
+    assert [item["id"] for item in seen] == [a.pk for a in sorted(articles, key=lambda a: a.publish_at, reverse=True)]
+
+
+def test_list_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
+    # key+partner, partner sections, feed head, articles, tags, corrections, renditions, bylines,
+    # article vehicles, availabilities, manufacturers
+    with django_assert_num_queries(11):
+        response = api.get("/api/v1/articles/", {"page_size": 100})
+    assert len(response.json()["results"]) == 51
+    with django_assert_num_queries(11):
+        response = api.get("/api/v1/articles/", {"page_size": 100, "format": "ninjs"})
+    assert len(response.json()["results"]) == 51
+    with django_assert_num_queries(11):
+        api.get("/api/v1/articles/", {"page_size": 5})
+
+
+def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
+    with django_assert_num_queries(10):
+        response = api.get(f"/api/v1/articles/{rich_articles[0].pk}/", {"format": "ninjs"})
+    assert len(response.json()["subjects"]) == 1 + 3 + 3
+
+
+def test_filters(api, demo, media):
+    news = Section.objects.get(slug="news")
+    toyota = Tag.objects.get(slug="toyota")
+    camry = demo["vehicles"]["camry"]
+    plain = make_article(section=news)
+    tagged = make_article(section=news, tags=[toyota])
+    story = demo["articles"]["published"]
+
+    def ids(**params):
+        return {item["id"] for item in api.get("/api/v1/articles/", params).json()["results"]}
+
+    assert ids(section="news") == {plain.pk, tagged.pk}
+    assert ids(tag="toyota") == {tagged.pk, story.pk}
+    assert ids(vehicle=camry.pk) == {story.pk}
+    assert ids(make="toyota") == {story.pk}
+    assert ids(market="jp") == {story.pk}
+    assert ids(make="no-such-make") == set()
+    assert ids(published_after=plain.publish_at.isoformat()) >= {plain.pk}
+    assert plain.pk not in ids(published_before=plain.publish_at.isoformat())
+    assert ids(updated_after=(timezone.now() + timezone.timedelta(days=1)).isoformat()) == set()
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "-1"}, "page_size"),
+        ({"page_size": "10000"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "W10"}, "cursor"),  # base64 of []
+        ({"cursor": "WyJ4IiwgMV0"}, "cursor"),  # ["x", 1]
+        ({"cursor": "A" * 5000}, "cursor"),
+        ({"published_after": "yesterday"}, "published_after"),
+        ({"updated_before": "2026-13-45T99:00:00Z"}, "updated_before"),
+        ({"vehicle": "camry"}, "vehicle"),
+        ({"vehicle": "-3"}, "vehicle"),
+        ({"market": "Japan"}, "market"),
+        ({"section": "x" * 500}, "section"),
+        ({"tag": "<script>"}, "tag"),
+        ({"format": "xml"}, "format"),
+        ({"format": "ninjs2"}, "format"),
+    ],
+)
+def test_malformed_parameters_are_a_400_problem_naming_them(api, params, parameter):
+    response = api.get("/api/v1/articles/", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400
+    assert parameter in problem["detail"]
+    assert parameter in [error["parameter"] for error in problem["errors"]]
+    assert problem["request_id"] == response["X-Request-ID"]
+
+
+def test_malformed_cursor_on_the_change_feed(api):
+    response = api.get("/api/v1/changes/", {"cursor": "%%%"})
+    assert response.status_code == 400 and response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_conditional_requests_answer_304(api, demo):
+    story = demo["articles"]["published"]
+    for path in (f"/api/v1/articles/{story.pk}/", "/api/v1/articles/", "/api/v1/sections/"):
+        first = api.get(path)
+        assert first.status_code == 200
+        assert first["ETag"]
+        assert first["Cache-Control"] == "private, no-cache"
+        assert "Authorization" in first["Vary"]
+        again = api.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again["ETag"] == first["ETag"]
+    first = api.get(f"/api/v1/articles/{story.pk}/")
+    assert first["Last-Modified"]
+    assert api.get(f"/api/v1/articles/{story.pk}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    assert api.get(f"/api/v1/articles/{story.pk}/", HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+
+def test_etag_differs_by_format(api, demo):
+    story = demo["articles"]["published"]
+    json_etag = api.get(f"/api/v1/articles/{story.pk}/")["ETag"]
+    ninjs_etag = api.get(f"/api/v1/articles/{story.pk}/", {"format": "ninjs"})["ETag"]
+    assert json_etag != ninjs_etag
+
+
+def test_a_partner_sees_only_its_sections(client, demo, media):
+    news = Section.objects.get(slug="news")
+    in_news = make_article(section=news)
+    story = demo["articles"]["published"]  # Industry
+    partner = make_partner("News Only", sections=[news])
+    _key, secret = partner.issue_key()
+    api = ApiClient(client, secret)
+    assert [item["id"] for item in api.get("/api/v1/articles/").json()["results"]] == [in_news.pk]
+    hidden = api.get(f"/api/v1/articles/{story.pk}/")
+    assert hidden.status_code == 404
+    assert hidden["Content-Type"] == "application/problem+json"
+    assert api.get("/api/v1/articles/", {"section": "industry"}).json()["results"] == []
+    assert [s["slug"] for s in api.get("/api/v1/sections/").json()["results"]] == ["news"]
+    assert api.get("/api/v1/sections/industry/").status_code == 404
+
+
+def test_a_partner_without_articles_gets_404(client, demo):
+    partner = make_partner("Dealer Portal", receives_articles=False)
+    _key, secret = partner.issue_key()
+    api = ApiClient(client, secret)
+    story = demo["articles"]["published"]
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{story.pk}/", "/api/v1/changes/"):
+        assert api.get(path).status_code == 404
+    assert api.get("/api/v1/vehicle-models/").status_code == 200
+
+
+def test_sections_and_tags(api, demo, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        sections = api.get("/api/v1/sections/").json()["results"]
+    assert {s["slug"] for s in sections} == {"news", "industry", "reviews"}
+    with django_assert_num_queries(3):
+        tags = api.get("/api/v1/tags/").json()["results"]
+    # Only tags of live articles: "hybrids" is unused, the draft's and the scheduled story's add nothing new.
+    assert {t["slug"] for t in tags} == {"toyota", "japan", "trade"}
+    assert api.get("/api/v1/tags/toyota/").json()["name"] == "Toyota"
+    assert api.get("/api/v1/tags/hybrids/").status_code == 404
+
+
+def test_unknown_api_paths_are_problem_documents(api):
+    response = api.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["X-Request-ID"]
+
+
+def test_writes_are_refused_with_a_problem(api, client):
+    response = client.post("/api/v1/articles/", {}, headers={"Authorization": f"Bearer {api.secret}"})
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
