@@ -35,11 +35,11 @@ run: $(VENV)/.runtime-installed
 	$(PY) manage.py load_demo
 	@echo "Newsroom on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops the server and the task worker."
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	$(PY) manage.py worker --queue-name '*' & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: $(VENV)/.runtime-installed
-	$(PY) manage.py db_worker --queue-name '*'
+	$(PY) manage.py worker --queue-name '*'
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
