@@ -10,6 +10,7 @@ applied first so the picture stays upright.
 
 import hashlib
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, JpegImagePlugin, UnidentifiedImageError, features
+
+logger = logging.getLogger(__name__)
 
 # An animation is scanned (not decoded) to count its frames; only the first frame is kept.
 MAX_FRAMES = 500
@@ -83,10 +86,11 @@ def prepare_image(source):
         raise _not_an_image_error()
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as exc:
         # Pillow reports damaged files with all of these, depending on the format and the damage.
+        logger.info("image upload refused as damaged: %r", exc)
         raise ValidationError(
-            "The image file is damaged or incomplete (%(detail)s). Export it again and upload the new file.",
+            "The image file is damaged or incomplete (perhaps the upload was cut off). "
+            "Export it again and upload the new file.",
             code="broken",
-            params={"detail": str(exc)[:120] or exc.__class__.__name__},
         )
 
 

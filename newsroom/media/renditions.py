@@ -179,11 +179,14 @@ def render_bytes(original, specs_and_formats, focal=(0.5, 0.5)):
             source.draft("RGB", (max(1, round(full_w * scale_needed)), max(1, round(full_h * scale_needed))))
             picture = source.convert("RGBA" if _has_alpha(source) else "RGB")
     draft_scale = picture.width / full_w
+    resized_by_spec = {}  # WebP and JPEG of one spec share the resize, the costly part
     results = []
     for spec, fmt in specs_and_formats:
         out_size = spec.output_size(full_w, full_h)
-        box = [edge * draft_scale for edge in spec.crop_box(full_w, full_h, *focal)]
-        resized = picture.resize(out_size, PILImage.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        if spec not in resized_by_spec:
+            box = [edge * draft_scale for edge in spec.crop_box(full_w, full_h, *focal)]
+            resized_by_spec[spec] = picture.resize(out_size, PILImage.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+        resized = resized_by_spec[spec]
         pil_format, _, _, options = FORMATS[fmt]
         if pil_format == "JPEG" and resized.mode == "RGBA":
             resized = _flatten(resized)
