@@ -120,6 +120,10 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def is_live(self, now=None):
+        """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule."""
+        return self.pk is not None and type(self).objects.live(now).filter(pk=self.pk).exists()
+
 
 class Byline(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
@@ -179,6 +183,12 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.article_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        # History is never rewritten: a revision is written once and then only read.
+        if self.pk is not None:
+            raise ValueError("Revisions are immutable; restore one to make a new revision.")
+        super().save(*args, **kwargs)
 
 
 class Correction(models.Model):

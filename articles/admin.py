@@ -1,0 +1,478 @@
+"""The editors' admin for articles. It translates clicks into calls: content saves go to
+``services.save_article``, status changes to ``workflow``, and both decide."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from articles import preview, revisions, services, workflow
+from articles.forms import ArticleForm, TransitionForm
+from articles.models import (
+    Article,
+    ArticleVehicle,
+    Author,
+    Byline,
+    Correction,
+    Revision,
+    Section,
+    Status,
+    Tag,
+    Transition,
+)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "user")
+    list_select_related = ("user",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("user",)
+
+
+class SharedChoicesFormSet(forms.BaseInlineFormSet):
+    """Every row's select offers the same rows: load them once, not once per row."""
+
+    shared_choice_fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.shared_choice_fields:
+            field = self.form.base_fields.get(name)
+            if field is not None:
+                choices = list(field.choices)
+                for form in self.forms + [self.empty_form]:
+                    form.fields[name].choices = choices
+
+
+class BylineFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("author",)
+
+
+class ArticleVehicleFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ("model_year",)
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    formset = BylineFormSet
+    fields = ("author", "position")
+    extra = 0
+    min_num = 0
+    verbose_name = "byline"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author":
+            kwargs["queryset"] = Author.objects.order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ArticleVehicleInline(admin.TabularInline):
+    model = ArticleVehicle
+    formset = ArticleVehicleFormSet
+    fields = ("vehicle_model", "model_year", "position")
+    autocomplete_fields = ("vehicle_model",)
+    extra = 0
+    verbose_name = "vehicle"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("vehicle_model__make")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "model_year":
+            from vehicles.models import ModelYear
+
+            kwargs["queryset"] = ModelYear.objects.select_related("vehicle_model__make")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuthorFilter(admin.SimpleListFilter):
+    title = "author"
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        return [(str(a.pk), a.name) for a in Author.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(bylines__author_id=self.value())
+        return queryset
+
+
+class VisibilityFilter(admin.SimpleListFilter):
+    """Scheduled for later versus live now, by the one rule (``Article.objects.live``)."""
+
+    title = "visibility"
+    parameter_name = "visibility"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live now"), ("scheduled", "Scheduled for later"), ("not_live", "Not public")]
+
+    def queryset(self, request, queryset):
+        live = Article.objects.live().values("pk")
+        if self.value() == "live":
+            return queryset.filter(pk__in=live)
+        if self.value() == "scheduled":
+            return queryset.filter(status=Status.SCHEDULED).exclude(pk__in=live)
+        if self.value() == "not_live":
+            return queryset.exclude(pk__in=live)
+        return queryset
+
+
+def _bulk(action_name):
+    """An admin action applying one workflow step to each selected article; refusals are listed."""
+
+    def run(modeladmin, request, queryset):
+        done, refused = 0, []
+        for article in queryset:
+            try:
+                workflow.perform(action_name, article, request.user)
+                done += 1
+            except workflow.WorkflowError as error:
+                refused.append(f"“{article.headline}”: {error}")
+        if done:
+            modeladmin.message_user(request, f"{workflow.ACTIONS[action_name].label}: {done} article(s).")
+        for line in refused:
+            modeladmin.message_user(request, line, messages.ERROR)
+
+    action = workflow.ACTIONS[action_name]
+    run.__name__ = f"bulk_{action_name}"
+    return admin.action(description=f"{action.label} (selected)", permissions=[action.permission])(run)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleForm
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = ("headline", "status_label", "section", "author_names", "publish_at", "updated_at", "last_editor")
+    list_filter = ("status", "section", AuthorFilter, VisibilityFilter)
+    search_fields = ("headline", "standfirst", "slug")
+    date_hierarchy = "updated_at"
+    list_per_page = 50
+    autocomplete_fields = ("tags", "lead_image")
+    inlines = (BylineInline, ArticleVehicleInline)
+    readonly_fields = ("status_label", "publish_at", "first_published_at", "last_published_at", "version")
+    actions = [_bulk("submit"), _bulk("approve"), _bulk("publish")]
+    fieldsets = (
+        (None, {"fields": ("headline", "slug", "standfirst", "body")}),
+        ("Filing", {"fields": ("section", "tags", "lead_image")}),
+        (
+            "Publishing",
+            {"fields": ("status_label", "publish_at", "first_published_at", "last_published_at", "version")},
+        ),
+        ("This save", {"fields": ("revision_message", "correction_note")}),
+    )
+
+    # -- permissions: the workflow's rules, asked here -----------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return workflow.can_edit(request.user, obj)
+
+    def has_submit_article_permission(self, request):
+        return request.user.has_perm("articles.submit_article")
+
+    def has_approve_article_permission(self, request):
+        return request.user.has_perm("articles.approve_article")
+
+    def has_publish_article_permission(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    # -- list -----------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        last_editor = (
+            Revision.objects.filter(article=OuterRef("pk")).order_by("-version").values("created_by__username")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("section")
+            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+            .annotate(last_editor_name=Subquery(last_editor))
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, article):
+        label = article.get_status_display()
+        if article.status == Status.SCHEDULED and article.publish_at and article.publish_at <= timezone.now():
+            label = "Scheduled (now live)"
+        return format_html('<span class="article-status article-status-{}">{}</span>', article.status, label)
+
+    @admin.display(description="authors")
+    def author_names(self, article):
+        return ", ".join(byline.author.name for byline in article.bylines.all())
+
+    @admin.display(description="last change by", ordering="last_editor_name")
+    def last_editor(self, article):
+        return getattr(article, "last_editor_name", None) or "—"
+
+    # -- change form ----------------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_fieldsets(self, request, obj=None):
+        content, filing, publishing, _this_save = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [content, filing, publishing]  # read-only: there is no save to describe
+        if obj is not None and obj.is_live() and request.user.has_perm("articles.correct_article"):
+            return [content, filing, publishing, ("This save", {"fields": ("revision_message", "correction_note")})]
+        return [content, filing, publishing, ("This save", {"fields": ("revision_message",)})]
+
+    def get_object(self, request, object_id, from_field=None):
+        object_id = unquote(object_id)
+        if not str(object_id).isdigit():
+            return None
+        queryset = super().get_queryset(request).select_related("section", "lead_image", "created_by")
+        return queryset.filter(pk=object_id).first()
+
+    def save_model(self, request, obj, form, change):
+        """Nothing yet: the row, its related rows and its revision are written together in
+        ``save_related`` by ``services.save_article``."""
+
+    def save_related(self, request, form, formsets, change):
+        services.save_article(
+            form.instance,
+            request.user,
+            form.expected_version,
+            message=form.cleaned_data.get("revision_message") or ("Edited" if change else "Created"),
+            save_related=lambda: super(ArticleAdmin, self).save_related(request, form, formsets, change),
+            correction=form.cleaned_data.get("correction_note", ""),
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.EditConflict:
+            # Another save committed between this form's check and its write. Nothing of this
+            # one was written; run the form again so it shows the conflict with the text kept.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.WorkflowError as error:
+            self.message_user(request, f"Nothing was saved: {error}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request, article):
+        if article is None or article.pk is None:
+            return {}
+        return {
+            "workflow_actions": workflow.allowed_actions(request.user, article),
+            "checklist": workflow.publish_checklist(article),
+            "transitions": article.transitions.select_related("user")[:20],
+            "corrections": list(article.corrections.select_related("created_by")),
+            "is_live": article.is_live(),
+            "share_url": preview.share_url(article) if article.status != Status.WITHDRAWN else "",
+            "share_hours": round(preview.settings.PREVIEW_LINK_MAX_AGE / 3600),
+        }
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._submit_if_asked(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._submit_if_asked(request, obj)
+        return super().response_change(request, obj)
+
+    def _submit_if_asked(self, request, article):
+        if "_submit_for_review" not in request.POST:
+            return
+        try:
+            workflow.submit(article, request.user)
+            self.message_user(request, "Submitted for review.")
+        except workflow.WorkflowError as error:
+            self.message_user(request, f"Saved, but not submitted: {error}", messages.ERROR)
+
+    # -- extra pages ----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
+            path("<int:pk>/workflow/<str:action>/", view(self.transition_view), name="articles_article_transition"),
+            path("<int:pk>/revisions/", view(self.revisions_view), name="articles_article_revisions"),
+            path("<int:pk>/revisions/compare/", view(self.compare_view), name="articles_article_compare"),
+            path(
+                "<int:pk>/revisions/<int:version>/restore/",
+                view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _article_or_404(self, request, pk):
+        article = get_object_or_404(Article.objects.select_related("section", "lead_image"), pk=pk)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def _page(self, request, article, template, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": title,
+                "subtitle": article.headline,
+                **context,
+            },
+        )
+
+    def preview_view(self, request, pk):
+        return preview.render_preview(request, self._article_or_404(request, pk))
+
+    def transition_view(self, request, pk, action):
+        article = self._article_or_404(request, pk)
+        if action not in workflow.ACTIONS:
+            raise Http404("No such workflow action.")
+        step = workflow.ACTIONS[action]
+        form = TransitionForm(request.POST or None, action=step)
+        error = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.perform(
+                    action,
+                    article,
+                    request.user,
+                    comment=form.cleaned_data["comment"],
+                    publish_at=form.cleaned_data.get("publish_at"),
+                )
+            except workflow.WorkflowError as refusal:
+                error = refusal
+            else:
+                self.message_user(
+                    request, f"{step.label}: done. The article is now {article.get_status_display().lower()}."
+                )
+                return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        allowed = any(a.name == action for a in workflow.allowed_actions(request.user, article))
+        response = self._page(
+            request,
+            article,
+            "admin/articles/article/transition.html",
+            step.label,
+            form=form,
+            step=step,
+            error=error,
+            allowed=allowed,
+            checklist=workflow.publish_checklist(article) if step.checklist else [],
+        )
+        if error is not None or (request.method == "POST" and not form.is_valid()):
+            response.status_code = 400
+        return response
+
+    def revisions_view(self, request, pk):
+        article = self._article_or_404(request, pk)
+        history = list(article.revisions.select_related("created_by").defer("snapshot"))
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/revisions.html",
+            "Revision history",
+            revisions=history,
+            transitions=article.transitions.select_related("user"),
+            can_restore=workflow.can_edit(request.user, article),
+        )
+
+    def compare_view(self, request, pk):
+        article = self._article_or_404(request, pk)
+        versions = [request.GET.get("a", ""), request.GET.get("b", "")]
+        if not all(v.isdigit() for v in versions):
+            raise Http404("Choose two revisions to compare.")
+        found = {r.version: r for r in article.revisions.filter(version__in=versions).select_related("created_by")}
+        old, new = (found.get(int(v)) for v in sorted(versions, key=int))
+        if old is None or new is None:
+            raise Http404("No such revision.")
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/compare.html",
+            f"Changes from version {old.version} to {new.version}",
+            old=old,
+            new=new,
+            changes=revisions.diff(old.snapshot, new.snapshot),
+        )
+
+    def restore_view(self, request, pk, version):
+        article = self._article_or_404(request, pk)
+        revision = get_object_or_404(Revision, article=article, version=version)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
+        expected = request.POST.get("version", "")
+        try:
+            restored = revisions.restore(revision, request.user, int(expected) if expected.isdigit() else 0)
+        except services.EditConflict as conflict:
+            self.message_user(request, f"Not restored. {conflict.summary()}", messages.ERROR)
+        except workflow.WorkflowError as error:
+            self.message_user(request, f"Not restored: {error}", messages.ERROR)
+        else:
+            self.message_user(request, f"Version {version} restored as version {restored.version}.")
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+        return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin):
+    """The audit log: read-only, for everyone allowed to see it."""
+
+    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment")
+    list_filter = ("action", "to_status")
+    list_select_related = ("article", "user")
+    search_fields = ("article__headline", "comment", "user__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """Corrections are published through the workflow; here they are listed."""
+
+    list_display = ("created_at", "article", "text", "created_by")
+    list_select_related = ("article", "created_by")
+    search_fields = ("article__headline", "text")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

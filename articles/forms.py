@@ -1,0 +1,149 @@
+"""Forms for the article admin: the change form with its version check, and the small forms
+behind each workflow button. They translate; ``services`` and ``workflow`` decide."""
+
+import copy
+
+from django import forms
+from django.utils import timezone
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+
+from articles import sanitize, services, workflow
+from articles.models import Article
+
+
+class ArticleForm(forms.ModelForm):
+    """The article change form. It carries the version it was loaded from; saving over a newer
+    version is refused with who saved in between, when, and what they changed, while the
+    editor's own text stays in the form."""
+
+    # Set by ArticleAdmin.get_form: whose save this is.
+    user = None
+
+    slug = forms.SlugField(
+        required=False,
+        max_length=200,
+        help_text="The address of the article. Leave blank to make one from the headline.",
+    )
+    body = ProseEditorFormField(
+        config={"extensions": sanitize.EDITOR_EXTENSIONS},
+        sanitize=sanitize.clean_body,
+        required=False,
+        widget=AdminProseEditorWidget,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    revision_message = forms.CharField(
+        label="Note about this change", required=False, max_length=255, help_text="Shown in the revision history."
+    )
+    correction_note = forms.CharField(
+        label="Correction notice",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only for a factual error: readers see this dated notice under the article. "
+        "Leave blank for an ordinary update.",
+    )
+    # After a conflict: the version the editor has now seen, and their choice to save over it.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_overwrite = forms.BooleanField(required=False, label="Save my version over theirs")
+
+    class Meta:
+        model = Article
+        fields = ["headline", "slug", "standfirst", "body", "section", "tags", "lead_image"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict = None
+        self.expected_version = self.instance.version if self.instance.pk else None
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    @property
+    def is_live_article(self):
+        if not hasattr(self, "_is_live"):
+            self._is_live = bool(self.instance.pk) and self.instance.is_live()
+        return self._is_live
+
+    def clean_slug(self):
+        slug = self.cleaned_data.get("slug", "")
+        if slug and not services.slug_is_available(slug, self.instance.pk):
+            raise forms.ValidationError("Another article uses this address, or used it before. Choose another slug.")
+        return slug
+
+    def clean_correction_note(self):
+        note = self.cleaned_data.get("correction_note", "").strip()
+        if note and not self.is_live_article:
+            raise forms.ValidationError("Corrections are for live articles; this one is not live.")
+        if note and not self.user.has_perm("articles.correct_article"):
+            raise forms.ValidationError("Your role may not publish corrections.")
+        return note
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._check_version(cleaned)
+        if self.is_live_article and not self.errors:
+            candidate = copy.copy(self.instance)
+            for field in ("headline", "body", "section", "lead_image"):
+                setattr(candidate, field, cleaned.get(field))
+            missing = workflow.publish_checklist(candidate)
+            if missing:
+                raise forms.ValidationError(
+                    "This article is live, so it must stay complete. Missing: " + "; ".join(missing) + "."
+                )
+        return cleaned
+
+    def _check_version(self, cleaned):
+        loaded = cleaned.get("version")
+        current = self.instance.version  # as stored now: the admin loads the article per request
+        if loaded is None:
+            raise forms.ValidationError("The form is missing the version it was loaded from. Reload the page.")
+        if loaded == current:
+            self.expected_version = current
+            return
+        if cleaned.get("confirm_overwrite") and cleaned.get("seen_version") == current:
+            # The editor has seen the other changes and chose to save over them.
+            self.expected_version = current
+            return
+        self.conflict = services.EditConflict(self.instance, loaded)
+        raise forms.ValidationError(
+            self.conflict.summary() + " Your text is still in the form below; nothing was saved. "
+            "Review their changes, then tick “Save my version over theirs” and save again, "
+            "or copy what you need and reload.",
+            code="conflict",
+        )
+
+
+class TransitionForm(forms.Form):
+    """What a workflow button asks for before acting: a comment, a go-live time, a notice."""
+
+    comment = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        comment = self.fields["comment"]
+        if action.name == "schedule":
+            self.fields["publish_at"] = forms.DateTimeField(
+                label="Go-live time",
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                help_text=f"In {timezone.get_current_timezone_name()}. The article goes live at this minute.",
+            )
+            self.order_fields(["publish_at", "comment"])
+        elif action.name == "correct":
+            comment.label, comment.required = "Correction notice", True
+            comment.help_text = (
+                "Readers see this dated notice under the article, e.g. what was wrong and what is right."
+            )
+        elif action.name == "withdraw":
+            comment.label, comment.required = "Reason", True
+            comment.help_text = "Recorded in the audit log and sent to partners with the withdrawal."
+        elif action.name == "send_back":
+            comment.help_text = "Tell the writer what to change."
+
+    def clean_publish_at(self):
+        publish_at = self.cleaned_data["publish_at"]
+        if publish_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future; to publish at once use “Publish now”.")
+        return publish_at

@@ -1,0 +1,135 @@
+"""Saving article content: the one write path for headline, body and the rest.
+
+    from articles.services import save_article, EditConflict
+
+    revision = save_article(article, user, expected_version=article.version, message="Fixed the intro")
+
+``save_article`` (for new and existing articles):
+
+- refuses a user who may not edit the article now (``workflow.NotAllowed``);
+- sanitises the body (``articles.sanitize``), generates a unique slug from the headline when
+  the slug is blank, and keeps the old URL of a once-public article working (``SlugRedirect``);
+- writes the row only if it is still at ``expected_version``, with one conditional
+  ``UPDATE … WHERE id = … AND version = …``, so of two concurrent saves exactly one wins; the
+  other gets ``EditConflict``, which names who saved in between, when, and what they changed;
+- runs ``save_related()`` (tags, bylines, vehicles) in the same transaction, then records the
+  immutable ``Revision`` of the new version;
+- when the article is live, publishes the change to readers: ``workflow.correct`` if a
+  ``correction`` note is given, else ``workflow.update``.
+
+Status never changes here; that is ``articles.workflow``'s job.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles import revisions, sanitize, workflow
+from articles.models import Article, Revision, SlugRedirect, Status
+
+CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
+
+
+class EditConflict(Exception):
+    """Someone saved the article after the version this save was based on."""
+
+    def __init__(self, article, expected_version):
+        self.article = article
+        self.expected_version = expected_version
+        self.newer = list(
+            Revision.objects.filter(article_id=article.pk, version__gt=expected_version)
+            .select_related("created_by")
+            .order_by("version")
+        )
+        self.current_version = self.newer[-1].version if self.newer else expected_version
+        super().__init__(self.summary())
+
+    def summary(self):
+        if not self.newer:
+            return "This article was changed after you opened it. Reload it to see the latest version."
+        savers = ", ".join(
+            f"{_name(r.created_by)} at {timezone.localtime(r.created_at):%Y-%m-%d %H:%M}" for r in self.newer
+        )
+        return f"This article was saved by {savers} after you opened it (version {self.expected_version})."
+
+    def changes(self):
+        """What the others changed: from the version this save started from to the latest."""
+        base = Revision.objects.filter(article_id=self.article.pk, version=self.expected_version).first()
+        if base is None or not self.newer:
+            return []
+        return revisions.diff(base.snapshot, self.newer[-1].snapshot)
+
+
+def _name(user):
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+def slug_is_available(slug, article_pk=None):
+    """Free for this article: no other article uses it now or used it as an old URL."""
+    if Article.objects.filter(slug=slug).exclude(pk=article_pk).exists():
+        return False
+    return not SlugRedirect.objects.filter(old_slug=slug).exclude(article_id=article_pk).exists()
+
+
+def unique_slug(headline, article_pk=None):
+    max_length = Article._meta.get_field("slug").max_length
+    base = slugify(headline)[: max_length - 6].strip("-") or "article"
+    candidate, n = base, 2
+    while not slug_is_available(candidate, article_pk):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def save_article(article, user, expected_version=None, message="", *, save_related=None, correction=""):
+    """Save ``article`` as a new version and return its ``Revision``; see the module docstring.
+
+    ``expected_version`` is the version the editor loaded (ignored for a new article)."""
+    if not workflow.can_edit(user, article):
+        raise workflow.NotAllowed("You may not edit this article now.")
+    article.headline = article.headline.strip()
+    article.body = sanitize.clean_body(article.body)
+    now = timezone.now()
+    with transaction.atomic():
+        if not article.slug:
+            article.slug = unique_slug(article.headline, article.pk)
+        if article.pk is None:
+            article.version = 1
+            article.created_by = article.created_by or user
+            article.created_at = article.updated_at = now
+            article.save(force_insert=True)
+        else:
+            _update_if_current(article, expected_version, now)
+        if save_related:
+            save_related()
+        revision = revisions.record(article, user, message)
+        if article.status in (Status.PUBLISHED, Status.SCHEDULED) and article.is_live(now):
+            if correction:
+                workflow.correct(article, user, correction)
+            else:
+                workflow.update(article, user, comment=message)
+    return revision
+
+
+def _update_if_current(article, expected_version, now):
+    current = Article.objects.filter(pk=article.pk, version=expected_version)
+    stored = current.values("slug", "first_published_at").first()
+    attnames = [Article._meta.get_field(field).attname for field in CONTENT_FIELDS]
+    # The check and the write are one statement: a concurrent save that got in first has
+    # already moved the version on, so this matches no row (PostgreSQL re-checks the WHERE
+    # after waiting for the other transaction's row lock; SQLite serialises writers).
+    written = current.update(
+        **{name: getattr(article, name) for name in attnames}, version=expected_version + 1, updated_at=now
+    )
+    if not written:
+        raise EditConflict(article, expected_version)
+    article.version, article.updated_at = expected_version + 1, now
+    if stored["slug"] != article.slug:
+        _keep_old_url(article, stored["slug"], stored["first_published_at"], now)
+
+
+def _keep_old_url(article, old_slug, first_published_at, now):
+    SlugRedirect.objects.filter(old_slug=article.slug, article=article).delete()  # moving back to an old slug
+    if first_published_at and first_published_at <= now:
+        SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})

@@ -1,0 +1,33 @@
+"""The editor's desk on the admin index: what needs attention, each one click from its form."""
+
+from django import template
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from articles.models import Article, Status
+
+register = template.Library()
+
+ROWS = 8
+
+
+@register.inclusion_tag("admin/articles/_desk.html", takes_context=True)
+def editors_desk(context):
+    user = context["request"].user
+    if not user.has_perm("articles.view_article"):
+        return {"show": False}
+    now = timezone.now()
+    articles = Article.objects.select_related("section")
+    mine = Q(created_by=user) | Q(bylines__author__user=user)
+    return {
+        "show": True,
+        "waiting": list(articles.filter(status=Status.IN_REVIEW).order_by("updated_at")[:ROWS]),
+        "scheduled": list(articles.filter(status=Status.SCHEDULED, publish_at__gt=now).order_by("publish_at")[:ROWS]),
+        "recent": list(
+            Article.objects.live(now)
+            .select_related("section")
+            .annotate(correction_count=Count("corrections"))
+            .order_by("-last_published_at", "-publish_at")[:ROWS]
+        ),
+        "my_drafts": list(articles.filter(mine, status=Status.DRAFT).distinct().order_by("-updated_at")[:ROWS]),
+    }

@@ -1,0 +1,308 @@
+"""The editorial workflow: the ONLY place an article's status changes.
+
+Called alike by the admin, the API, management commands, tasks and tests::
+
+    from articles import workflow
+
+    workflow.submit(article, user, comment="")             # draft -> in review (writer, own draft)
+    workflow.approve(article, user, comment="")            # in review -> approved
+    workflow.send_back(article, user, comment="")          # in review -> draft
+    workflow.schedule(article, user, publish_at, comment="")  # approved -> scheduled (future time only)
+    workflow.publish(article, user, comment="")            # approved -> published, now
+    workflow.unschedule(article, user, comment="")         # scheduled (not yet live) -> approved
+    workflow.update(article, user, comment="")             # live -> published, readers told "Updated"
+    workflow.correct(article, user, note)                  # live -> published + a public Correction
+    workflow.withdraw(article, user, reason)               # published/scheduled -> withdrawn
+    workflow.redraft(article, user, comment="")            # withdrawn -> draft
+
+    workflow.perform("approve", article, user, comment="")  # the same, by action name
+    workflow.allowed_actions(user, article)                 # [Action, ...] this user may take now
+    workflow.can_edit(user, article)                        # may this user change the content?
+    workflow.publish_checklist(article)                     # ["Lead image", ...] missing for publishing
+
+Each transition runs in a transaction with the article row locked, so two editors clicking at
+once cannot both move it; it writes a ``Transition`` row (who, when, from, to, comment) and,
+once committed, sends ``articles.signals.article_event`` ("published", "updated", "corrected",
+"withdrawn" or "scheduled"). A refused transition raises a ``WorkflowError`` subclass with a
+message fit to show the user, and changes nothing:
+
+- ``IllegalTransition``: not possible from the article's current status;
+- ``NotAllowed``: this user's role may not do it;
+- ``NotReady``: the publish checklist is not met (``.missing`` lists what is missing), or a
+  schedule time is not in the future.
+
+Content edits go through ``articles.services.save_article``, which calls ``update`` or
+``correct`` itself when the article is live.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from articles.models import Article, Correction, Status, Transition
+from articles.signals import article_event
+
+
+class WorkflowError(Exception):
+    """A transition was refused; ``str(error)`` is the message for the user."""
+
+
+class IllegalTransition(WorkflowError):
+    pass
+
+
+class NotAllowed(WorkflowError):
+    pass
+
+
+class NotReady(WorkflowError):
+    def __init__(self, message, missing=()):
+        super().__init__(message)
+        self.missing = list(missing)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str  # the button: "Submit for review"
+    verb: str  # for messages: "submit"
+    sources: frozenset
+    target: str
+    permission: str
+    event: str = ""
+    checklist: bool = False
+
+
+def _action(name, label, verb, sources, target, permission, event="", checklist=False):
+    return Action(name, label, verb, frozenset(sources), target, permission, event, checklist)
+
+
+S = Status
+ACTIONS = {
+    a.name: a
+    for a in [
+        _action("submit", "Submit for review", "submit", [S.DRAFT], S.IN_REVIEW, "submit_article"),
+        _action("approve", "Approve", "approve", [S.IN_REVIEW], S.APPROVED, "approve_article"),
+        _action("send_back", "Send back to writer", "send back", [S.IN_REVIEW], S.DRAFT, "approve_article"),
+        _action("schedule", "Schedule", "schedule", [S.APPROVED], S.SCHEDULED, "publish_article", "scheduled", True),
+        _action("publish", "Publish now", "publish", [S.APPROVED], S.PUBLISHED, "publish_article", "published", True),
+        _action("unschedule", "Unschedule", "unschedule", [S.SCHEDULED], S.APPROVED, "publish_article"),
+        _action(
+            "update",
+            "Publish update",
+            "update",
+            [S.PUBLISHED, S.SCHEDULED],
+            S.PUBLISHED,
+            "publish_article",
+            "updated",
+            True,
+        ),
+        _action(
+            "correct",
+            "Publish correction",
+            "correct",
+            [S.PUBLISHED, S.SCHEDULED],
+            S.PUBLISHED,
+            "correct_article",
+            "corrected",
+            True,
+        ),
+        _action(
+            "withdraw", "Withdraw", "withdraw", [S.PUBLISHED, S.SCHEDULED], S.WITHDRAWN, "withdraw_article", "withdrawn"
+        ),
+        _action("redraft", "Return to draft", "return to draft", [S.WITHDRAWN], S.DRAFT, "withdraw_article"),
+    ]
+}
+# Update and correct act on what readers see now; unschedule only on what they do not see yet.
+_NEEDS_LIVE = {"update", "correct"}
+_NEEDS_NOT_LIVE = {"unschedule"}
+
+
+def is_own(user, article):
+    """The user started the article or is one of its bylines."""
+    if article.pk is None or article.created_by_id == user.pk:
+        return True
+    return article.bylines.filter(author__user=user).exists()
+
+
+def can_edit(user, article):
+    """Whether ``user`` may change ``article``'s content now.
+
+    Writers edit only their own drafts; editors edit anything not withdrawn, and a live
+    article only if they may publish the update that saving it becomes."""
+    if article.pk is None:
+        return user.has_perm("articles.add_article")
+    if not user.has_perm("articles.change_article") or article.status == Status.WITHDRAWN:
+        return False
+    if user.has_perm("articles.edit_any_article"):
+        if article.status in (Status.PUBLISHED, Status.SCHEDULED) and article.is_live():
+            return user.has_perm("articles.publish_article") or user.has_perm("articles.correct_article")
+        return True
+    return article.status == Status.DRAFT and is_own(user, article)
+
+
+def publish_checklist(article):
+    """What is missing before readers may see the article, as labels for the editor."""
+    missing = []
+    if not article.headline.strip():
+        missing.append("Headline")
+    if not strip_tags(article.body).strip() and "<img" not in article.body:
+        missing.append("Body text")
+    if not article.section_id:
+        missing.append("Section")
+    image = article.lead_image if article.lead_image_id else None
+    if image is None:
+        missing.append("Lead image")
+    elif not image.alt_text.strip() and not image.is_decorative:
+        missing.append("Alt text for the lead image (or mark it decorative)")
+    return missing
+
+
+def _refusal(action, user, article, now):
+    """Why ``user`` may not take ``action`` on ``article`` now, or None if they may."""
+    status_label = Status(article.status).label.lower()
+    if article.status not in action.sources:
+        return IllegalTransition(f"An article that is {status_label} cannot be {_past(action)}.")
+    if action.name in _NEEDS_LIVE and not article.is_live(now):
+        return IllegalTransition(f"Only a live article can be {_past(action)}; this one is not live yet.")
+    if action.name in _NEEDS_NOT_LIVE and article.is_live(now):
+        return IllegalTransition("This article is already live; withdraw it instead of unscheduling it.")
+    if not user.has_perm(f"articles.{action.permission}"):
+        return NotAllowed(f"Your role may not {action.verb} articles.")
+    if action.name == "submit" and not (user.has_perm("articles.edit_any_article") or is_own(user, article)):
+        return NotAllowed("You can only submit your own drafts.")
+    return None
+
+
+def _past(action):
+    return {
+        "submit": "submitted",
+        "approve": "approved",
+        "send_back": "sent back",
+        "schedule": "scheduled",
+        "publish": "published",
+        "unschedule": "unscheduled",
+        "update": "updated",
+        "correct": "corrected",
+        "withdraw": "withdrawn",
+        "redraft": "returned to draft",
+    }[action.name]
+
+
+def allowed_actions(user, article, now=None):
+    """The actions ``user`` may take on ``article`` now (the checklist is checked on the click)."""
+    if article.pk is None:
+        return []
+    now = now or timezone.now()
+    return [action for action in ACTIONS.values() if _refusal(action, user, article, now) is None]
+
+
+def perform(name, article, user, *, comment="", publish_at=None):
+    """Take the action called ``name``; see the module docstring for the refusals."""
+    if name not in ACTIONS:
+        raise IllegalTransition(f"There is no workflow action called {name!r}.")
+    action = ACTIONS[name]
+    now = timezone.now()
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        # Lock the row and decide on what is committed now, not on what the caller loaded.
+        current = Article.objects.select_for_update().select_related("lead_image").get(pk=article.pk)
+        refusal = _refusal(action, user, current, now)
+        if refusal:
+            raise refusal
+        if action.checklist:
+            missing = publish_checklist(current)
+            if missing:
+                raise NotReady("Cannot publish yet. Missing: " + "; ".join(missing) + ".", missing)
+        changes = _changes(action, current, now, publish_at, comment)
+        Article.objects.filter(pk=current.pk).update(**changes)
+        for field, value in {**changes, "status": action.target}.items():
+            setattr(article, field, value)
+        Transition.objects.create(
+            article=current,
+            action=action.name,
+            from_status=current.status,
+            to_status=action.target,
+            user=user,
+            created_at=now,
+            comment=comment,
+        )
+        if action.name == "correct":
+            Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
+        if action.event:
+            transaction.on_commit(lambda: article_event.send(sender=Article, article=article, event=action.event))
+    return article
+
+
+def _changes(action, current, now, publish_at, comment):
+    changes = {"status": action.target}
+    if action.name == "schedule":
+        if publish_at is None:
+            raise NotReady("Choose a go-live time to schedule the article.")
+        if publish_at <= now:
+            raise NotReady("The go-live time must be in the future; use Publish now to publish at once.")
+        changes["publish_at"] = publish_at
+        if current.first_published_at is None:
+            # Live from its minute on, by the read-time rule; nothing else will run then.
+            changes["first_published_at"] = changes["last_published_at"] = publish_at
+    elif action.name == "publish":
+        changes["publish_at"] = now
+        changes["last_published_at"] = now
+        if current.first_published_at is None or current.first_published_at > now:
+            changes["first_published_at"] = now
+    elif action.name == "unschedule":
+        if current.first_published_at and current.first_published_at > now:
+            changes["first_published_at"] = changes["last_published_at"] = None
+    elif action.name in ("update", "correct"):
+        if action.name == "correct" and not comment:
+            raise NotReady("Write the correction notice readers will see.")
+        changes["last_published_at"] = now
+    elif action.name == "withdraw":
+        if not comment:
+            raise NotReady("Give a reason for withdrawing the article; partners receive it.")
+        changes["withdrawn_at"] = now
+    elif action.name == "redraft":
+        changes["withdrawn_at"] = None
+    return changes
+
+
+def submit(article, user, comment=""):
+    return perform("submit", article, user, comment=comment)
+
+
+def approve(article, user, comment=""):
+    return perform("approve", article, user, comment=comment)
+
+
+def send_back(article, user, comment=""):
+    return perform("send_back", article, user, comment=comment)
+
+
+def schedule(article, user, publish_at, comment=""):
+    return perform("schedule", article, user, comment=comment, publish_at=publish_at)
+
+
+def publish(article, user, comment=""):
+    return perform("publish", article, user, comment=comment)
+
+
+def unschedule(article, user, comment=""):
+    return perform("unschedule", article, user, comment=comment)
+
+
+def update(article, user, comment=""):
+    return perform("update", article, user, comment=comment)
+
+
+def correct(article, user, note):
+    return perform("correct", article, user, comment=note)
+
+
+def withdraw(article, user, reason):
+    return perform("withdraw", article, user, comment=reason)
+
+
+def redraft(article, user, comment=""):
+    return perform("redraft", article, user, comment=comment)
