@@ -55,6 +55,8 @@ TOYOTAS = [
             ),
         ],
         "years": [dict(year=2025, trim="", doors=4, seats=5, drive_type=DriveType.FWD)],
+        "left_japan": 2023,
+        "left_japan_note": "Left the Japanese line-up in 2023.",
     },
     {
         "name": "Highlander",
@@ -201,5 +203,16 @@ def load_toyota_japan():
                 "note": "Sold sequentially from 2026; no volumes, prices or exact dates announced.",
             },
         )
+        if spec.get("left_japan"):
+            MarketAvailability.objects.get_or_create(
+                vehicle_model=model,
+                market=japan,
+                status=AvailabilityStatus.DISCONTINUED,
+                defaults={
+                    "end": date(spec["left_japan"], 1, 1),
+                    "end_precision": DatePrecision.YEAR,
+                    "note": spec["left_japan_note"],
+                },
+            )
         models[spec["slug"]] = model
     return models

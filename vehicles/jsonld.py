@@ -28,7 +28,7 @@ def _one_or_range(values):
 
 
 def _one_or_list(values):
-    values = list(dict.fromkeys(value for value in values if value))
+    values = list({json.dumps(value, sort_keys=True): value for value in values if value}.values())
     if not values:
         return None
     return values[0] if len(values) == 1 else values
@@ -65,7 +65,7 @@ def car(vehicle, url):
         "url": url,
         "brand": {"@type": "Brand", "name": vehicle.make.name},
         "manufacturer": _one_or_list(
-            [{"@type": "Organization", "name": manufacturer.name} for manufacturer in vehicle.make.manufacturers.all()]
+            [{"@type": "Organization", "name": manufacturer.name} for manufacturer in vehicle.manufacturers()]
         ),
         "model": vehicle.name,
         "bodyType": vehicle.body_class,

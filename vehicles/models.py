@@ -8,6 +8,7 @@ For serialisers (pages, API, feeds), without N+1 queries:
                                           availabilities (market, source plant, reporting article)
     VehicleModel.objects.for_listing()    make only, for lists
     vehicle_model.plants_built()          distinct plants over the prefetched model years
+    vehicle_model.manufacturers()         companies building it (plants' manufacturers, else the make's)
     vehicle_model.related_live_articles() live articles about it (via Article.objects.live())
     powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
     availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
@@ -17,6 +18,7 @@ Reporting articles are only shown when live: check `article.id in live_ids` befo
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from vehicles import units
@@ -101,14 +103,15 @@ class VehicleModelQuerySet(models.QuerySet):
             models.Prefetch(
                 "model_years",
                 queryset=ModelYear.objects.select_related("powertrain").prefetch_related(
-                    models.Prefetch("plants", queryset=Plant.objects.order_by("name"))
+                    models.Prefetch("plants", queryset=Plant.objects.select_related("manufacturer").order_by("name"))
                 ),
             ),
             "powertrains",
             models.Prefetch(
                 "availabilities",
+                # A timeline per market, oldest first: by whichever date is known.
                 queryset=MarketAvailability.objects.select_related("market", "source_plant", "reported_in").order_by(
-                    "market__name", "start", "id"
+                    "market__name", Coalesce("start", "end", "announced_on").asc(nulls_last=True), "id"
                 ),
             ),
         )
@@ -149,6 +152,11 @@ class VehicleModel(models.Model):
                 plants.setdefault(plant.pk, plant)
         return sorted(plants.values(), key=lambda plant: plant.name)
 
+    def manufacturers(self):
+        """The companies building it: its plants' manufacturers, else its make's (prefetched)."""
+        found = {plant.manufacturer.pk: plant.manufacturer for plant in self.plants_built() if plant.manufacturer}
+        return sorted(found.values(), key=lambda m: m.name) or list(self.make.manufacturers.all())
+
     def related_live_articles(self):
         """Live articles about this model, or reporting one of its market launches."""
         from articles.models import Article
@@ -159,6 +167,7 @@ class VehicleModel(models.Model):
                 models.Q(article_vehicles__vehicle_model=self) | models.Q(reported_availabilities__vehicle_model=self)
             )
             .distinct()
+            .defer("body")
             .order_by("-publish_at", "-id")
         )
 

@@ -49,7 +49,7 @@ def vehicle_detail(request, make, model):
         "plants": vehicle.plants_built(),
         "availabilities": availabilities,
         "articles": articles,
-        "manufacturers": list(vehicle.make.manufacturers.all()),
+        "manufacturers": vehicle.manufacturers(),
         "json_ld": mark_safe(jsonld.script_json(jsonld.car(vehicle, url))),  # noqa: S308 - escaped by script_json
         "canonical_url": url,
     }

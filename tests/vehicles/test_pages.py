@@ -1,0 +1,214 @@
+import json
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from articles.models import Article, ArticleVehicle, Status
+from vehicles.models import (
+    AvailabilityStatus,
+    DatePrecision,
+    Make,
+    Market,
+    MarketAvailability,
+    ModelYear,
+    Plant,
+    Powertrain,
+    SteeringSide,
+    VehicleModel,
+)
+
+
+def json_ld(response):
+    match = re.search(r'<script type="application/ld\+json" nonce="[^"]+">(.*?)</script>', response.text, re.S)
+    assert match, "no JSON-LD block"
+    return json.loads(match.group(1))
+
+
+def test_tundra_page_shows_plant_launch_and_live_article(client, demo, tundra):
+    response = client.get("/vehicles/toyota/tundra/")
+    assert response.status_code == 200
+    page = response.text
+    assert "San Antonio" in page
+    assert "Japan — announced 19 Dec 2025, on sale from 2026, built in San Antonio, Texas" in page
+    story = demo["articles"]["published"]
+    assert f'href="{story.get_absolute_url()}"' in page
+    # Both unit systems.
+    assert "290.1 kW (389 hp)" in page
+    assert "649.4 N·m (479 lb-ft)" in page
+
+
+def test_drafts_and_scheduled_articles_never_appear(client, demo, tundra):
+    draft = demo["articles"]["in_review"]
+    assert draft.article_vehicles.filter(vehicle_model=tundra).exists()  # linked, but not live
+    scheduled = demo["articles"]["scheduled"]
+    ArticleVehicle.objects.create(article=scheduled, vehicle_model=tundra)
+    MarketAvailability.objects.filter(vehicle_model=tundra).update(reported_in=draft)
+    page = client.get("/vehicles/toyota/tundra/").text
+    assert draft.headline not in page
+    assert draft.slug not in page
+    assert scheduled.headline not in page
+    assert "Reported in" not in page
+
+
+def test_live_reporting_article_is_linked_from_the_timeline(client, demo, tundra):
+    story = demo["articles"]["published"]
+    MarketAvailability.objects.filter(vehicle_model=tundra).update(reported_in=story)
+    page = client.get("/vehicles/toyota/tundra/").text
+    assert f'Reported in <a href="{story.get_absolute_url()}">' in page
+
+
+def test_camry_timeline_shows_it_left_japan_before_it_returns(client, demo):
+    page = client.get(demo["vehicles"]["camry"].get_absolute_url()).text
+    left = page.index("Japan — discontinued 2023")
+    back = page.index("Japan — announced 19 Dec 2025, on sale from 2026, built in Georgetown, Kentucky")
+    assert left < back
+
+
+def test_car_json_ld(client, demo, tundra):
+    data = json_ld(client.get(tundra.get_absolute_url()))
+    assert data["@type"] == "Car"
+    assert data["brand"] == {"@type": "Brand", "name": "Toyota"}
+    assert data["manufacturer"]["name"] == "Toyota Motor North America, Inc."
+    assert data["model"] == "Tundra"
+    assert data["bodyType"] == "Pickup"
+    assert data["fuelType"] == "Gasoline"
+    assert data["vehicleModelDate"] == "2025"
+    powers = sorted(engine["enginePower"]["value"] for engine in data["vehicleEngine"])
+    assert powers == [290.1, 325.9]
+    assert {engine["torque"]["unitCode"] for engine in data["vehicleEngine"]} == {"NU"}
+    assert "https://schema.org/FourWheelDriveConfiguration" in data["driveWheelConfiguration"]
+    assert data["numberOfDoors"] == 4
+    assert data["vehicleSeatingCapacity"] == {"@type": "QuantitativeValue", "minValue": 5, "maxValue": 6}
+    assert data["countryOfOrigin"] == {"@type": "Country", "name": "United States"}
+
+
+def test_json_ld_cannot_break_out_of_its_script(client, demo, tundra):
+    tundra.description = "</script><script>alert(1)</script>"
+    tundra.save()
+    response = client.get(tundra.get_absolute_url())
+    assert "<script>alert(1)" not in response.text
+    assert json_ld(response)["description"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "url", ["/vehicles/toyota/corolla/", "/vehicles/lada/tundra/", "/vehicles/ford/tundra/", "/vehicles/x/y/"]
+)
+def test_unknown_make_or_model_is_404(client, demo, url):
+    assert client.get(url).status_code == 404
+
+
+def test_list_browses_by_make_and_body(client, demo):
+    ford = Make.objects.get(slug="ford")
+    VehicleModel.objects.create(make=ford, name="F-150", slug="f-150", vehicle_type="truck", body_class="Pickup")
+    page = client.get("/vehicles/").text
+    for name in ("Toyota Camry", "Toyota Highlander", "Toyota Tundra", "Ford F-150"):
+        assert name in page
+    assert "Chevrolet" not in page  # seeded makes without models are not offered
+    pickups = client.get("/vehicles/", {"body": "Pickup"}).text
+    assert "Ford F-150" in pickups and "Toyota Tundra" in pickups and "Toyota Camry" not in pickups
+    toyota_pickups = client.get("/vehicles/", {"body": "Pickup", "make": "toyota"}).text
+    assert "Toyota Tundra" in toyota_pickups and "Ford F-150" not in toyota_pickups
+
+
+@pytest.mark.parametrize(
+    "query", [{"make": "nope"}, {"body": "<script>"}, {"page": "9999"}, {"page": "-1"}, {"page": "x" * 500}]
+)
+def test_list_takes_hostile_queries_calmly(client, demo, query):
+    response = client.get("/vehicles/", query)
+    assert response.status_code == 200
+    assert "<script>" not in response.text.split("<main", 1)[1]
+
+
+def test_list_paginates(client, demo):
+    ford = Make.objects.get(slug="ford")
+    VehicleModel.objects.bulk_create(
+        VehicleModel(make=ford, name=f"Model {n:02d}", slug=f"model-{n:02d}", vehicle_type="truck", body_class="Pickup")
+        for n in range(30)
+    )
+    first = client.get("/vehicles/").text
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    second = client.get("/vehicles/", {"page": 2}).text
+    assert "Toyota Tundra" in second and 'rel="prev"' in second
+
+
+def add_related_rows(vehicle, count, writer):
+    """More model years, plants, powertrains, markets and live articles for one vehicle."""
+    suffix = ModelYear.objects.count()
+    for n in range(count):
+        plant = Plant.objects.create(
+            name=f"Plant {suffix}-{n}", code=f"P{suffix}-{n}", city=f"City {n}", region="Region", country="US"
+        )
+        powertrain = Powertrain.objects.create(
+            vehicle_model=vehicle,
+            name=f"Engine {suffix}-{n}",
+            engine_type="ice",
+            fuel_type="gasoline",
+            power_kw=Decimal(100 + n),
+            torque_nm=Decimal(200 + n),
+        )
+        model_year = ModelYear.objects.create(
+            vehicle_model=vehicle, year=2010 + n, trim=f"Trim {suffix}", powertrain=powertrain, doors=4, seats=5
+        )
+        model_year.plants.add(plant)
+        market = Market.objects.create(
+            name=f"Market {suffix}-{n}",
+            country=f"{chr(65 + n)}{chr(65 + suffix % 26)}",
+            slug=f"market-{suffix}-{n}",
+            steering_side=SteeringSide.LEFT,
+        )
+        article = Article.objects.create(
+            headline=f"Story {suffix}-{n}",
+            slug=f"story-{suffix}-{n}",
+            status=Status.PUBLISHED,
+            publish_at=timezone.now() - timedelta(hours=1),
+        )
+        ArticleVehicle.objects.create(article=article, vehicle_model=vehicle)
+        MarketAvailability.objects.create(
+            vehicle_model=vehicle,
+            market=market,
+            status=AvailabilityStatus.ON_SALE,
+            start=date(2024, 1, 1),
+            start_precision=DatePrecision.MONTH,
+            source_plant=plant,
+            reported_in=article,
+        )
+
+
+DETAIL_QUERIES = 8
+LIST_QUERIES = 5
+
+
+def test_vehicle_page_runs_a_fixed_number_of_queries(client, demo, tundra, writer, django_assert_num_queries):
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(tundra.get_absolute_url())
+    add_related_rows(tundra, 6, writer)
+    cache.clear()
+    with django_assert_num_queries(DETAIL_QUERIES):
+        page = client.get(tundra.get_absolute_url()).text
+    assert page.count("Story ") >= 6 and "Market " in page
+
+
+def test_vehicle_list_runs_a_fixed_number_of_queries(client, demo, django_assert_num_queries):
+    with django_assert_num_queries(LIST_QUERIES):
+        client.get("/vehicles/")
+    ford = Make.objects.get(slug="ford")
+    for n in range(10):
+        vehicle = VehicleModel.objects.create(
+            make=ford, name=f"Model {n}", slug=f"model-{n}", vehicle_type="truck", body_class=f"Body {n}"
+        )
+        add_related_rows(vehicle, 2, None)
+    cache.clear()
+    with django_assert_num_queries(LIST_QUERIES):
+        page = client.get("/vehicles/").text
+    assert "Ford Model 9" in page
+
+
+def test_pages_are_cached_for_readers_and_refreshed_after_an_edit(client, demo, tundra):
+    assert "Full-size pickup" in client.get(tundra.get_absolute_url()).text
+    tundra.segment = "Large pickup"
+    tundra.save()
+    assert "Large pickup" in client.get(tundra.get_absolute_url()).text
