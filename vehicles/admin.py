@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
 
 from vehicles import vin as vin_module
 from vehicles.forms import MarketAvailabilityForm, PowertrainForm, VinForm
@@ -23,7 +24,9 @@ from vehicles.resources import PowertrainResource, VehicleModelResource
 
 
 class CsvAdmin(ImportExportModelAdmin):
-    """Import needs add and change permission; export needs view permission."""
+    """CSV only. Import needs add and change permission; export needs view permission."""
+
+    formats = [CSV]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)

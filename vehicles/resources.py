@@ -144,7 +144,7 @@ class VehicleModelResource(CheckedResource):
     class Meta:
         model = VehicleModel
         fields = ("make", "name", "slug", "vehicle_type", "body_class", "segment", "description")
-        import_id_fields = ("make", "slug")
+        import_id_fields = ("make", "name")
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
@@ -206,7 +206,14 @@ def import_csv(resource, text, *, dry_run):
     `has_validation_errors()`, `invalid_rows`). Nothing is saved on a dry run or on any error."""
     from import_export.formats.base_formats import CSV
 
-    dataset = CSV().create_dataset(text)
+    try:
+        dataset = CSV().create_dataset(text)
+    except Exception as error:  # tablib and csv raise several kinds for a malformed file
+        result = resource.get_result_class()()
+        result.append_base_error(
+            resource.get_error_result_class()(ValueError(f"This is not a readable CSV file ({error})"))
+        )
+        return result
     return resource.import_data(
         dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, raise_errors=False
     )
