@@ -248,5 +248,8 @@ def disable_endpoint(endpoint, reason):
         "or catch up from the change feed at /api/v1/changes/."
     )
     logger.warning("webhook endpoint disabled", extra={"endpoint": endpoint.pk, "reason": reason})
-    send_mail(subject, message, None, [endpoint.partner.contact_email], fail_silently=True)
-    mail_admins(subject, message, fail_silently=True)
+    try:
+        send_mail(subject, message, None, [endpoint.partner.contact_email])
+        mail_admins(subject, message)
+    except Exception:  # the endpoint is disabled either way; a mail outage must not undo that
+        logger.exception("could not send the webhook-disabled notice", extra={"endpoint": endpoint.pk})

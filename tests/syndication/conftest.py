@@ -167,7 +167,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"headers": dict(self.headers.items()), "body": body})
+                receiver.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 self.send_response(receiver.status)
                 self.end_headers()
                 self.wfile.write(b"ok" if receiver.status < 300 else b"broken")
@@ -190,3 +190,15 @@ def receiver():
     running = Receiver()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    """act(workflow.publish, article, editor): run a workflow step and the work it queues after commit
+    (article_event listeners), as a real request would once its transaction commits."""
+
+    def run(step, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return step(*args, **kwargs)
+
+    return run

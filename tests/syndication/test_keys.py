@@ -1,0 +1,143 @@
+"""API keys: shown once, stored as a hash, refused when wrong, revoked, expired or in the URL;
+rotation keeps two keys working; throttling answers 429 with Retry-After."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from newsroom.syndication.models import ApiKey, Partner
+from tests.syndication.conftest import ApiClient, make_partner
+
+pytestmark = pytest.mark.django_db
+
+
+def _problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    return response.json()
+
+
+def test_the_key_is_stored_only_as_a_hash(partner):
+    api_key, secret = partner.issue_key()
+    assert secret.startswith(f"nrk_{api_key.prefix}_")
+    assert secret not in str(ApiKey.objects.filter(pk=api_key.pk).values().get())
+    assert api_key.matches(secret) and not api_key.matches(secret + "x")
+
+
+def test_no_key_is_401_with_a_bearer_challenge(client, db):
+    problem = _problem(client.get("/api/v1/articles/"), 401)
+    assert "Bearer" in problem["detail"]
+    assert client.get("/api/v1/articles/")["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer nrk_00000000_wrong",
+        "Bearer nothing-like-a-key",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+        "Bearer nrk_\x00\x00_x",
+    ],
+)
+def test_wrong_keys_are_401(client, partner, header):
+    partner.issue_key()
+    _problem(client.get("/api/v1/articles/", HTTP_AUTHORIZATION=header), 401)
+
+
+def test_a_key_with_a_right_prefix_and_a_wrong_secret_is_401(client, partner):
+    api_key, secret = partner.issue_key()
+    forged = f"nrk_{api_key.prefix}_{'A' * 43}"
+    _problem(client.get("/api/v1/articles/", HTTP_AUTHORIZATION=f"Bearer {forged}"), 401)
+
+
+def test_revoked_expired_and_inactive_keys_are_401(client, partner):
+    api = ApiClient(client, partner.issue_key()[1])
+    assert api.get("/api/v1/sections/").status_code == 200
+    ApiKey.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    _problem(api.get("/api/v1/sections/"), 401)
+    ApiKey.objects.update(expires_at=None)
+    Partner.objects.update(active=False)
+    _problem(api.get("/api/v1/sections/"), 401)
+    Partner.objects.update(active=True)
+    ApiKey.objects.get().revoke()
+    _problem(api.get("/api/v1/sections/"), 401)
+
+
+@pytest.mark.parametrize("name", ["key", "api_key", "token", "access_token", "API_KEY"])
+def test_a_key_in_the_query_string_is_refused(client, partner, name):
+    _key, secret = partner.issue_key()
+    problem = _problem(client.get("/api/v1/articles/", {name: secret}), 400)
+    assert problem["errors"][0]["parameter"] == name
+    assert "Authorization: Bearer" in problem["detail"]
+    # Even with a good header too: the key must not travel in URLs at all.
+    _problem(client.get("/api/v1/articles/", {name: secret}, HTTP_AUTHORIZATION=f"Bearer {secret}"), 400)
+
+
+def test_a_huge_authorization_header_is_a_400(client, db):
+    problem = _problem(client.get("/api/v1/articles/", HTTP_AUTHORIZATION="Bearer " + "x" * 10_000), 400)
+    assert problem["errors"][0]["parameter"] == "Authorization"
+
+
+def test_rotation_keeps_the_old_key_working_for_the_grace_period(client, partner):
+    _old, old_secret = partner.issue_key()
+    _new, new_secret = partner.issue_key(rotation_grace=timedelta(days=7))
+    for secret in (old_secret, new_secret):
+        assert ApiClient(client, secret).get("/api/v1/sections/").status_code == 200
+    old = ApiKey.objects.get(pk=_old.pk)
+    assert timedelta(days=6) < old.expires_at - timezone.now() <= timedelta(days=7)
+    # A third key: never more than two valid at once, so the oldest is revoked.
+    partner.issue_key()
+    assert ApiClient(client, old_secret).get("/api/v1/sections/").status_code == 401
+    assert ApiClient(client, new_secret).get("/api/v1/sections/").status_code == 200
+    assert partner.api_keys.valid().count() == 2
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, partner, django_assert_num_queries):
+    api_key, secret = partner.issue_key()
+    api = ApiClient(client, secret)
+    api.get("/api/v1/sections/")
+    first = ApiKey.objects.get(pk=api_key.pk).last_used_at
+    assert first is not None
+    with django_assert_num_queries(3):  # key, sections, list: no UPDATE
+        api.get("/api/v1/sections/")
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first
+    ApiKey.objects.update(last_used_at=first - timedelta(minutes=2))
+    api.get("/api/v1/sections/")
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at > first
+
+
+def test_throttling_answers_429_with_retry_after(client, db):
+    partner = make_partner("Tiny Plan", rate_limit_per_minute=3)
+    _k1, first = partner.issue_key()
+    _k2, second = partner.issue_key()
+    for _ in range(2):
+        assert ApiClient(client, first).get("/api/v1/sections/").status_code == 200
+    assert ApiClient(client, second).get("/api/v1/sections/").status_code == 200
+    # The fourth request in the minute, whichever of the partner's keys sends it.
+    response = ApiClient(client, second).get("/api/v1/sections/")
+    problem = _problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] in problem["detail"]
+    other = make_partner("Big Plan")
+    assert ApiClient(client, other.issue_key()[1]).get("/api/v1/sections/").status_code == 200
+
+
+def test_create_partner_key_command_prints_a_working_key(client, partner):
+    out = StringIO()
+    call_command("create_partner_key", partner.name, "--name", "cli", stdout=out)
+    secret = out.getvalue().strip()
+    assert ApiClient(client, secret).get("/api/v1/sections/").status_code == 200
+    assert partner.api_keys.get(name="cli").prefix in secret
+
+
+def test_create_partner_key_for_an_unknown_partner(db):
+    with pytest.raises(CommandError, match="No partner called"):
+        call_command("create_partner_key", "Nobody", stdout=StringIO())
+    out = StringIO()
+    call_command("create_partner_key", "New Partner", "--create", "--email", "dev@example.com", stdout=out)
+    assert Partner.objects.get(name="New Partner").api_keys.count() == 1

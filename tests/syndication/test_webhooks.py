@@ -1,0 +1,202 @@
+"""Webhooks to a real receiver on loopback: Standard Webhooks signatures, retries with backoff,
+recovery, disabling with a notice, SSRF refusals, and scheduled articles announced at go-live."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article, Section, Status
+from newsroom.syndication import webhooks
+from newsroom.syndication.models import ChangeEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from newsroom.syndication.tasks import release_scheduled
+from tests.syndication.conftest import make_article, make_image, make_partner
+
+pytestmark = pytest.mark.django_db
+
+
+def verify(secret, headers, body):
+    """What a partner runs (the README's ten lines): recompute and compare the signature."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(expected, part.split(",", 1)[1]) for part in headers["webhook-signature"].split())
+
+
+@pytest.fixture
+def endpoint(partner, receiver):
+    return WebhookEndpoint.objects.create(partner=partner, url=receiver.url)
+
+
+def _approved(**fields):
+    return make_article(status=Status.APPROVED, image=make_image(), **fields)
+
+
+def test_a_published_article_arrives_signed(endpoint, receiver, editor, media, act):
+    article = _approved()
+    act(workflow.publish, article, editor)
+    [request] = receiver.requests
+    headers = request["headers"]
+    assert verify(endpoint.secret, headers, request["body"])
+    assert not verify("whsec_" + base64.b64encode(b"x" * 32).decode(), headers, request["body"])
+    assert abs(int(headers["webhook-timestamp"]) - timezone.now().timestamp()) < 300
+    payload = json.loads(request["body"])
+    assert payload["type"] == "article.published"
+    assert payload["data"]["article_id"] == article.pk
+    assert payload["data"]["sequence"] == ChangeEvent.objects.get().pk
+    assert "body" not in json.dumps(payload)  # a notification, never the article text
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 1, 200)
+    assert headers["webhook-id"] == delivery.message_id
+
+
+def test_only_the_events_an_endpoint_asked_for(endpoint, receiver, editor, media, act):
+    endpoint.events = ["withdrawn"]
+    endpoint.save()
+    article = _approved()
+    act(workflow.publish, article, editor)
+    assert receiver.requests == []
+    act(workflow.withdraw, article, editor, "Retracted.")
+    assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["article.withdrawn"]
+
+
+def test_out_of_scope_articles_are_not_sent(receiver, editor, media, act):
+    news = Section.objects.create(name="Newsy", slug="newsy")
+    partner = make_partner("Scoped", sections=[news])
+    WebhookEndpoint.objects.create(partner=partner, url=receiver.url)
+    act(workflow.publish, _approved(), editor)  # in "news", not "newsy"
+    assert receiver.requests == []
+    act(workflow.publish, _approved(section=news), editor)
+    assert len(receiver.requests) == 1
+
+
+def test_retries_on_500_with_backoff_then_resumes(endpoint, receiver, editor, media, act, settings):
+    settings.WEBHOOK_RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    receiver.status = 500
+    before = timezone.now()
+    act(workflow.publish, _approved(), editor)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.RETRYING, 1, 500)
+    assert delivery.last_response == "broken"
+    assert timedelta(seconds=4) < delivery.next_attempt_at - before < timedelta(seconds=60)
+    # The worker runs the retries when they fall due (the test backend cannot defer, so we call them).
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert timedelta(minutes=4) < delivery.next_attempt_at - timezone.now() <= timedelta(minutes=5)
+    receiver.status = 200
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 3, 200)
+    ids = {r["headers"]["webhook-id"] for r in receiver.requests}
+    assert len(receiver.requests) == 3 and ids == {delivery.message_id}  # same id: receivers de-duplicate
+    assert sum(settings.WEBHOOK_RETRY_DELAYS) >= 24 * 3600
+
+
+def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notice(endpoint, receiver, editor, media, act, settings):
+    settings.WEBHOOK_RETRY_DELAYS = [1, 1]
+    settings.ADMINS = ["ops@example.com"]
+    receiver.status = 503
+    act(workflow.publish, _approved(), editor)
+    delivery = WebhookDelivery.objects.get()
+    webhooks.attempt(delivery.pk)
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    endpoint.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+    assert not endpoint.active and endpoint.disabled_at
+    assert "broken" in endpoint.disabled_reason
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert {"wheels@example.com", "ops@example.com"} <= recipients
+    assert "disabled" in mail.outbox[0].subject
+    # Nothing more is sent to it; re-enabled and re-sent from the admin, it arrives.
+    act(workflow.publish, _approved(), editor)
+    assert len(receiver.requests) == 3
+    receiver.status = 200
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=True)
+    webhooks.resend(delivery)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and len(receiver.requests) == 4
+
+
+def test_an_unreachable_endpoint_is_retried_not_crashed(partner, editor, media, act):
+    WebhookEndpoint.objects.create(partner=partner, url="http://127.0.0.1:9/nothing-listens-here")
+    act(workflow.publish, _approved(), editor)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.RETRYING and delivery.last_status_code is None
+    assert delivery.last_response
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://0.0.0.0/hook",
+        "http://example.com/hook",
+        "ftp://example.com/hook",
+        "https://user:pass@example.com/hook",
+    ],
+)
+def test_private_and_unsafe_targets_are_refused_outside_development(partner, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    endpoint = WebhookEndpoint(partner=partner, url=url)
+    with pytest.raises(ValidationError) as error:
+        endpoint.full_clean()
+    assert "url" in error.value.message_dict
+
+
+def test_a_target_that_turns_private_later_is_not_called(partner, receiver, editor, media, act, settings):
+    WebhookEndpoint.objects.create(partner=partner, url=receiver.url)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    act(workflow.publish, _approved(), editor)
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get().last_response.startswith("Refused")
+
+
+def test_scheduled_article_is_announced_at_its_go_live_minute(endpoint, receiver, editor, media, act):
+    article = _approved()
+    act(workflow.schedule, article, editor, timezone.now() + timedelta(hours=1))
+    assert receiver.requests == [] and not ChangeEvent.objects.exists()
+    # The go-live minute arrives (we move the article instead of the clock), and the worker runs the task.
+    go_live = timezone.now() - timedelta(seconds=1)
+    Article.objects.filter(pk=article.pk).update(publish_at=go_live)
+    assert release_scheduled.call(article.pk, go_live.isoformat()) == "published"
+    assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["article.published"]
+    assert ChangeEvent.objects.get().event == "published"
+    # Run twice (a worker retry): announced once.
+    assert release_scheduled.call(article.pk, go_live.isoformat()) == "done already"
+    assert len(receiver.requests) == 1
+
+
+def test_an_unscheduled_or_withdrawn_article_is_not_announced(endpoint, receiver, editor, media, act):
+    unscheduled = _approved()
+    act(workflow.schedule, unscheduled, editor, timezone.now() + timedelta(hours=1))
+    planned = unscheduled.publish_at.isoformat()
+    act(workflow.unschedule, unscheduled, editor)
+    assert release_scheduled.call(unscheduled.pk, planned) == "stale"
+
+    withdrawn = _approved()
+    act(workflow.schedule, withdrawn, editor, timezone.now() + timedelta(hours=1))
+    planned = withdrawn.publish_at.isoformat()
+    act(workflow.withdraw, withdrawn, editor, "Pulled before launch.")
+    assert release_scheduled.call(withdrawn.pk, planned) == "stale"
+
+    rescheduled = _approved()
+    act(workflow.schedule, rescheduled, editor, timezone.now() + timedelta(hours=1))
+    Article.objects.filter(pk=rescheduled.pk).update(publish_at=timezone.now() + timedelta(hours=3))
+    assert release_scheduled.call(rescheduled.pk, rescheduled.publish_at.isoformat()) == "stale"
+    # Partners never heard of these articles, so they are not told about their withdrawal either.
+    assert receiver.requests == [] and not ChangeEvent.objects.exists()
