@@ -90,6 +90,7 @@ class ImageAdmin(admin.ModelAdmin):
     list_per_page = 50
     readonly_fields = [
         "focal_point_picker",
+        "crop_previews",
         "original",
         "dimensions",
         "format",
@@ -119,7 +120,7 @@ class ImageAdmin(admin.ModelAdmin):
             (
                 "Focal point",
                 {
-                    "fields": ["focal_point_picker", FOCAL_FIELDS],
+                    "fields": ["focal_point_picker", FOCAL_FIELDS, "crop_previews"],
                     "description": "Crops keep this point in frame. Click the picture, or type fractions "
                     "from 0 (left, top) to 1 (right, bottom).",
                 },
@@ -160,7 +161,7 @@ class ImageAdmin(admin.ModelAdmin):
     def original(self, obj):
         return format_html('<a href="{}">{}</a>', obj.file.url, obj.file.name.rsplit("/", 1)[-1])
 
-    @admin.display(description="Focal point")
+    @admin.display(description="Click the point to keep")
     def focal_point_picker(self, obj):
         try:
             preview = get_rendition(obj, "width-1024", "jpeg")
@@ -176,4 +177,23 @@ class ImageAdmin(admin.ModelAdmin):
             f"Preview of {obj.title}",
             round(obj.focal_x * 100, 1),
             round(obj.focal_y * 100, 1),
+        )
+
+    @admin.display(description="Crops readers see")
+    def crop_previews(self, obj):
+        """The card (16:9) and thumbnail (1:1) crops as they are now, saved focal point included."""
+        try:
+            card = get_rendition(obj, "fill-16x9-640", "jpeg")
+            square = get_rendition(obj, "fill-1x1-320", "jpeg")
+        except RENDER_ERRORS:
+            return "—"
+        return format_html(
+            '<div class="crop-previews"><img src="{}" width="{}" height="{}" alt="16:9 crop">'
+            '<img src="{}" width="{}" height="{}" alt="1:1 crop"></div>',
+            card.file.url,
+            card.width // 2,
+            card.height // 2,
+            square.file.url,
+            square.width // 2,
+            square.height // 2,
         )
