@@ -31,7 +31,7 @@ class ArticleForm(forms.ModelForm):
         required=False,
         widget=AdminProseEditorWidget,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     revision_message = forms.CharField(
         label="Note about this change", required=False, max_length=255, help_text="Shown in the revision history."
     )
@@ -55,7 +55,7 @@ class ArticleForm(forms.ModelForm):
         self.conflict = None
         self.expected_version = self.instance.version if self.instance.pk else None
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+            self.fields["loaded_version"].initial = self.instance.version
 
     @property
     def is_live_article(self):
@@ -93,7 +93,7 @@ class ArticleForm(forms.ModelForm):
         return cleaned
 
     def _check_version(self, cleaned):
-        loaded = cleaned.get("version")
+        loaded = cleaned.get("loaded_version")
         current = self.instance.version  # as stored now: the admin loads the article per request
         if loaded is None:
             raise forms.ValidationError("The form is missing the version it was loaded from. Reload the page.")

@@ -208,7 +208,7 @@ def perform(name, article, user, *, comment="", publish_at=None):
     comment = (comment or "").strip()
     with transaction.atomic():
         # Lock the row and decide on what is committed now, not on what the caller loaded.
-        current = Article.objects.select_for_update().select_related("lead_image").get(pk=article.pk)
+        current = Article.objects.select_for_update(of=("self",)).select_related("lead_image").get(pk=article.pk)
         refusal = _refusal(action, user, current, now)
         if refusal:
             raise refusal
