@@ -51,11 +51,11 @@ def nav_sections():
     return list(Section.objects.all())
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
+def paginate(request, queryset):
     """A page of ``queryset``; anything but an existing page number is a 404 (no soft 404s)."""
     raw = request.GET.get("page", "1")
     try:
-        return Paginator(queryset, per_page, allow_empty_first_page=True).page(raw)
+        return Paginator(queryset, PAGE_SIZE, allow_empty_first_page=True).page(raw)
     except (EmptyPage, PageNotAnInteger):
         raise Http404("No such page.")
 

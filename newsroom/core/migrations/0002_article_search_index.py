@@ -1,0 +1,36 @@
+"""A GIN index for the public search on PostgreSQL (articles.search.document_vector).
+
+It lives here because it serves the site-wide search rather than the articles app's own
+schema, and it runs only on PostgreSQL: SQLite search uses a plain match and needs no index.
+The index is built from the same expression the search filters on, so the planner uses it.
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import migrations
+
+INDEX_NAME = "article_search_document_gin"
+
+
+def _index():
+    from articles.search import document_vector
+
+    return GinIndex(document_vector(), name=INDEX_NAME)
+
+
+def add_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("articles", "Article"), _index())
+
+
+def remove_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("articles", "Article"), _index())
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0001_roles"),
+        ("articles", "0002_initial"),
+    ]
+
+    operations = [migrations.RunPython(add_index, remove_index, elidable=False)]

@@ -1,0 +1,89 @@
+"""The page cache, conditional GET and Cache-Control: fast for readers, never stale after a change."""
+
+import pytest
+from django.test import Client
+
+from articles import workflow
+from tests.conftest import PASSWORD
+from tests.site.conftest import TOYOTA_SLUG
+
+pytestmark = pytest.mark.django_db
+STORY_URL = f"/articles/{TOYOTA_SLUG}/"
+CACHED_PAGES = ["/", STORY_URL, "/section/industry/", "/tag/toyota/", "/author/walter-writer/", "/latest/"]
+CACHED_PAGES += ["/feed/rss/", "/feed/atom/", "/section/industry/feed/rss/", "/sitemap.xml", "/sitemap-news.xml"]
+
+
+@pytest.mark.parametrize("url", CACHED_PAGES)
+def test_a_cached_page_costs_no_queries_and_answers_304_to_a_conditional_get(
+    client, newsroom, url, django_assert_num_queries
+):
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"].startswith('"')
+    cache_control = first["Cache-Control"]
+    assert "public" in cache_control and "s-maxage=" in cache_control and "stale-while-revalidate=" in cache_control
+
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.content == first.content
+    with django_assert_num_queries(0):
+        not_modified = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_a_correction_shows_at_once_on_the_cached_page(client, newsroom, editor, django_capture_on_commit_callbacks):
+    before = client.get(STORY_URL)
+    assert "Our report misnamed the plant." not in before.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.correct(newsroom["story"], editor, "Our report misnamed the plant.")
+    after = client.get(STORY_URL, headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    assert "Our report misnamed the plant." in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_an_update_refreshes_the_home_page(client, newsroom, editor, django_capture_on_commit_callbacks):
+    story = newsroom["story"]
+    client.get("/")
+    type(story).objects.filter(pk=story.pk).update(headline="Toyota confirms Japan plans for three US-built models")
+    story.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.update(story, editor)
+    assert "Toyota confirms Japan plans" in client.get("/").content.decode()
+
+
+def test_vehicle_record_changes_refresh_article_pages(client, newsroom):
+    from vehicles.models import Market
+
+    client.get(STORY_URL)
+    Market.objects.filter(name="Japan").update(name="Nippon")  # a bulk update sends no signal…
+    japan = Market.objects.get(name="Nippon")
+    japan.name = "Japan (JP)"
+    japan.save()  # …a save from the admin does
+    assert "Japan (JP)" in client.get(STORY_URL).content.decode()
+
+
+def test_logged_in_editors_never_get_cached_or_cacheable_pages(newsroom, editor):
+    anonymous = Client()
+    anonymous.get(STORY_URL)  # fills the cache
+    signed_in = Client()
+    assert signed_in.login(username=editor.username, password=PASSWORD)
+    response = signed_in.get(STORY_URL)
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert "s-maxage" not in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+
+
+def test_search_is_not_stored_but_gets_conditional_get(client, newsroom):
+    first = client.get("/search/?q=toyota")
+    assert first.status_code == 200
+    assert client.get("/search/?q=toyota", headers={"If-None-Match": first["ETag"]}).status_code == 304
+
+
+def test_not_found_is_not_cached_by_cdns(client, newsroom):
+    response = client.get("/articles/not-yet-live/")
+    assert response.status_code == 404
+    assert "s-maxage" not in response.get("Cache-Control", "")

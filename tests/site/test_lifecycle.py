@@ -1,0 +1,94 @@
+"""The public side of the article lifecycle: scheduled, published, corrected, withdrawn, renamed.
+State changes go through the real workflow; only the clock is moved."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles import workflow
+from articles.cache import page_timeout
+from articles.models import Article, SlugRedirect
+from tests.site.conftest import TOYOTA_SLUG
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(newsroom, editor):
+    """An article ready to go: submitted, approved, with everything the checklist wants."""
+    article = newsroom["articles"][0]
+    Article.objects.filter(pk=article.pk).update(
+        status="approved", publish_at=None, first_published_at=None, last_published_at=None
+    )
+    article.refresh_from_db()
+    return article
+
+
+def test_scheduled_article_is_404_until_its_minute_then_live_without_a_worker(client, approved, editor, monkeypatch):
+    go_live = (timezone.now() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    workflow.schedule(approved, editor, go_live)
+    url = approved.get_absolute_url()
+    real_now = timezone.now
+
+    monkeypatch.setattr(timezone, "now", lambda: go_live - timedelta(seconds=1))
+    assert client.get(url).status_code == 404
+    assert approved.headline not in client.get("/").content.decode()
+    assert approved.headline not in client.get("/feed/rss/").content.decode()
+
+    monkeypatch.setattr(timezone, "now", lambda: go_live)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert approved.headline in response.content.decode()
+    monkeypatch.setattr(timezone, "now", real_now)
+
+
+def test_cached_pages_expire_at_the_next_go_live_minute(newsroom, approved, editor, settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    now = timezone.now()
+    # The newsroom fixture has a story scheduled for next week: no effect on a 5-minute cache.
+    assert page_timeout(now) == 300
+    workflow.schedule(approved, editor, now + timedelta(seconds=90))
+    assert 90 <= page_timeout(now) <= 91
+
+
+def test_withdrawn_article_is_410_gone_with_a_notice(client, newsroom, editor, django_capture_on_commit_callbacks):
+    story = newsroom["story"]
+    assert client.get(f"/articles/{TOYOTA_SLUG}/").status_code == 200  # and now in the page cache
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw(story, editor, "Legal advice.")
+    response = client.get(f"/articles/{TOYOTA_SLUG}/")
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This article has been withdrawn" in html
+    assert story.standfirst not in html
+    assert story.headline not in client.get("/").content.decode()
+
+
+def test_old_slug_answers_301_to_the_new_url(client, newsroom):
+    story = newsroom["story"]
+    SlugRedirect.objects.create(old_slug="toyota-japan-old-headline", article=story)
+    response = client.get("/articles/toyota-japan-old-headline/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/articles/{TOYOTA_SLUG}/"
+
+
+def test_old_slug_of_a_withdrawn_article_is_gone_not_redirected(client, newsroom, editor):
+    story = newsroom["story"]
+    SlugRedirect.objects.create(old_slug="toyota-japan-old-headline", article=story)
+    workflow.withdraw(story, editor, "Legal advice.")
+    assert client.get("/articles/toyota-japan-old-headline/").status_code == 410
+
+
+def test_old_slug_of_a_draft_leaks_nothing(client, newsroom):
+    SlugRedirect.objects.create(old_slug="secret-old-slug", article=newsroom["draft"])
+    response = client.get("/articles/secret-old-slug/")
+    assert response.status_code == 404
+    assert "Secret draft" not in response.content.decode()
+
+
+def test_drafts_are_404_and_leak_nothing(client, newsroom):
+    draft = newsroom["draft"]
+    response = client.get(draft.get_absolute_url())
+    assert response.status_code == 404
+    assert "Secret draft" not in response.content.decode()
