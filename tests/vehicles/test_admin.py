@@ -242,3 +242,62 @@ def test_vehicle_models_are_searchable_for_autocomplete(editor_client, tundra):
 def test_writers_cannot_import_vehicle_records(client, writer, db):
     client.force_login(writer)
     assert client.get("/admin/vehicles/vehiclemodel/import/").status_code == 403
+
+
+def change_form_data(response):
+    """What the browser would post back from an admin change page, inlines included."""
+    data = {}
+
+    def add(form):
+        for bound in form:
+            value = bound.value()
+            if isinstance(value, (list, tuple)):
+                data[bound.html_name] = [str(item) for item in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif value is not None:
+                data[bound.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+def test_editor_adds_a_launch_inline_on_the_model_page(editor_client, tundra, australia):
+    url = f"/admin/vehicles/vehiclemodel/{tundra.pk}/change/"
+    data = change_form_data(editor_client.get(url))
+    prefix = "availabilities"
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data.update(
+        {
+            f"{prefix}-{index}-market": str(australia.pk),
+            f"{prefix}-{index}-status": "announced",
+            f"{prefix}-{index}-start": "2027-06",
+            f"{prefix}-{index}-source_country": "US",
+        }
+    )
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    launch = tundra.availabilities.get(market=australia)
+    assert launch.start_display == "Jun 2027"
+    # The existing Japan launch kept its "from 2026".
+    assert tundra.availabilities.get(market__country="JP").start_display == "2026"
+
+
+def test_model_page_refuses_a_duplicate_launch_inline(editor_client, tundra):
+    url = f"/admin/vehicles/vehiclemodel/{tundra.pk}/change/"
+    data = change_form_data(editor_client.get(url))
+    prefix = "availabilities"
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    japan = tundra.availabilities.get(market__country="JP").market
+    data.update({f"{prefix}-{index}-market": str(japan.pk), f"{prefix}-{index}-status": "announced"})
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "already exists" in response.text or "duplicate" in response.text
+    assert tundra.availabilities.count() == 1

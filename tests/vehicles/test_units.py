@@ -1,0 +1,46 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from vehicles import units
+from vehicles.demo import load_toyota_japan
+from vehicles.models import MarketAvailability, ModelYear, Plant, Powertrain, VehicleModel
+
+
+def test_conversions_match_the_makers_figures():
+    assert units.hp_to_kw(389) == Decimal("290.1")
+    assert units.kw_to_hp(Decimal("290.1")) == 389
+    assert units.lbft_to_nm(583) == Decimal("790.4")
+    assert units.nm_to_lbft(Decimal("790.4")) == 583
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "precision", "shown"),
+    [
+        ("2026", date(2026, 1, 1), "year", "2026"),
+        ("2026-03", date(2026, 3, 1), "month", "Mar 2026"),
+        ("2025-12-19", date(2025, 12, 19), "day", "19 Dec 2025"),
+    ],
+)
+def test_partial_dates_round_trip(text, value, precision, shown):
+    assert units.parse_partial_date(text) == (value, precision)
+    assert units.partial_date_input(value, precision) == text
+    assert units.format_partial_date(value, precision) == shown
+
+
+@pytest.mark.parametrize("text", ["", "26", "2026/03", "2026-00", "2026-02-29", "March 2026", "2026-03-15T00:00"])
+def test_bad_partial_dates_say_why(text):
+    with pytest.raises(ValueError, match=r".+"):
+        units.parse_partial_date(text)
+
+
+def test_demo_loader_is_idempotent(db):
+    first = load_toyota_japan()
+    counts = [model.objects.count() for model in (VehicleModel, Powertrain, ModelYear, Plant, MarketAvailability)]
+    second = load_toyota_japan()
+    assert first == second
+    assert counts == [
+        model.objects.count() for model in (VehicleModel, Powertrain, ModelYear, Plant, MarketAvailability)
+    ]
+    assert counts == [3, 6, 4, 3, 4]  # Camry also has its 2023 exit from Japan
