@@ -11,6 +11,7 @@ from newsroom.media.checks import image_is_publishable
 from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
 from newsroom.media.models import Image
 from newsroom.media.renditions import get_rendition
+from newsroom.media.tasks import make_renditions_after_commit
 
 TEXT_FIELDS = ["title", "alt_text", "is_decorative", "caption", "credit", "copyright"]
 FOCAL_FIELDS = ["focal_x", "focal_y"]
@@ -133,7 +134,10 @@ class ImageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            if {"focal_x", "focal_y"} & set(form.changed_data):
+                make_renditions_after_commit(obj)  # the new crops, ready before readers ask
+            return
         obj.uploaded_by = request.user
         stored = store_prepared(form.prepared, obj)
         if stored is not obj:  # the same file was stored by a simultaneous upload

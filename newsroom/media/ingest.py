@@ -143,6 +143,9 @@ def store_prepared(prepared, image):
     except BaseException:
         image.file.delete(save=False)
         raise
+    from newsroom.media.tasks import make_renditions_after_commit
+
+    make_renditions_after_commit(image)
     return image
 
 

@@ -106,7 +106,7 @@ def test_duplicate_upload_points_to_the_image_already_in_the_library(writer_clie
 
 
 def test_change_page_has_the_focal_point_picker_and_saves_typed_numbers(
-    writer_client, photo, django_assert_max_num_queries
+    writer_client, photo, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     image = ingest_image(photo, title="Road", alt_text="Road")
     url = reverse("admin:media_image_change", args=[image.pk])
@@ -120,11 +120,14 @@ def test_change_page_has_the_focal_point_picker_and_saves_typed_numbers(
     assert "/static/media/focal-picker.js" in page
     assert "onclick" not in page.lower()
 
-    response = writer_client.post(url, change_form(image, focal_x="0.2", focal_y="0.75"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = writer_client.post(url, change_form(image, focal_x="0.2", focal_y="0.75"))
 
     assert response.status_code == 302
     image.refresh_from_db()
     assert (image.focal_x, image.focal_y) == (0.2, 0.75)
+    # The new crops are made straight away, ready for the next reader.
+    assert image.renditions.filter(spec="fill-16x9-1200", focal_key="0.200,0.750").exists()
 
 
 def test_focal_point_outside_the_picture_is_a_form_error(writer_client, photo):

@@ -219,3 +219,15 @@ def test_renditions_for_api(db, settings):
 def test_bad_specs_are_refused(spec):
     with pytest.raises(ValueError):
         Spec.parse(spec)
+
+
+def test_upload_makes_the_usual_renditions_ahead_of_the_first_reader(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = ingest_image(corpus.photo_bytes(size=(1200, 800)), title="warm", alt_text="A car")
+
+    made = set(Rendition.objects.filter(image=image).values_list("spec", "format"))
+    assert {("width-1024", "webp"), ("fill-16x9-1200", "jpeg"), ("fill-16x9-640", "jpeg")} <= made
+    count = len(made)
+    with django_capture_on_commit_callbacks(execute=True):
+        render_page([Image.objects.get(pk=image.pk)])
+    assert Rendition.objects.filter(image=image).count() == count  # the page found them ready
