@@ -1,0 +1,61 @@
+"""Each page type runs a fixed number of SQL queries, whatever the number of articles, tags,
+authors, vehicles and images on it (the newsroom fixture has several of each per article)."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.site.conftest import TOYOTA_SLUG, make_image, make_live_article
+
+pytestmark = pytest.mark.django_db
+
+# Page → queries on a cache miss. Every list page also asks for the sections (navigation) and
+# the next scheduled go-live time (how long the page may be cached).
+PAGES = {
+    # latest, its bylines and renditions; section blocks, their bylines and renditions; sections; go-live
+    "/": 8,
+    # the article; the page context (bylines, tags, corrections, lead image renditions, vehicles,
+    # powertrains, availabilities, related articles with bylines and renditions); sections; go-live
+    f"/articles/{TOYOTA_SLUG}/": 13,
+    # count, page, bylines, renditions; sections; go-live (+ the section/tag/author itself)
+    "/latest/": 6,
+    "/section/industry/": 6,
+    "/tag/toyota/": 7,
+    "/author/author-1/": 7,
+    # count, page, bylines, renditions; sections (search pages are not stored)
+    "/search/?q=story": 5,
+    # items, bylines, tags; go-live
+    "/feed/rss/": 4,
+    "/feed/atom/": 4,
+    # the section, items, bylines, tags; go-live
+    "/section/industry/feed/rss/": 5,
+    # counts and items of articles, sections, vehicles; go-live
+    "/sitemap.xml": 7,
+    # items, tags; go-live
+    "/sitemap-news.xml": 3,
+}
+
+
+def grow(newsroom, extra):
+    """More articles with the same shape, to show the counts do not depend on the rows."""
+    for number in range(200, 200 + extra):
+        make_live_article(
+            number,
+            section=newsroom["section"],
+            tags=newsroom["tags"],
+            authors=newsroom["authors"],
+            vehicles=newsroom["vehicles"],
+            image=make_image(number),
+        )
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_query_count_is_fixed(client, newsroom, url, django_assert_num_queries):
+    client.get(url)  # make the image renditions once, as the first reader would
+    cache.clear()
+    with django_assert_num_queries(PAGES[url]):
+        assert client.get(url).status_code == 200
+    grow(newsroom, 3)
+    client.get(url)
+    cache.clear()
+    with django_assert_num_queries(PAGES[url]):
+        assert client.get(url).status_code == 200

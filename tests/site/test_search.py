@@ -1,0 +1,146 @@
+"""Search: the same interface on both databases; PostgreSQL adds stemming and ranking."""
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search needs PostgreSQL")
+
+HOSTILE_QUERIES = [
+    "",
+    " ",
+    "x" * 10_240,
+    "toyota " * 1500,
+    '"',
+    '"unclosed quote',
+    "'",
+    "toyota & | ! ( ) :* <-> <2>",
+    "!!!",
+    "-toyota",
+    "or",
+    "OR AND NOT",
+    "a:*",
+    "\\",
+    "%",
+    "_",
+    "%_%",
+    "' OR 1=1 --",
+    "'; DROP TABLE articles_article; --",
+    "<script>alert(1)</script>",
+    "\x00",
+    "toyota\x00camry",
+    "\x01\x02\x1f\x7f",
+    "\u200b\u200e\u202e",
+    "\ud7ff\ue000\uffff",
+    "😀🚗",
+    "日本 トヨタ",
+    "مرحبا",
+    "the the the",
+    "*",
+    "?q=1&page=2",
+    "${jndi:ldap://x}",
+]
+
+
+def titles(response):
+    return [article.headline for article in response.context["articles"]]
+
+
+def test_finds_words_in_the_headline_and_highlights_them(client, newsroom):
+    response = client.get("/search/", {"q": "Highlander"})
+    assert response.status_code == 200
+    assert newsroom["story"].headline in titles(response)
+    assert "<mark>" in response.content.decode()
+    assert "noindex" in response.content.decode()
+
+
+def test_finds_tags_and_vehicle_names(client, newsroom):
+    from articles.models import ArticleVehicle, Tag
+    from vehicles.models import VehicleModel
+
+    plain = newsroom["articles"][0]
+    Article.objects.filter(pk=plain.pk).update(headline="Plain words", standfirst="", body="<p>Nothing here.</p>")
+    plain.tags.set([Tag.objects.create(name="Zeppelinology", slug="zeppelinology")])
+    ArticleVehicle.objects.filter(article=plain).delete()
+    assert titles(client.get("/search/", {"q": "zeppelinology"})) == ["Plain words"]
+
+    VehicleModel.objects.filter(slug="tundra").update(name="Quuxmobile")
+    ArticleVehicle.objects.create(article=plain, vehicle_model=VehicleModel.objects.get(name="Quuxmobile"))
+    assert "Plain words" in titles(client.get("/search/", {"q": "quuxmobile"}))
+
+
+def test_only_live_articles_are_found(client, newsroom):
+    found = titles(client.get("/search/", {"q": "Secret draft Tundra"}))
+    assert "Secret draft about the Tundra" not in found
+    assert "Scheduled story for next week" not in titles(client.get("/search/", {"q": "Scheduled story next week"}))
+
+
+def test_no_match_and_no_query_are_normal_pages(client, newsroom):
+    response = client.get("/search/", {"q": "xylophonequartz"})
+    assert response.status_code == 200
+    assert "No articles match" in response.content.decode()
+    response = client.get("/search/")
+    assert response.status_code == 200
+    assert "Type a word or two" in response.content.decode()
+
+
+def test_snippets_escape_the_document_text(client, newsroom):
+    article = newsroom["articles"][0]
+    Article.objects.filter(pk=article.pk).update(
+        body="<p>The zorblax &lt;script&gt;alert(1)&lt;/script&gt; arrives.</p>"
+    )
+    html = client.get("/search/", {"q": "zorblax"}).content.decode()
+    assert "<mark>zorblax</mark>" in html.lower()
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_hostile_queries_get_a_normal_page(client, newsroom):
+    for query in HOSTILE_QUERIES:
+        response = client.get("/search/", {"q": query})
+        assert response.status_code == 200, query
+        assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_a_very_long_query_is_shortened_with_a_notice(client, newsroom):
+    response = client.get("/search/", {"q": "toyota " * 1500})
+    assert response.status_code == 200
+    assert "only its first 200 characters were used" in response.content.decode()
+
+
+@given(query=st.text(max_size=300))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_gets_a_normal_page(client, newsroom, query):
+    assert client.get("/search/", {"q": query}).status_code == 200
+
+
+@on_postgres
+def test_postgres_stems_and_ranks_headline_matches_first(client, newsroom):
+    body_only = newsroom["articles"][0]
+    Article.objects.filter(pk=body_only.pk).update(body="<p>Dealers are selling the pickup fast.</p>")
+    headline = newsroom["articles"][1]
+    Article.objects.filter(pk=headline.pk).update(headline="Toyota sells pickups in Japan")
+    found = titles(client.get("/search/", {"q": "sell"}))
+    assert found.index("Toyota sells pickups in Japan") < found.index(body_only.headline)
+
+
+@on_postgres
+def test_postgres_websearch_syntax(client, newsroom):
+    assert newsroom["story"].headline not in titles(client.get("/search/", {"q": "Highlander -Toyota"}))
+    assert newsroom["story"].headline in titles(client.get("/search/", {"q": '"US-built Camry"'}))
+
+
+@on_postgres
+def test_postgres_search_can_use_the_gin_index(newsroom):
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles.search import document_vector
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    query = SearchQuery("toyota", search_type="websearch", config="english")
+    plan = Article.objects.annotate(document=document_vector()).filter(document=query).explain()
+    assert "article_search_document_gin" in plan
