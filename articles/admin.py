@@ -4,6 +4,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from articles import preview, revisions, services, workflow
@@ -60,12 +62,39 @@ class SharedChoicesFormSet(forms.BaseInlineFormSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.shared_choice_fields:
-            field = self.form.base_fields.get(name)
-            if field is not None:
-                choices = list(field.choices)
-                for form in self.forms + [self.empty_form]:
-                    form.fields[name].choices = choices
+        # iter(): list() would ask the choices for their length first, one COUNT query more.
+        self._shared_choices = {
+            name: list(iter(self.form.base_fields[name].choices))
+            for name in self.shared_choice_fields
+            if name in self.form.base_fields
+        }
+        for form in self.forms:
+            self._share(form)
+
+    def _share(self, form):
+        for name, choices in self._shared_choices.items():
+            form.fields[name].choices = choices
+
+    @cached_property
+    def empty_form(self):
+        form = super().empty_form
+        self._share(form)
+        return form
+
+
+class BatchedAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete whose selected labels were looked up once for the whole formset."""
+
+    selected_labels = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.selected_labels is None:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for pk in value:
+            if str(pk) in self.selected_labels:
+                options.append(self.create_option(name, pk, self.selected_labels[str(pk)], True, len(options)))
+        return [(None, options, 0)]
 
 
 class BylineFormSet(SharedChoicesFormSet):
@@ -75,14 +104,56 @@ class BylineFormSet(SharedChoicesFormSet):
 class ArticleVehicleFormSet(SharedChoicesFormSet):
     shared_choice_fields = ("model_year",)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from vehicles.models import VehicleModel
 
-class BylineInline(admin.TabularInline):
+        chosen = {str(form["vehicle_model"].value()) for form in self.forms} - {"None", ""}
+        labels = (
+            {
+                str(model.pk): str(model)
+                for model in VehicleModel.objects.select_related("make").filter(
+                    pk__in=[pk for pk in chosen if pk.isdigit()]
+                )
+            }
+            if chosen
+            else {}
+        )
+        for form in [*self.forms, self.empty_form]:
+            form.fields["vehicle_model"].widget.widget.selected_labels = labels
+
+
+class ArticlePartInline(admin.TabularInline):
+    """Bylines and vehicles are part of the article: whoever may edit it may edit them."""
+
+    extra = 0
+
+    def _may_edit(self, request, obj):
+        return (
+            workflow.can_edit(request.user, obj) if obj is not None else request.user.has_perm("articles.add_article")
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_article") or self._may_edit(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+
+class BylineInline(ArticlePartInline):
     model = Byline
     formset = BylineFormSet
     fields = ("author", "position")
-    extra = 0
-    min_num = 0
     verbose_name = "byline"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "author":
@@ -90,12 +161,11 @@ class BylineInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ArticleVehicleInline(admin.TabularInline):
+class ArticleVehicleInline(ArticlePartInline):
     model = ArticleVehicle
     formset = ArticleVehicleFormSet
     fields = ("vehicle_model", "model_year", "position")
     autocomplete_fields = ("vehicle_model",)
-    extra = 0
     verbose_name = "vehicle"
 
     def get_queryset(self, request):
@@ -106,6 +176,8 @@ class ArticleVehicleInline(admin.TabularInline):
             from vehicles.models import ModelYear
 
             kwargs["queryset"] = ModelYear.objects.select_related("vehicle_model__make")
+        if db_field.name == "vehicle_model":
+            kwargs["widget"] = BatchedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -356,7 +428,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if action not in workflow.ACTIONS:
             raise Http404("No such workflow action.")
         step = workflow.ACTIONS[action]
-        form = TransitionForm(request.POST or None, action=step)
+        form = TransitionForm(request.POST if request.method == "POST" else None, action=step)
         error = None
         if request.method == "POST" and form.is_valid():
             try:

@@ -1,0 +1,417 @@
+"""The article admin as writers and editors use it: forms, conflicts, workflow buttons, pages."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article, ArticleVehicle, Author, Byline, Revision, Status, Tag
+from articles.services import save_article
+from newsroom.core.roles import EDITOR
+
+CHANGE = "/admin/articles/article/{}/change/"
+
+
+def form_data(article, **overrides):
+    article.refresh_from_db()
+    bylines = list(Byline.objects.filter(article=article))
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "standfirst": article.standfirst,
+        "body": article.body,
+        "section": article.section_id or "",
+        "lead_image": article.lead_image_id or "",
+        "tags": [str(pk) for pk in article.tags.values_list("pk", flat=True)],
+        "loaded_version": article.version,
+        "revision_message": "",
+        "bylines-TOTAL_FORMS": len(bylines),
+        "bylines-INITIAL_FORMS": len(bylines),
+        "bylines-MIN_NUM_FORMS": 0,
+        "bylines-MAX_NUM_FORMS": 1000,
+        "article_vehicles-TOTAL_FORMS": 0,
+        "article_vehicles-INITIAL_FORMS": 0,
+        "article_vehicles-MIN_NUM_FORMS": 0,
+        "article_vehicles-MAX_NUM_FORMS": 1000,
+        "_continue": "Save and continue editing",
+    }
+    for i, byline in enumerate(bylines):
+        data |= {
+            f"bylines-{i}-id": byline.pk,
+            f"bylines-{i}-article": article.pk,
+            f"bylines-{i}-author": byline.author_id,
+            f"bylines-{i}-position": byline.position,
+        }
+    return data | overrides
+
+
+def text(response):
+    return response.content.decode()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    editor.first_name, editor.last_name = "Eddie", "Editor"
+    editor.save()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def writer_client(client, writer):
+    client.force_login(writer)
+    return client
+
+
+# -- saving and conflicts --------------------------------------------------------------------------
+
+
+def test_editor_saves_and_a_revision_is_recorded(editor_client, make_article, editor):
+    article = make_article()
+    response = editor_client.post(
+        CHANGE.format(article.pk), form_data(article, headline="New headline", revision_message="Sharper")
+    )
+    assert response.status_code == 302
+    revision = Revision.objects.filter(article=article).first()
+    assert (revision.version, revision.snapshot["headline"], revision.message, revision.created_by) == (
+        2,
+        "New headline",
+        "Sharper",
+        editor,
+    )
+
+
+def test_stale_save_shows_who_and_what_and_keeps_the_typed_text(editor_client, client, make_article, writer, editor):
+    article = make_article(by=writer)
+    stale = form_data(article)
+    # The writer saves first, from another browser.
+    theirs = Article.objects.get(pk=article.pk)
+    theirs.headline = "The writer's newer headline"
+    save_article(theirs, writer, 1, "Writer's fix")
+
+    mine = stale | {"headline": "Editor headline", "body": "<p>Paragraph the editor typed.</p>"}
+    response = editor_client.post(CHANGE.format(article.pk), mine)
+    page = text(response)
+    assert response.status_code == 200
+    assert "Someone else saved this article while you were editing" in page
+    assert writer.username in page and "Writer&#x27;s fix" in page
+    assert "<ins>newer</ins>" in page or "newer" in page  # their change is shown
+    assert 'value="Editor headline"' in page  # the editor's text is kept
+    assert "Paragraph the editor typed." in page
+    assert Article.objects.get(pk=article.pk).headline == "The writer's newer headline"
+
+    # Having read it, the editor chooses to save over it: allowed, and nothing is lost.
+    response = editor_client.post(CHANGE.format(article.pk), mine | {"seen_version": 2, "confirm_overwrite": "on"})
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.headline, stored.version) == ("Editor headline", 3)
+    assert Revision.objects.get(article=article, version=2).snapshot["headline"] == "The writer's newer headline"
+
+
+def test_confirming_an_old_conflict_does_not_overwrite_a_newer_save(editor_client, make_article, writer):
+    article = make_article(by=writer)
+    stale = form_data(article)
+    for n in (2, 3):
+        fresh = Article.objects.get(pk=article.pk)
+        fresh.headline = f"Version {n}"
+        save_article(fresh, writer, n - 1)
+    response = editor_client.post(
+        CHANGE.format(article.pk), stale | {"headline": "Mine", "seen_version": 2, "confirm_overwrite": "on"}
+    )
+    assert response.status_code == 200
+    assert Article.objects.get(pk=article.pk).headline == "Version 3"
+
+
+@pytest.mark.parametrize("version", ["", "abc", "-1", "99999999999999999999"])
+def test_a_tampered_version_is_a_form_error(editor_client, make_article, version):
+    article = make_article()
+    response = editor_client.post(CHANGE.format(article.pk), form_data(article, loaded_version=version))
+    assert response.status_code == 200
+    assert "errornote" in text(response)
+    assert Article.objects.get(pk=article.pk).version == 1
+
+
+def test_duplicate_slug_and_missing_headline_are_form_errors(editor_client, make_article):
+    first, second = make_article(), make_article()
+    response = editor_client.post(CHANGE.format(second.pk), form_data(second, slug=first.slug, headline=""))
+    page = text(response)
+    assert response.status_code == 200
+    assert "Another article uses this address" in page
+    assert "This field is required." in page
+
+
+def test_writer_creates_a_draft_and_submits_it(writer_client, writer, section):
+    author = Author.objects.create(name="Wendy Writer", slug="wendy", user=writer)
+    data = {
+        "headline": "Tundra <script>alert(1)</script> arrives",
+        "slug": "",
+        "standfirst": "",
+        "body": '<p onclick="x()">Hello <a href="javascript:alert(1)">there</a></p><script>alert(2)</script>',
+        "section": section.pk,
+        "lead_image": "",
+        "revision_message": "",
+        "bylines-TOTAL_FORMS": 1,
+        "bylines-INITIAL_FORMS": 0,
+        "bylines-MIN_NUM_FORMS": 0,
+        "bylines-MAX_NUM_FORMS": 1000,
+        "bylines-0-author": author.pk,
+        "bylines-0-position": 0,
+        "article_vehicles-TOTAL_FORMS": 0,
+        "article_vehicles-INITIAL_FORMS": 0,
+        "article_vehicles-MIN_NUM_FORMS": 0,
+        "article_vehicles-MAX_NUM_FORMS": 1000,
+        "_submit_for_review": "Save and submit for review",
+    }
+    response = writer_client.post("/admin/articles/article/add/", data)
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.slug == "tundra-scriptalert1script-arrives"
+    assert article.body == '<p>Hello <a rel="noopener noreferrer">there</a></p>'
+    assert article.status == Status.IN_REVIEW
+    assert list(article.authors.all()) == [author]
+    assert article.revisions.get().version == 1
+
+
+def test_writer_cannot_change_someone_elses_draft(writer_client, make_article, other_writer):
+    article = make_article(by=other_writer)
+    page = writer_client.get(CHANGE.format(article.pk))
+    assert page.status_code == 200 and 'name="headline"' not in text(page)  # read-only view
+    response = writer_client.post(CHANGE.format(article.pk), form_data(article, headline="Hijacked"))
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).headline != "Hijacked"
+
+
+def test_editing_a_live_article_publishes_an_update_or_a_correction(editor_client, make_article):
+    article = make_article("published")
+    assert "Correction notice" in text(editor_client.get(CHANGE.format(article.pk)))
+    response = editor_client.post(
+        CHANGE.format(article.pk),
+        form_data(article, body="<p>Fixed figure.</p>", correction_note="We misstated the power output."),
+    )
+    assert response.status_code == 302
+    assert article.corrections.get().text == "We misstated the power output."
+    assert list(article.transitions.values_list("action", flat=True)[:1]) == ["correct"]
+
+
+def test_a_live_article_cannot_be_saved_incomplete(editor_client, make_article):
+    article = make_article("published")
+    response = editor_client.post(CHANGE.format(article.pk), form_data(article, section=""))
+    assert response.status_code == 200
+    assert "This article is live, so it must stay complete. Missing: Section." in text(response)
+
+
+# -- workflow buttons and pages --------------------------------------------------------------------
+
+
+def _buttons(page):
+    return re.findall(r"workflow-action-(\w+)", page)
+
+
+def test_buttons_show_only_what_the_user_may_do(editor_client, client, make_article, writer):
+    in_review = make_article("in_review", by=writer)
+    assert _buttons(text(editor_client.get(CHANGE.format(in_review.pk)))) == ["approve", "send_back"]
+    client.force_login(writer)
+    assert _buttons(text(client.get(CHANGE.format(in_review.pk)))) == []
+    draft = make_article(by=writer)
+    assert _buttons(text(client.get(CHANGE.format(draft.pk)))) == ["submit"]
+
+
+def test_editor_approves_schedules_and_the_article_goes_live(editor_client, make_article, editor):
+    article = make_article("in_review")
+    url = f"/admin/articles/article/{article.pk}/workflow/"
+    assert editor_client.post(url + "approve/", {"comment": "Good"}).status_code == 302
+    past = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    response = editor_client.post(url + "schedule/", {"publish_at": past})
+    assert response.status_code == 400
+    assert "Choose a time in the future" in text(response)
+    future = timezone.localtime() + timedelta(hours=1)
+    response = editor_client.post(url + "schedule/", {"publish_at": future.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Status.SCHEDULED
+    assert not Article.objects.live().filter(pk=article.pk).exists()
+    assert Article.objects.live(now=future + timedelta(minutes=1)).filter(pk=article.pk).exists()
+
+
+@pytest.mark.parametrize("action", ["publish", "approve", "withdraw", "nonsense"])
+def test_refused_workflow_pages_are_clear_errors_not_500s(writer_client, make_article, writer, action):
+    article = make_article("approved", by=writer)
+    response = writer_client.post(f"/admin/articles/article/{article.pk}/workflow/{action}/", {"comment": "x"})
+    assert response.status_code in (400, 404)
+    if action != "nonsense":
+        assert "Your role may not" in text(response) or "cannot be" in text(response)
+    assert Article.objects.get(pk=article.pk).status == Status.APPROVED
+
+
+def test_publish_page_lists_what_is_missing(editor_client, make_article):
+    article = make_article("approved", lead_image=None)
+    response = editor_client.post(f"/admin/articles/article/{article.pk}/workflow/publish/", {})
+    assert response.status_code == 400
+    assert "Missing: Lead image." in text(response)
+
+
+def test_bulk_actions_are_limited_by_role(editor_client, client, make_article, writer):
+    articles = [make_article("in_review", by=writer) for _ in range(3)]
+    response = editor_client.post(
+        "/admin/articles/article/",
+        {"action": "bulk_approve", "_selected_action": [a.pk for a in articles]},
+    )
+    assert response.status_code == 302
+    assert set(Article.objects.values_list("status", flat=True)) == {Status.APPROVED}
+    client.force_login(writer)
+    page = text(client.get("/admin/articles/article/"))
+    assert "bulk_submit" in page and "bulk_approve" not in page and "bulk_publish" not in page
+
+
+# -- revisions, preview and share links ------------------------------------------------------------
+
+
+def test_history_compare_and_restore(editor_client, make_article, editor):
+    article = make_article(headline="First words")
+    article.headline = "Second words"
+    save_article(article, editor, 1)
+    page = text(editor_client.get(f"/admin/articles/article/{article.pk}/revisions/"))
+    assert "Restore this version" in page
+    diff = text(editor_client.get(f"/admin/articles/article/{article.pk}/revisions/compare/?a=1&b=2"))
+    assert "<del>First</del><ins>Second</ins>" in diff
+    assert editor_client.get(f"/admin/articles/article/{article.pk}/revisions/compare/?a=x&b=2").status_code == 404
+    assert editor_client.get(f"/admin/articles/article/{article.pk}/revisions/compare/?a=1&b=9").status_code == 404
+    response = editor_client.post(f"/admin/articles/article/{article.pk}/revisions/1/restore/", {"version": 2})
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.headline, article.version) == ("First words", 3)
+    stale = editor_client.post(
+        f"/admin/articles/article/{article.pk}/revisions/1/restore/", {"version": 2}, follow=True
+    )
+    assert "Not restored" in text(stale)
+    assert Article.objects.get(pk=article.pk).version == 3
+
+
+def test_admin_preview_shows_a_draft_as_readers_will_see_it(editor_client, client, make_article):
+    article = make_article(headline="Draft <em>headline</em>", body="<p>Secret draft body.</p>")
+    response = editor_client.get(f"/admin/articles/article/{article.pk}/preview/")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Draft &lt;em&gt;headline&lt;/em&gt;" in page and "Secret draft body." in page
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "no-store" in response["Cache-Control"]
+    client.logout()
+    assert client.get(f"/admin/articles/article/{article.pk}/preview/").status_code == 302
+
+
+def test_share_link_works_without_login_and_expires(editor_client, client, make_article, settings):
+    article = make_article(body="<p>Secret draft body.</p>")
+    page = text(editor_client.get(CHANGE.format(article.pk)))
+    url = re.search(r'id="share-url" type="text" readonly value="([^"]+)"', page).group(1)
+    path = url.removeprefix(settings.SITE_URL)
+    client.logout()
+    response = client.get(path)
+    assert response.status_code == 200 and "Secret draft body." in text(response)
+    assert response["Referrer-Policy"] == "no-referrer"
+
+    tampered = client.get(path[:-3] + "abc/")
+    assert tampered.status_code == 403 and "Secret" not in text(tampered)
+    assert client.get("/preview/not-a-token/").status_code == 403
+    settings.PREVIEW_LINK_MAX_AGE = -1
+    expired = client.get(path)
+    assert expired.status_code == 404 and "Secret" not in text(expired)
+
+
+def test_share_link_stops_working_when_the_article_is_withdrawn(make_article, editor, client):
+    from articles.preview import share_url
+
+    article = make_article("published")
+    path = share_url(article).split("://", 1)[1].split("/", 1)[1]
+    workflow.withdraw(article, editor, "Legal")
+    assert client.get("/" + path).status_code == 404
+
+
+def test_rich_text_editor_loads_under_the_csp(editor_client, make_article):
+    response = editor_client.get(CHANGE.format(make_article().pk))
+    page = text(response)
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert f'<script type="importmap" nonce="{nonce}">' in page
+    assert re.search(
+        rf'<script src="[^"]*django_prose_editor/editor.js" type="module" nonce="{nonce}"|'
+        rf'<script nonce="{nonce}" src="[^"]*django_prose_editor/editor.js"',
+        page,
+    ) or ("django_prose_editor/editor.js" in page and f'nonce="{nonce}"' in page)
+    assert "data-django-prose-editor-configurable" in page
+
+
+# -- the desk and query counts ---------------------------------------------------------------------
+
+
+def test_desk_shows_what_needs_attention(editor_client, make_article, writer, editor, client):
+    waiting = make_article("in_review", headline="Waiting piece")
+    scheduled = make_article("scheduled", headline="Tomorrow piece")
+    published = make_article("published", headline="Fresh piece")
+    workflow.correct(published, editor, "Fixed a name.")
+    make_article(headline="Writer draft", by=writer)
+    page = text(editor_client.get("/admin/"))
+    for article in (waiting, scheduled, published):
+        assert CHANGE.format(article.pk) in page
+    assert "goes live" in page and "corrected" in page
+    client.force_login(writer)
+    assert "Writer draft" in text(client.get("/admin/"))
+
+
+def _many_articles(make_article, writer, count):
+    authors = [Author.objects.create(name=f"Author {i}", slug=f"author-{i}-{count}") for i in range(3)]
+    tags = [Tag.objects.get_or_create(name=f"T{i}", slug=f"t{i}")[0] for i in range(4)]
+    made = []
+    for _ in range(count):
+        article = make_article(by=writer)
+        for position, author in enumerate(authors):
+            Byline.objects.create(article=article, author=author, position=position + 1)
+        article.tags.set(tags)
+        for _ in range(3):
+            save_article(article, writer, article.version, "another save")
+        made.append(article)
+    return made
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_changelist_runs_a_fixed_number_of_queries(
+    editor_client, make_article, writer, count, django_assert_num_queries
+):
+    _many_articles(make_article, writer, count)
+    ContentType.objects.get_for_model(Article)
+    with django_assert_num_queries(12):
+        response = editor_client.get("/admin/articles/article/")
+    assert response.status_code == 200
+    assert text(response).count("Author 2") >= count
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_change_form_runs_a_fixed_number_of_queries(
+    editor_client, make_article, writer, count, django_assert_num_queries
+):
+    article = _many_articles(make_article, writer, count)[0]
+    from vehicles.models import Make, VehicleModel
+
+    make = Make.objects.create(name=f"Make {count}", slug=f"make-{count}")
+    for i in range(count):
+        model = VehicleModel.objects.create(
+            make=make, name=f"M{i}", slug=f"m{i}", vehicle_type="passenger_car", body_class="Sedan"
+        )
+        ArticleVehicle.objects.create(article=article, vehicle_model=model, position=i)
+    ContentType.objects.get_for_model(Article)  # cached per process: warm it so the count is stable
+    with django_assert_num_queries(18):
+        response = editor_client.get(CHANGE.format(article.pk))
+    assert response.status_code == 200
+
+
+def test_desk_runs_a_fixed_number_of_queries(editor_client, make_article, writer, django_assert_num_queries):
+    for status in ("in_review", "scheduled", "published", "draft", "published"):
+        make_article(status)
+    with django_assert_num_queries(9):
+        assert editor_client.get("/admin/").status_code == 200
+
+
+def test_editor_group_fixture_is_the_real_role(editor):
+    assert editor.groups.filter(pk=Group.objects.get(name=EDITOR).pk).exists()
