@@ -11,7 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from articles.models import ArticleVehicle, Byline, Section, Tag
+from articles.models import Article, ArticleVehicle, Byline, Section, Tag
 from newsroom.syndication import http, links, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.changes import articles_for, changes_for
@@ -104,16 +104,22 @@ ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), des
 
 
 class ArticleList(PartnerView):
+    """Live articles in your sections, newest first, as JSON or ninjs. For a full sync, page through
+    with `next`, then follow the change feed from `changes_cursor`."""
+
     renderer_classes = [JSONRenderer, NinjsRenderer]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArticleFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no partner
+            return Article.objects.none()
         return article_queryset(self.partner)
 
     @extend_schema(
         operation_id="articles_list",
         summary="Published articles, newest first",
+        filters=True,
         parameters=[*PAGE_PARAMETERS, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): serializers.ArticlePageSerializer,
@@ -156,6 +162,9 @@ class ArticleList(PartnerView):
 
 
 class ArticleDetail(PartnerView):
+    """One live article in your sections. Anything else (a draft, a future or withdrawn article, or
+    one outside your sections) is 404."""
+
     renderer_classes = [JSONRenderer, NinjsRenderer]
 
     @extend_schema(
@@ -179,6 +188,8 @@ class ArticleDetail(PartnerView):
 
 
 class ChangeFeed(PartnerView):
+    """The change feed."""
+
     renderer_classes = [JSONRenderer, NinjsRenderer]
 
     @extend_schema(
@@ -261,6 +272,8 @@ ID_ORDER = KeysetPaginator((("id", "int"),), descending=False)
 
 
 class SectionList(PartnerView):
+    """The sections whose articles you receive."""
+
     @extend_schema(
         operation_id="sections_list",
         summary="Sections you receive",
@@ -275,6 +288,8 @@ class SectionList(PartnerView):
 
 
 class SectionDetail(PartnerView):
+    """One section you receive."""
+
     @extend_schema(
         operation_id="sections_retrieve",
         responses={200: serializers.SectionSerializer, **READ_PROBLEMS},
@@ -297,6 +312,8 @@ def _tags_for(partner):
 
 
 class TagList(PartnerView):
+    """Tags used by the articles you can read."""
+
     @extend_schema(
         operation_id="tags_list",
         summary="Tags used by articles you can read",
@@ -311,6 +328,8 @@ class TagList(PartnerView):
 
 
 class TagDetail(PartnerView):
+    """One tag used by an article you can read."""
+
     @extend_schema(operation_id="tags_retrieve", responses={200: serializers.TagSerializer, **READ_PROBLEMS})
     def get(self, request, slug):
         tag = _tags_for(self.partner).filter(slug=slug).first()
@@ -339,16 +358,21 @@ def vehicle_model_queryset(partner):
 
 
 class VehicleModelList(PartnerView):
+    """Vehicle models with their model years (powertrains, plants) and market availability."""
+
     content_type = "vehicles"
     filter_backends = [DjangoFilterBackend]
     filterset_class = VehicleModelFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return VehicleModel.objects.none()
         return vehicle_model_queryset(self.partner)
 
     @extend_schema(
         operation_id="vehicle_models_list",
         summary="Vehicle models with model years, plants and markets",
+        filters=True,
         parameters=PAGE_PARAMETERS,
         responses={200: serializers.VehicleModelPageSerializer, **READ_PROBLEMS},
     )
@@ -360,6 +384,8 @@ class VehicleModelList(PartnerView):
 
 
 class VehicleModelDetail(PartnerView):
+    """One vehicle model with its model years and markets."""
+
     content_type = "vehicles"
 
     @extend_schema(
@@ -375,6 +401,8 @@ class VehicleModelDetail(PartnerView):
 
 
 class VinDecode(PartnerView):
+    """Decode a 17-character VIN offline; an invalid one is a 400 naming each wrong position."""
+
     content_type = "vehicles"
     MAX_LENGTH = 40
 

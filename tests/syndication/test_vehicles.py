@@ -1,0 +1,71 @@
+"""Vehicle records for partners: models with model years, plants and markets; VIN decoding."""
+
+import pytest
+
+from tests.syndication.conftest import ApiClient, make_partner
+from vehicles import vin as vins
+
+pytestmark = pytest.mark.django_db
+
+
+def test_vehicle_models_with_years_plants_and_markets(api, demo, django_assert_num_queries):
+    # key+partner, sections, models+makes, manufacturers, model years+powertrains, plants, availabilities
+    with django_assert_num_queries(7):
+        response = api.get("/api/v1/vehicle-models/")
+    models = {item["slug"]: item for item in response.json()["results"]}
+    assert set(models) == {"camry", "highlander", "tundra"}
+    tundra = models["tundra"]
+    assert tundra["make"] == "Toyota" and tundra["manufacturers"]
+    assert tundra["model_years"][0]["plants"][0]["city"] == "San Antonio"
+    assert tundra["model_years"][0]["powertrain"]["power_kw"] > 0
+    assert "JP" in {market["market"] for market in tundra["markets"]}
+    detail = api.get(f"/api/v1/vehicle-models/{tundra['id']}/")
+    assert detail.json() == tundra
+    assert api.get("/api/v1/vehicle-models/", {"make": "toyota", "market": "jp"}).json()["results"]
+    assert api.get("/api/v1/vehicle-models/", {"make": "honda"}).json()["results"] == []
+    assert api.get("/api/v1/vehicle-models/999999/").status_code == 404
+
+
+def test_vehicle_model_pages(api, demo):
+    first = api.get("/api/v1/vehicle-models/", {"page_size": 2}).json()
+    second = api.get(first["next"]).json()
+    assert len(first["results"]) == 2 and len(second["results"]) == 1 and second["next"] is None
+
+
+def test_decode_a_vin(api, demo):
+    vin = vins.with_check_digit("5TFLA5DB0SX000001")
+    response = api.get(f"/api/v1/vins/{vin}/")
+    assert response.status_code == 200, response.content
+    decoded = response.json()
+    assert decoded["Valid"] is True
+    assert decoded["WMI"] == "5TF" and decoded["Make"] == "Toyota"
+    assert decoded["ModelYear"] == 2025
+
+
+@pytest.mark.parametrize(
+    ("vin", "position"),
+    [
+        ("1G4AH59H45G11834", 17),  # one short
+        ("1G4AH59H55G118341", 9),  # wrong check digit
+        ("1G4AH59H4OG118341", 10),  # O never appears
+        ("X" * 39, 18),
+    ],
+)
+def test_an_invalid_vin_is_a_400_naming_the_position(api, vin, position):
+    response = api.get(f"/api/v1/vins/{vin}/")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["errors"][0]["parameter"] == "vin"
+    assert position in [error["position"] for error in problem["errors"]]
+
+
+def test_a_huge_vin_is_a_400(api):
+    assert api.get("/api/v1/vins/" + "A" * 5000 + "/").status_code == 400
+
+
+def test_a_partner_without_vehicles_gets_404(client, demo):
+    api = ApiClient(client, make_partner("Articles Only", receives_vehicles=False).issue_key()[1])
+    assert api.get("/api/v1/vehicle-models/").status_code == 404
+    assert api.get("/api/v1/vins/1G4AH59H45G118341/").status_code == 404
+    assert api.get("/api/v1/articles/").status_code == 200
