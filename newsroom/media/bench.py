@@ -1,4 +1,4 @@
-"""How long a big photo takes to turn into renditions, and how much memory that needs.
+"""How long a big photo takes to turn into renditions (and to be taken in), and the memory that needs.
 
     python -m newsroom.media.bench            # prints JSON
     from newsroom.media.bench import bench_renditions; bench_renditions(megapixels=24)
@@ -72,6 +72,7 @@ def _measure_in_child(source):
     django.setup()
     from PIL import Image
 
+    from newsroom.media.ingest import prepare_image
     from newsroom.media.renditions import Spec, render_bytes, srcset_specs
 
     with Image.open(io.BytesIO(source)) as probe:
@@ -80,24 +81,34 @@ def _measure_in_child(source):
     specs = [(spec, fmt) for spec in srcset_specs(original, (16, 9)) for fmt in ("webp", "jpeg")]
     specs.append((Spec.parse("fill-16x9-1200"), "jpeg"))
 
-    _reset_peak_rss()
-    baseline_rss = _peak_rss_bytes()
-    tracemalloc.start()
-    started = time.perf_counter()
-    made = render_bytes(io.BytesIO(source), specs)
-    seconds = time.perf_counter() - started
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    rendition_figures, made = _measure(render_bytes, io.BytesIO(source), specs)
+    ingest_figures, _ = _measure(prepare_image, source)
     return {
         "megapixels": round(width * height / 1_000_000, 1),
         "source_bytes": len(source),
         "renditions": len(made),
         "output_bytes": sum(len(data) for _, _, data, _, _ in made),
+        **rendition_figures,
+        "ingest": ingest_figures,
+    }
+
+
+def _measure(function, *args):
+    _reset_peak_rss()
+    baseline_rss = _peak_rss_bytes()
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = function(*args)
+    seconds = time.perf_counter() - started
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    figures = {
         "seconds": round(seconds, 3),
         "baseline_rss_bytes": baseline_rss,
         "peak_rss_bytes": _peak_rss_bytes(),
         "tracemalloc_peak_bytes": traced_peak,
     }
+    return figures, result
 
 
 if __name__ == "__main__":

@@ -200,8 +200,8 @@ def _reencode(data):
         jpeg_tables = _jpeg_tables(source)
         source.load()
         icc_profile = source.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(source)
-    upright = _to_srgb(upright, icc_profile)
+        ImageOps.exif_transpose(source, in_place=True)  # in place: a big photo is not held twice
+        upright = _to_srgb(source, icc_profile)
     upright = _storable_mode(upright, stored_format)
     # Only pixels are written: no EXIF, XMP, comments or ICC profile travel with them.
     upright.info = {}
