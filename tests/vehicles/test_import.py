@@ -27,8 +27,8 @@ GOOD_POWERTRAINS = (
 
 
 @pytest.fixture
-def demo_vehicles(demo):
-    return demo["vehicles"]
+def demo_vehicles(toyotas):
+    return toyotas
 
 
 def snapshot():

@@ -183,12 +183,13 @@ LIST_QUERIES = 5
 
 
 def test_vehicle_page_runs_a_fixed_number_of_queries(client, demo, tundra, writer, django_assert_num_queries):
+    url = tundra.get_absolute_url()
     with django_assert_num_queries(DETAIL_QUERIES):
-        client.get(tundra.get_absolute_url())
+        client.get(url)
     add_related_rows(tundra, 6, writer)
     cache.clear()
     with django_assert_num_queries(DETAIL_QUERIES):
-        page = client.get(tundra.get_absolute_url()).text
+        page = client.get(url).text
     assert page.count("Story ") >= 6 and "Market " in page
 
 
