@@ -99,13 +99,15 @@ def ingest_image(source, *, title, alt_text="", uploaded_by=None, **meta):
     unknown = set(meta) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"ingest_image() got unexpected fields: {', '.join(sorted(unknown))}")
+    from newsroom.media.models import Image
+
+    image = Image(title=title, alt_text=alt_text, uploaded_by=uploaded_by, **meta)
+    # The editor's fields first (cheap); the file's own fields are filled from the file below.
+    image.clean_fields(exclude={"file", "width", "height", "format", "byte_size", "content_hash", "uploaded_by"})
     prepared = prepare_image(source)
     existing = find_duplicate(prepared)
     if existing:
         return existing
-    from newsroom.media.models import Image
-
-    image = Image(title=title, alt_text=alt_text, uploaded_by=uploaded_by, **meta)
     return store_prepared(prepared, image)
 
 

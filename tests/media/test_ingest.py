@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 from PIL import features
 
-from newsroom.media.ingest import ingest_image
+from newsroom.media.ingest import ingest_image, prepare_image, store_prepared
 from newsroom.media.models import Image
 from newsroom.media.renditions import get_renditions, srcset_specs
 from tests.media import corpus
@@ -169,3 +169,33 @@ def test_animated_gif_keeps_its_first_frame_only(db):
 def test_file_is_named_after_the_title_and_hash(db, photo):
     image = ingest_image(photo, title="Toyota Tundra / Japan <launch>")
     assert image.file.name == f"images/originals/toyota-tundra-japan-launch-{image.content_hash[:12]}.jpg"
+
+
+def test_multi_picture_phone_jpeg_is_stored_as_a_plain_jpeg(db):
+    buffer = io.BytesIO()
+    main, depth_map = PILImage.new("RGB", (320, 240), (10, 120, 200)), PILImage.new("RGB", (160, 120))
+    main.save(buffer, "MPO", save_all=True, append_images=[depth_map])
+    assert PILImage.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+
+    image = ingest_image(buffer.getvalue(), title="two pictures in one")
+
+    _, stored = open_stored(image)
+    assert (image.format, stored.format, stored.size) == ("JPEG", "JPEG", (320, 240))
+    assert getattr(stored, "n_frames", 1) == 1
+
+
+def test_bad_fields_are_refused_before_anything_is_stored(db, stored_files, photo):
+    with pytest.raises(ValidationError) as refused:
+        ingest_image(photo, title="", focal_x=1.5)
+
+    assert set(refused.value.message_dict) == {"title", "focal_x"}
+    assert stored_files() == []
+
+
+def test_a_failed_save_leaves_no_file_behind(db, stored_files, photo):
+    image = Image(title="bad focal point", focal_x="left")  # as if validation had been skipped
+    with pytest.raises(ValueError, match="focal_x"):
+        store_prepared(prepare_image(photo), image)
+
+    assert stored_files() == []
+    assert not Image.objects.exists()
