@@ -116,6 +116,7 @@ class VehicleModelAdmin(CsvAdmin):
     search_fields = ["name", "slug", "make__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PowertrainInline, ModelYearInline, MarketAvailabilityInline]
+    change_list_template = "vehicles/admin/vehiclemodel_change_list.html"
 
 
 @admin.register(Powertrain)

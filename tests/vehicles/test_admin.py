@@ -301,3 +301,19 @@ def test_model_page_refuses_a_duplicate_launch_inline(editor_client, tundra):
     assert response.status_code == 200
     assert "already exists" in response.text or "duplicate" in response.text
     assert tundra.availabilities.count() == 1
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["make", "manufacturer", "wmi", "vehiclemodel", "powertrain", "modelyear", "plant", "market", "marketavailability"],
+)
+def test_every_vehicle_admin_page_opens_for_editors(editor_client, tundra, model):
+    assert editor_client.get(f"/admin/vehicles/{model}/").status_code == 200
+    assert editor_client.get(f"/admin/vehicles/{model}/add/").status_code == 200
+    assert editor_client.get(f"/admin/vehicles/{model}/", {"q": "<script>'\""}).status_code == 200
+
+
+def test_vin_tool_is_linked_from_the_vehicle_model_list(editor_client, db):
+    page = editor_client.get("/admin/vehicles/vehiclemodel/").text
+    assert DECODE_URL in page
+    assert "/admin/vehicles/vehiclemodel/import/" in page
