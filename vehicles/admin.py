@@ -103,8 +103,7 @@ class MarketAvailabilityInline(admin.StackedInline):
     model = MarketAvailability
     form = MarketAvailabilityForm
     extra = 0
-    raw_id_fields = ["reported_in"]
-    autocomplete_fields = ["source_plant"]
+    autocomplete_fields = ["source_plant", "reported_in"]
 
 
 @admin.register(VehicleModel)
@@ -176,8 +175,7 @@ class MarketAvailabilityAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["vehicle_model__make", "market", "source_plant"]
     search_fields = ["vehicle_model__name", "vehicle_model__make__name", "market__name", "note"]
-    autocomplete_fields = ["vehicle_model", "source_plant"]
-    raw_id_fields = ["reported_in"]
+    autocomplete_fields = ["vehicle_model", "source_plant", "reported_in"]
 
     @admin.display(description="On sale from", ordering="start")
     def on_sale_from(self, obj):

@@ -317,3 +317,22 @@ def test_vin_tool_is_linked_from_the_vehicle_model_list(editor_client, db):
     page = editor_client.get("/admin/vehicles/vehiclemodel/").text
     assert DECODE_URL in page
     assert "/admin/vehicles/vehiclemodel/import/" in page
+
+
+def test_writers_find_vehicle_models_through_the_article_autocomplete(client, writer, tundra):
+    client.force_login(writer)
+    response = client.get(
+        "/admin/autocomplete/",
+        {"term": "tund", "app_label": "articles", "model_name": "articlevehicle", "field_name": "vehicle_model"},
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Toyota Tundra"]
+
+
+def test_launch_form_finds_the_reporting_article_by_headline(editor_client, demo):
+    response = editor_client.get(
+        "/admin/autocomplete/",
+        {"term": "Camry", "app_label": "vehicles", "model_name": "marketavailability", "field_name": "reported_in"},
+    )
+    assert response.status_code == 200
+    assert any("Camry" in item["text"] for item in response.json()["results"])

@@ -166,3 +166,16 @@ def test_a_single_character_change_is_caught_unless_it_transliterates_the_same(b
         # and never at the check digit itself.
         assert index != 8
         assert vin.TRANSLITERATION[normalised[index]] == vin.TRANSLITERATION[original[index]]
+
+
+@pytest.mark.parametrize(
+    ("text", "make", "country", "year"),
+    [
+        ("1G4AH59H45G118341", "Buick", "United States", 2005),
+        ("1M8GDM9AXKP042788", "MCI", "United States", 1989),
+        ("1FTMW1T88MFA00001", "Ford", "United States", 2021),
+    ],
+)
+def test_facts_vectors_decode_from_the_seeded_wmi_table(db, text, make, country, year):
+    fields = vin.decode(text).as_dict()
+    assert (fields["Make"], fields["Country"], fields["ModelYear"]) == (make, country, year)
