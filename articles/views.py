@@ -89,7 +89,8 @@ def home(request):
     sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
     for article in by_section:
-        blocks.setdefault(article.section_id, []).append(article)
+        if article != lead:  # already at the top of the page
+            blocks.setdefault(article.section_id, []).append(article)
     return render(
         request,
         "articles/home.html",

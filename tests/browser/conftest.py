@@ -1,0 +1,120 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+They run once per CI run: on SQLite, or on PostgreSQL only with BROWSER_TESTS=1. They skip with
+the reason when Chromium (apt-get install chromium) or axe-core (make browser-deps) is missing.
+Screenshots at phone and desktop widths go to var/screenshots/.
+"""
+
+import mimetypes
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+WIDTHS = {"phone": 375, "desktop": 1280}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make for
+# setup happen outside it, so Django's async-safety guard would only get in the way here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _skip_reason():
+    if "postgres" in os.environ.get("DATABASE_URL", "") and os.environ.get("BROWSER_TESTS") != "1":
+        return "browser tests run once, on SQLite (set BROWSER_TESTS=1 to run them on PostgreSQL too)"
+    if not CHROMIUM.exists():
+        return "Chromium is not installed: apt-get install chromium"
+    if not AXE.exists():
+        return "axe-core is not installed: make browser-deps"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _skip_reason()
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def site(live_server, fast_password_hashing, demo, settings):
+    """The live server with the demo content; SITE_URL points at it so links stay on it."""
+    settings.SITE_URL = live_server.url
+    from django.core.cache import cache
+
+    cache.clear()
+    return live_server.url
+
+
+def _serve_media(route):
+    """The live server does not serve uploads (only DEBUG does): answer /media/ from MEDIA_ROOT."""
+    from urllib.parse import unquote, urlsplit
+
+    relative = unquote(urlsplit(route.request.url).path)[len("/media/") :]
+    path = (Path(django_settings.MEDIA_ROOT) / relative).resolve()
+    if not path.is_file() or Path(django_settings.MEDIA_ROOT).resolve() not in path.parents:
+        route.fulfill(status=404, body="not found")
+        return
+    route.fulfill(status=200, body=path.read_bytes(), content_type=mimetypes.guess_type(path.name)[0])
+
+
+@pytest.fixture
+def page(browser, site):
+    # bypass_csp lets the test inject axe-core; the site's own pages need no inline script.
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, bypass_csp=True)
+    context.route("**/media/**", _serve_media)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def check_accessibility(page, name):
+    """axe-core on the current page: no serious or critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"{name}: " + "; ".join(serious)
+
+
+def screenshots(page, name):
+    """Full-page screenshots at phone and desktop widths."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})

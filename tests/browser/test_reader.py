@@ -1,0 +1,70 @@
+"""A reader in Chromium: home → article → vehicle → search → feed, with axe-core and
+screenshots on every page type."""
+
+import pytest
+
+from tests.browser.conftest import check_accessibility, screenshots
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+STORY_HEADLINE = "Toyota to sell US-built Camry, Highlander and Tundra in Japan from 2026"
+
+
+def test_reader_goes_from_home_to_article_vehicle_search_and_feed(page, site):
+    response = page.goto(site + "/")
+    assert response.status == 200
+    assert page.locator("h1").count() == 1
+    check_accessibility(page, "home")
+    screenshots(page, "home")
+
+    page.get_by_role("link", name=STORY_HEADLINE).first.click()
+    page.wait_for_url("**/articles/toyota-to-sell-us-built-camry-highlander-and-tundra-in-japan/")
+    assert page.locator("h1").inner_text() == STORY_HEADLINE
+    lead = page.locator(".lead-image img")
+    assert lead.evaluate("img => img.complete && img.naturalWidth > 0"), "the lead image did not load"
+    assert page.locator("script[type='application/ld+json']").count() == 1
+    check_accessibility(page, "article")
+    screenshots(page, "article")
+
+    page.locator(".vehicles-box").get_by_role("link", name="Toyota Tundra").click()
+    page.wait_for_url("**/vehicles/toyota/tundra/")
+    assert "San Antonio" in page.content()
+    check_accessibility(page, "vehicle")
+    screenshots(page, "vehicle")
+
+    page.get_by_role("search", name="Site").get_by_label("Search articles").fill("Highlander")
+    page.get_by_role("search", name="Site").get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=Highlander")
+    assert page.get_by_role("link", name=STORY_HEADLINE).count() == 1
+    assert page.locator("mark").count() >= 1
+    check_accessibility(page, "search")
+    screenshots(page, "search")
+
+    page.get_by_role("contentinfo").get_by_role("link", name="RSS feed").click()
+    assert "<rss" in page.content() or STORY_HEADLINE in page.content()
+
+
+OTHER_PAGE_TYPES = [
+    ("section", "/section/industry/", 200),
+    ("tag", "/tag/toyota/", 200),
+    ("author", "/author/walter-writer/", 200),
+    ("latest", "/latest/", 200),
+    ("vehicles", "/vehicles/", 200),
+    ("not-found", "/articles/no-such-story/", 404),
+]
+
+
+def test_every_other_page_type_is_accessible_and_keyboard_friendly(page, site):
+    for name, path, status in OTHER_PAGE_TYPES:
+        response = page.goto(site + path)
+        assert response.status == status, name
+        assert page.locator("h1").count() == 1, name
+        check_accessibility(page, name)
+        screenshots(page, name)
+
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("link => link === document.activeElement")
+    box = skip.bounding_box()
+    assert box and box["y"] >= 0, "the skip link must become visible when focused"
+    assert skip.evaluate("link => getComputedStyle(link).outlineStyle") != "none"
