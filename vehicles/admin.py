@@ -20,7 +20,7 @@ from vehicles.models import (
     Powertrain,
     VehicleModel,
 )
-from vehicles.resources import PowertrainResource, VehicleModelResource
+from vehicles.resources import MarketAvailabilityResource, PowertrainResource, VehicleModelResource
 
 
 class CsvAdmin(ImportExportModelAdmin):
@@ -163,7 +163,8 @@ class MarketAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketAvailability)
-class MarketAvailabilityAdmin(admin.ModelAdmin):
+class MarketAvailabilityAdmin(CsvAdmin):
+    resource_classes = [MarketAvailabilityResource]
     form = MarketAvailabilityForm
     list_display = ["vehicle_model", "market", "status", "announced_on", "on_sale_from", "until", "source_plant"]
     list_display_links = ["vehicle_model", "market"]

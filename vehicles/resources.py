@@ -1,11 +1,14 @@
 """CSV import and export of vehicle records (django-import-export).
 
-One row per vehicle model (`VehicleModelResource`) or per powertrain (`PowertrainResource`),
-with makes and models named as editors know them ("Toyota", "Tundra"), choices by code or label,
-and power in kW. Every problem is reported against its row and column: a missing column, a
-number that is not one, an unknown make or model, a row repeated in the file, and anything the
-model's own validation refuses. Imports are all-or-nothing: `import_csv` (and the admin's
-confirm step) roll back the whole file when any row is wrong.
+One row per vehicle model (`VehicleModelResource`), per powertrain (`PowertrainResource`) or
+per market launch (`MarketAvailabilityResource`), with makes and models named as editors know
+them ("Toyota", "Tundra"), markets by country code, plants by code, choices by code or label,
+power in kW and partial dates as typed in the admin ("2026", "2026-03", "2026-03-15").
+
+Every problem is reported against its row and column: a missing column, a number that is not
+one, an unknown make or model, a row repeated in the file, and anything the model's own
+validation refuses. Imports are all-or-nothing: `import_csv` (and the admin's confirm step)
+roll back the whole file when any row is wrong.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -14,7 +17,19 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from import_export import fields, resources, widgets
 
-from vehicles.models import EngineType, FuelType, Make, Powertrain, VehicleModel, VehicleType
+from vehicles import units
+from vehicles.models import (
+    AvailabilityStatus,
+    EngineType,
+    FuelType,
+    Make,
+    Market,
+    MarketAvailability,
+    Plant,
+    Powertrain,
+    VehicleModel,
+    VehicleType,
+)
 
 
 class NumberWidget(widgets.DecimalWidget):
@@ -87,6 +102,74 @@ class VehicleModelWidget(widgets.ForeignKeyWidget):
         if found is None:
             raise ValueError(f"{make.name} has no model named “{text}”: import or add the model first.")
         return found
+
+
+class MarketWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Market, field="country", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        market = Market.objects.filter(country=text.upper()).first() or Market.objects.filter(name__iexact=text).first()
+        if market is None:
+            raise ValueError(f"No market “{text}”: use a market's country code (JP) or name (Japan).")
+        return market
+
+
+class PlantWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Plant, field="code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        plant = Plant.objects.filter(code__iexact=text).first()
+        if plant is None:
+            raise ValueError(f"No plant with the code “{text}”.")
+        return plant
+
+
+class DateWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            value, precision = units.parse_partial_date(text)
+        except ValueError as error:
+            raise ValueError(str(error))
+        if precision != units.PRECISION_DAY:
+            raise ValueError(f"“{text}” is not a full date: write 2025-12-19.")
+        return value
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class PartialDateWidget(widgets.Widget):
+    """ "2026" / "2026-03" / "2026-03-15" ↔ (date, precision)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        return units.parse_partial_date(text) if text else (None, units.PRECISION_DAY)
+
+
+class PartialDateField(fields.Field):
+    """One column for a date and its precision (`start` + `start_precision`)."""
+
+    def __init__(self, name):
+        super().__init__(attribute=name, column_name=name, widget=PartialDateWidget())
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        value, precision = self.clean(row, **kwargs)
+        setattr(instance, self.attribute, value)
+        setattr(instance, f"{self.attribute}_precision", precision)
+
+    def export(self, instance, **kwargs):
+        return units.partial_date_input(
+            getattr(instance, self.attribute), getattr(instance, f"{self.attribute}_precision")
+        )
 
 
 class CheckedResource(resources.ModelResource):
@@ -199,6 +282,48 @@ class PowertrainResource(CheckedResource):
 
     def get_export_queryset(self, request=None):
         return Powertrain.objects.select_related("vehicle_model__make")
+
+
+class MarketAvailabilityResource(CheckedResource):
+    make = fields.Field(column_name="make", attribute="vehicle_model__make__name", readonly=True)
+    vehicle_model = fields.Field(attribute="vehicle_model", column_name="model", widget=VehicleModelWidget())
+    market = fields.Field(attribute="market", column_name="market", widget=MarketWidget())
+    status = fields.Field(attribute="status", column_name="status", widget=ChoiceWidget(AvailabilityStatus))
+    announced_on = fields.Field(attribute="announced_on", column_name="announced_on", widget=DateWidget())
+    start = PartialDateField("start")
+    end = PartialDateField("end")
+    source_plant = fields.Field(attribute="source_plant", column_name="source_plant", widget=PlantWidget())
+
+    required_columns = ("make", "model", "market", "status")
+    key_columns = ("make", "model", "market", "status")
+
+    class Meta:
+        model = MarketAvailability
+        fields = (
+            "make",
+            "vehicle_model",
+            "market",
+            "status",
+            "announced_on",
+            "start",
+            "end",
+            "source_plant",
+            "source_country",
+            "note",
+        )
+        import_id_fields = ("vehicle_model", "market", "status")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_market(self, availability):
+        return availability.market.country
+
+    def dehydrate_source_plant(self, availability):
+        return availability.source_plant.code if availability.source_plant else ""
+
+    def get_export_queryset(self, request=None):
+        return MarketAvailability.objects.select_related("vehicle_model__make", "market", "source_plant")
 
 
 def import_csv(resource, text, *, dry_run):

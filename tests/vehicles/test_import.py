@@ -1,10 +1,18 @@
 """CSV import and export: a dry run names each problem by row and column; a bad file saves nothing."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from vehicles.models import Powertrain, VehicleModel
-from vehicles.resources import PowertrainResource, VehicleModelResource, import_csv, row_problems
+from vehicles.models import Market, MarketAvailability, Powertrain, VehicleModel
+from vehicles.resources import (
+    MarketAvailabilityResource,
+    PowertrainResource,
+    VehicleModelResource,
+    import_csv,
+    row_problems,
+)
 
 POWERTRAIN_HEADER = "make,model,name,engine_type,fuel_type,displacement_cc,cylinders,power_kw,torque_nm,transmission\n"
 
@@ -175,3 +183,48 @@ def test_admin_import_of_a_hostile_file_never_500s(client, editor, demo_vehicles
     assert 'name="import_file_name"' not in response.text
     assert "<script>alert(1)" not in response.text
     assert snapshot() == before
+
+
+LAUNCH_HEADER = "make,model,market,status,announced_on,start,end,source_plant,source_country,note\n"
+
+
+def test_market_launches_export_as_typed_and_round_trip(demo_vehicles):
+    exported = MarketAvailabilityResource().export().csv
+    assert "Toyota,Tundra,JP,announced,2025-12-19,2026,,TMMTX,US," in exported
+    assert "Toyota,Camry,JP,discontinued,,,2023,,," in exported
+    result = import_csv(MarketAvailabilityResource(), exported, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors(), row_problems(result)
+    launch = MarketAvailability.objects.get(vehicle_model=demo_vehicles["tundra"], status="announced")
+    assert (launch.start_display, launch.source_plant.code) == ("2026", "TMMTX")
+
+
+def test_market_launch_import_sets_dates_and_precision(demo_vehicles):
+    Market.objects.create(name="Australia", country="AU", slug="australia", steering_side="right")
+    text = LAUNCH_HEADER + "Toyota,Tundra,AU,announced,2026-11-01,2027-06,,TMMTX,,Right-hand drive conversion\n"
+    result = import_csv(MarketAvailabilityResource(), text, dry_run=False)
+    assert not result.has_validation_errors(), row_problems(result)
+    launch = MarketAvailability.objects.get(market__country="AU")
+    assert (launch.start, launch.start_precision) == (date(2027, 6, 1), "month")
+
+
+def test_market_launch_problems_are_named_by_row_and_column(demo_vehicles):
+    before = list(MarketAvailability.objects.values_list("id", "start", "end", "status"))
+    text = (
+        LAUNCH_HEADER
+        + "Toyota,Tundra,XX,announced,,2026,,,,\n"  # 1: unknown market
+        + "Toyota,Tundra,JP,announced,19/12/2025,2026-13,,,,\n"  # 2: bad dates
+        + "Toyota,Camry,JP,on_sale,,2027,2026,,,\n"  # 3: end before start
+        + "Toyota,Camry,JP,on_sale,,2027,,NOPE,,\n"  # 4: duplicate of 3, unknown plant
+    )
+    problems = {
+        (row, column) for row, column, _ in row_problems(import_csv(MarketAvailabilityResource(), text, dry_run=True))
+    }
+    assert problems == {
+        (1, "market"),
+        (2, "announced_on"),
+        (2, "start"),
+        (3, "end"),
+        (4, "source_plant"),
+        (4, "status"),
+    }
+    assert list(MarketAvailability.objects.values_list("id", "start", "end", "status")) == before
