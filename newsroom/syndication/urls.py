@@ -22,5 +22,5 @@ urlpatterns = [
     path("v1/vehicle-models/<int:pk>/", views.VehicleModelDetail.as_view(), name="vehicle-model-detail"),
     path("v1/vins/<str:vin>/", views.VinDecode.as_view(), name="vin"),
     # Anything else under /api/ is a problem document too, never the HTML 404 page.
-    re_path(r"^.*$", problems.not_found),
+    re_path(r"^[\s\S]*$", problems.not_found),
 ]

@@ -223,3 +223,9 @@ def test_writes_are_refused_with_a_problem(api, client):
     response = client.post("/api/v1/articles/", {}, headers={"Authorization": f"Bearer {api.secret}"})
     assert response.status_code == 405
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_unknown_paths_with_control_characters_are_problem_documents(api):
+    response = api.get("/api/v1/articles/a%0Ab%0Dc/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

@@ -6,6 +6,8 @@ import re
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 
@@ -58,8 +60,14 @@ def test_docs_page_loads_its_assets_from_the_app_under_the_csp(client):
 
 @pytest.fixture
 def fuzz_key(db, demo):
+    # Requests go straight to the WSGI handler, which would close the test's database connection at
+    # the end of each request (Django's test client avoids that the same way).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     partner = Partner.objects.create(name="Fuzzer", contact_email="fuzz@example.com", rate_limit_per_minute=10**6)
-    return partner.issue_key()[1]
+    yield partner.issue_key()[1]
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 NO_SERVER_ERRORS_AND_AS_DOCUMENTED = [
