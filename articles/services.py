@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import revisions, sanitize, workflow
-from articles.models import Article, Revision, SlugRedirect, Status
+from articles.models import Article, Revision, SlugRedirect
 
 CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
 
@@ -86,7 +86,11 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
     """Save ``article`` as a new version and return its ``Revision``; see the module docstring.
 
     ``expected_version`` is the version the editor loaded (ignored for a new article)."""
-    if not workflow.can_edit(user, article):
+    # Judge by the stored article, not by what the caller loaded: its status may have moved on.
+    stored = Article.objects.filter(pk=article.pk).first() if article.pk else article
+    if stored is None:
+        raise workflow.NotAllowed("This article no longer exists.")
+    if not workflow.can_edit(user, stored):
         raise workflow.NotAllowed("You may not edit this article now.")
     article.headline = article.headline.strip()
     article.body = sanitize.clean_body(article.body)
@@ -104,7 +108,7 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
         if save_related:
             save_related()
         revision = revisions.record(article, user, message)
-        if article.status in (Status.PUBLISHED, Status.SCHEDULED) and article.is_live(now):
+        if article.is_live(now):
             if correction:
                 workflow.correct(article, user, correction)
             else:

@@ -12,6 +12,7 @@ from articles import workflow
 from articles.models import Article, ArticleVehicle, Author, Byline, Revision, Status, Tag
 from articles.services import save_article
 from newsroom.core.roles import EDITOR
+from tests.articles.conftest import ON_POSTGRES_ONLY
 
 CHANGE = "/admin/articles/article/{}/change/"
 
@@ -440,17 +441,16 @@ def test_add_form_and_read_only_pages_render(writer_client, make_article, other_
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@ON_POSTGRES_ONLY
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_editors_saving_at_once_in_the_admin(make_article, editor, other_writer):
     """Two browsers post the same loaded version at once: one saves, the other sees the conflict
     with its own text still in the form."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
     from django.test import Client
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers (IMMEDIATE transactions): two saves cannot overlap there.")
     other_writer.groups.add(Group.objects.get(name=EDITOR))
     article = make_article(by=editor, editor=editor)
     loaded = form_data(article)

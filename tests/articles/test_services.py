@@ -3,13 +3,14 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.models import Article, Revision, SlugRedirect, Tag
 from articles.services import EditConflict, save_article, unique_slug
 from articles.signals import article_event
+from tests.articles.conftest import ON_POSTGRES_ONLY
 
 
 def test_every_save_makes_an_immutable_revision(make_article, writer, tags):
@@ -162,13 +163,9 @@ def test_a_live_article_cannot_lose_its_lead_image(make_article, editor):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@ON_POSTGRES_ONLY
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_saves_one_wins_the_other_conflicts(writer, editor, section):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "SQLite takes the write lock at BEGIN (IMMEDIATE), so two saves can never overlap there; "
-            "the conditional UPDATE is what this test proves on PostgreSQL."
-        )
     article = Article(headline="Shared story", body="<p>Start</p>", section=section)
     save_article(article, editor, message="v1")
     Tag.objects.create(name="unused", slug="unused")
@@ -203,3 +200,13 @@ def test_two_concurrent_saves_one_wins_the_other_conflicts(writer, editor, secti
     assert (stored.headline, stored.version) == (winner, 2)
     assert list(Revision.objects.filter(article=article).values_list("version", flat=True)) == [2, 1]
     assert conflict.newer[0].snapshot["headline"] == winner
+
+
+def test_permission_is_judged_on_the_stored_status_not_a_stale_copy(make_article, writer):
+    article = make_article(by=writer)
+    stale = Article.objects.get(pk=article.pk)
+    workflow.submit(article, writer)
+    stale.headline = "Sneaked in after submitting"
+    with pytest.raises(workflow.NotAllowed):
+        save_article(stale, writer, stale.version)
+    assert Article.objects.get(pk=article.pk).headline != "Sneaked in after submitting"
