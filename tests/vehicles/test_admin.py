@@ -336,3 +336,12 @@ def test_launch_form_finds_the_reporting_article_by_headline(editor_client, demo
     )
     assert response.status_code == 200
     assert any("Camry" in item["text"] for item in response.json()["results"])
+
+
+def test_vin_tool_matches_a_vin_to_the_vehicle_record(editor_client, tundra):
+    from vehicles.vin import with_check_digit
+
+    page = editor_client.get(DECODE_URL, {"vin": with_check_digit("5TFLA5DB0SX123456")}).text
+    assert "Toyota Motor Manufacturing Texas, San Antonio, Texas, United States" in page
+    assert f'href="/admin/vehicles/vehiclemodel/{tundra.pk}/change/">Toyota Tundra</a>' in page
+    assert "<td>2025</td>" in page
