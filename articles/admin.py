@@ -6,12 +6,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -285,13 +284,16 @@ class ArticleAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("section")
             .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
-            .annotate(last_editor_name=Subquery(last_editor))
+            .annotate(
+                last_editor_name=Subquery(last_editor),
+                live_now=Exists(Article.objects.live().filter(pk=OuterRef("pk"))),
+            )
         )
 
     @admin.display(description="status", ordering="status")
     def status_label(self, article):
         label = article.get_status_display()
-        if article.status == Status.SCHEDULED and article.publish_at and article.publish_at <= timezone.now():
+        if article.status == Status.SCHEDULED and getattr(article, "live_now", False):
             label = "Scheduled (now live)"
         return format_html('<span class="article-status article-status-{}">{}</span>', article.status, label)
 

@@ -429,6 +429,9 @@ def test_list_filters_scheduled_versus_live(editor_client, make_article):
     page = text(editor_client.get("/admin/articles/article/?status=draft&q=Draft"))
     assert draft.headline in page and live.headline not in page
     assert editor_client.get("/admin/articles/article/?author=abc").status_code == 200
+    Article.objects.filter(pk=later.pk).update(publish_at=timezone.now() - timedelta(minutes=1))
+    assert "Scheduled (now live)" in text(editor_client.get("/admin/articles/article/?visibility=live"))
+    assert "goes live" not in text(editor_client.get("/admin/"))  # on the desk it is live, not waiting
 
 
 def test_add_form_and_read_only_pages_render(writer_client, make_article, other_writer):
