@@ -9,7 +9,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 STORY_HEADLINE = "Toyota to sell US-built Camry, Highlander and Tundra in Japan from 2026"
 
 
-def test_reader_goes_from_home_to_article_vehicle_search_and_feed(page, site):
+def test_reader_journey_and_every_page_type(page, site):
+    """home → article → vehicle → search → feed, then every other page type and the skip link."""
     response = page.goto(site + "/")
     assert response.status == 200
     assert page.locator("h1").count() == 1
@@ -42,6 +43,9 @@ def test_reader_goes_from_home_to_article_vehicle_search_and_feed(page, site):
     page.get_by_role("contentinfo").get_by_role("link", name="RSS feed").click()
     assert "<rss" in page.content() or STORY_HEADLINE in page.content()
 
+    # One browser session for the rest too: each test pays for a fresh database and renditions.
+    check_every_other_page_type(page, site)
+
 
 OTHER_PAGE_TYPES = [
     ("section", "/section/industry/", 200),
@@ -53,7 +57,7 @@ OTHER_PAGE_TYPES = [
 ]
 
 
-def test_every_other_page_type_is_accessible_and_keyboard_friendly(page, site):
+def check_every_other_page_type(page, site):
     for name, path, status in OTHER_PAGE_TYPES:
         response = page.goto(site + path)
         assert response.status == status, name

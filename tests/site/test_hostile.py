@@ -48,7 +48,7 @@ def test_writes_to_public_pages_are_refused(client, newsroom):
 
 
 @given(slug=st.text(max_size=80))
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_article_slug_is_answered(client, newsroom, slug):
     from urllib.parse import quote
 

@@ -112,7 +112,7 @@ def test_a_very_long_query_is_shortened_with_a_notice(client, newsroom):
 
 
 @given(query=st.text(max_size=300))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_text_gets_a_normal_page(client, newsroom, query):
     assert client.get("/search/", {"q": query}).status_code == 200
 
