@@ -14,7 +14,7 @@ html_bodies = st.lists(text, max_size=4).map(lambda parts: "".join(f"<p>{part}</
 
 
 @pytest.mark.django_db
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     headline=text,
     body=html_bodies,

@@ -7,8 +7,8 @@ import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from newsroom.syndication.models import Partner
@@ -80,7 +80,7 @@ NO_SERVER_ERRORS_AND_AS_DOCUMENTED = [
 
 @schema.include(path_regex="^/api/v1/").parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
