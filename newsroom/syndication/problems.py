@@ -23,6 +23,17 @@ _TYPES = {
     415: ("unsupported-media-type", "Unsupported media type"),
     429: ("rate-limited", "Too many requests"),
 }
+# What each problem type means and what to do about it: the page its ``type`` URI answers with.
+_ADVICE = {
+    "invalid-request": "A parameter or header could not be used; `errors` names each one. Fix it and retry.",
+    "unauthorized": "Send a valid, unexpired key as 'Authorization: Bearer <key>' (never in the URL).",
+    "forbidden": "Your key may not do this.",
+    "not-found": "No such resource, or it is outside your sections or content types.",
+    "method-not-allowed": "The API is read-only: use GET.",
+    "not-acceptable": "Ask for application/json or application/ninjs+json.",
+    "unsupported-media-type": "Send no body; the API is read-only.",
+    "rate-limited": "Wait for the number of seconds in Retry-After, then retry.",
+}
 
 
 class InvalidParameter(exceptions.APIException):
@@ -43,7 +54,7 @@ class ProblemRenderer(JSONRenderer):
 
 def problem_type(status_code):
     slug, _ = _TYPES.get(status_code, ("error", "Error"))
-    return f"{settings.SITE_URL}/api/problems/{slug}"
+    return problem_type_for_slug(slug)
 
 
 def problem(status_code, detail, request=None, errors=None):
@@ -108,3 +119,15 @@ def not_found(request, *args, **kwargs):
         status=404,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+def describe(request, slug):
+    """The page a problem's ``type`` URI points to."""
+    titles = dict(_TYPES.values())
+    if slug not in titles:
+        return not_found(request)
+    return JsonResponse({"type": problem_type_for_slug(slug), "title": titles[slug], "description": _ADVICE[slug]})
+
+
+def problem_type_for_slug(slug):
+    return f"{settings.SITE_URL}/api/problems/{slug}"

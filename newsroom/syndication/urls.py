@@ -11,6 +11,7 @@ _public = {"authentication_classes": [], "permission_classes": [AllowAny]}
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(**_public), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="syndication:schema", **_public), name="docs"),
+    path("problems/<slug:slug>", problems.describe, name="problem-type"),
     path("v1/articles/", views.ArticleList.as_view(), name="article-list"),
     path("v1/articles/<int:pk>/", views.ArticleDetail.as_view(), name="article-detail"),
     path("v1/changes/", views.ChangeFeed.as_view(), name="changes"),

@@ -2,6 +2,7 @@
 pagination, caching, scope, and a fixed number of queries."""
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from articles.models import Section, Tag
@@ -229,3 +230,11 @@ def test_unknown_paths_with_control_characters_are_problem_documents(api):
     response = api.get("/api/v1/articles/a%0Ab%0Dc/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_problem_types_resolve_to_an_explanation(client, db):
+    problem = client.get("/api/v1/articles/").json()
+    path = problem["type"].removeprefix(settings.SITE_URL)
+    explanation = client.get(path).json()
+    assert explanation["title"] == problem["title"] and "Bearer" in explanation["description"]
+    assert client.get("/api/problems/nonsense").status_code == 404

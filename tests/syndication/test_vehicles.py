@@ -69,3 +69,13 @@ def test_a_partner_without_vehicles_gets_404(client, demo):
     assert api.get("/api/v1/vehicle-models/").status_code == 404
     assert api.get("/api/v1/vins/1G4AH59H45G118341/").status_code == 404
     assert api.get("/api/v1/articles/").status_code == 200
+
+
+def test_detail_and_vin_query_counts(api, demo, django_assert_num_queries):
+    tundra = demo["vehicles"]["tundra"]
+    with django_assert_num_queries(7):
+        assert api.get(f"/api/v1/vehicle-models/{tundra.pk}/").status_code == 200
+    vin = vins.with_check_digit("5TFLA5DB0SX000001")
+    # key+partner, sections, then the decoder's WMI, plants and model years
+    with django_assert_num_queries(5):
+        assert api.get(f"/api/v1/vins/{vin}/").status_code == 200
