@@ -12,7 +12,7 @@ FIND_PYTHON = for candidate in python3.13 python3.12 python3 $$(ls -d $$HOME/.py
 	  if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$candidate"; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test lint format bench worker browser-deps clean
+.PHONY: run test faults lint format bench worker browser-deps clean
 
 $(PY):
 	@python="$$($(FIND_PYTHON))" || { echo "Newsroom needs Python 3.12 or newer: none of python3.13, python3.12, python3 or ~/.pyenv/versions/3.12+ was found. Install one (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
@@ -43,6 +43,10 @@ worker: $(VENV)/.runtime-installed
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Breaks a private PostgreSQL, Redis and task worker on purpose (tests/faults); not part of `make test`.
+faults: $(VENV)/.dev-installed
+	FAULTS=1 $(PY) -m pytest tests/faults $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

@@ -26,6 +26,9 @@ preload_app = True
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (gunicorn makes its own private files)
 # Trust X-Forwarded-* (e.g. X-Forwarded-Proto for SECURE_PROXY_SSL_HEADER) only from these.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Gunicorn's control socket has one fixed path per user: several servers on a machine (or a
+# benchmark beside a real server) would fight over it. Orchestrators use signals instead.
+control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -2,7 +2,8 @@
 small Python generator that sends a fixed number of requests over keep-alive connections.
 
 Both cycle through a list of paths with fixed headers and report the same figures: requests/s,
-p50 and p99 latency in ms, and errors (connection failures, timeouts, and answers >= 400).
+p50 and p99 latency in ms, and errors (connection failures, timeouts, and answers >= 400); the
+Python one also counts answers by status (the fault tests use it).
 
     python -m tests.bench.load '{"base": "http://127.0.0.1:8000", "paths": ["/"], "concurrency": 4, "requests": 400}'
 """
@@ -83,11 +84,11 @@ def _python(spec):
     parts = urlsplit(spec["base"])
     paths, headers = spec["paths"], spec["headers"]
     per_connection = max(1, spec["requests"] // spec["concurrency"])
-    latencies, errors, lock = [], [0], threading.Lock()
+    latencies, errors, statuses, lock = [], [0], {}, threading.Lock()
 
     def connection_loop(offset):
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        mine = []
+        mine, seen = [], {}
         for n in range(per_connection):
             path = paths[(offset + n * spec["concurrency"]) % len(paths)]
             started = time.perf_counter()
@@ -95,18 +96,21 @@ def _python(spec):
                 connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
-                failed = response.status >= 400
+                failed, status = response.status >= 400, str(response.status)
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
-            except (OSError, http.client.HTTPException):
-                failed = True
+            except (OSError, http.client.HTTPException) as error:
+                failed, status = True, type(error).__name__
                 connection.close()
             mine.append(time.perf_counter() - started)
+            seen[status] = seen.get(status, 0) + 1
             if failed:
                 with lock:
                     errors[0] += 1
         with lock:
             latencies.extend(mine)
+            for status, count in seen.items():
+                statuses[status] = statuses.get(status, 0) + count
 
     threads = [threading.Thread(target=connection_loop, args=(i,)) for i in range(spec["concurrency"])]
     started = time.perf_counter()
@@ -122,6 +126,7 @@ def _python(spec):
         "p50_ms": cuts[49] * 1000,
         "p99_ms": cuts[98] * 1000,
         "errors": errors[0],
+        "statuses": statuses,
     }
 
 

@@ -52,12 +52,12 @@ def _urls():
 
     rng = random.Random(7)
     live = list(Article.objects.live().order_by("-publish_at").values_list("id", "slug")[:2000])
-    sample = rng.sample(live, min(200, len(live)))
+    sample = rng.sample(live, min(50, len(live)))
     vehicles = list(VehicleModel.objects.select_related("make").order_by("id"))
     return {
         "article": [f"/articles/{slug}/" for _id, slug in sample],
-        "vehicle": [f"/vehicles/{vm.make.slug}/{vm.slug}/" for vm in rng.sample(vehicles, min(100, len(vehicles)))],
-        "search": [f"/search/?q={word}" for word in rng.sample(_search_words(), 40)],
+        "vehicle": [f"/vehicles/{vm.make.slug}/{vm.slug}/" for vm in rng.sample(vehicles, min(30, len(vehicles)))],
+        "search": [f"/search/?q={word}" for word in rng.sample(_search_words(), 20)],
         "api_detail": [f"/api/v1/articles/{article_id}/" for article_id, _slug in sample],
     }
 

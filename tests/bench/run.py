@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -186,12 +187,18 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {VAR / 'server.log'}")
             try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
+                _get(self.base + "/healthz", 2)
+                return
             except OSError:
                 time.sleep(0.2)
         raise SystemExit(f"gunicorn did not answer /healthz in 60 s; see {VAR / 'server.log'}")
+
+    def drain(self):
+        """Wait until requests still queued from the last measurement are answered: the load
+        generator stops on time, the workers do not, and the next figure must start clean."""
+        with ThreadPoolExecutor(WORKERS * 2) as pool:
+            for _round in range(2):
+                list(pool.map(lambda _: _get(self.base + "/bench/ceiling", 120), range(WORKERS * 2)))
 
     def worker_pids(self):
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -216,6 +223,11 @@ class Server:
         self.log.close()
 
 
+def _get(url, timeout):
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
+        return response.read()
+
+
 def _free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -233,11 +245,13 @@ def measure(plan, database, cache_modes, only=None, concurrency=None):
             for name, (paths, headers) in scenarios(plan).items():
                 if only and name not in only and name != "ceiling":
                     continue
-                # Warm up: first-use work (renditions, connection set-up, the page cache) is not measured.
-                drive(server.base, paths, headers, max(concurrency), 1, PYTHON_REQUESTS // 4)
+                # Warm up: first-use work (connection set-up, the page cache) is not measured.
+                drive(server.base, paths, headers, 1, 1, PYTHON_REQUESTS // 4)
+                server.drain()
                 figures[name] = {}
                 for c in concurrency:
                     result = drive(server.base, paths, headers, c, SECONDS, PYTHON_REQUESTS)
+                    server.drain()
                     ceiling = figures["ceiling"][c]["rps"] if name != "ceiling" else result["rps"]
                     result["ratio"] = round(result["rps"] / ceiling, 3)
                     figures[name][c] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}

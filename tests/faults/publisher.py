@@ -1,0 +1,47 @@
+"""An editor at work while readers load the site: for ``seconds``, moves every article one step
+along the workflow (submit, approve, publish, update; now and then withdraw and back to draft),
+through ``articles.workflow`` exactly as the admin does. Prints what it did as JSON.
+
+    python -m tests.faults.publisher 20
+"""
+
+import json
+import sys
+import time
+
+import django
+
+PREFERENCE = ["publish", "approve", "submit", "redraft", "unschedule", "update"]
+
+
+def main(seconds):
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from articles import workflow
+    from articles.models import Article
+
+    admin = get_user_model().objects.get(username="admin")
+    done, refused, cycle = {}, 0, 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for article in Article.objects.order_by("id"):
+            names = {action.name for action in workflow.allowed_actions(admin, article)}
+            choice = "withdraw" if cycle % 5 == 4 and "withdraw" in names else None
+            choice = choice or next((name for name in PREFERENCE if name in names), None)
+            if choice is None:
+                continue
+            comment = "Taken down during a fault test." if choice == "withdraw" else "Fault test."
+            try:
+                workflow.perform(choice, article, admin, comment=comment)
+            except workflow.WorkflowError:
+                refused += 1
+            else:
+                done[choice] = done.get(choice, 0) + 1
+        cycle += 1
+        time.sleep(1)
+    print(json.dumps({"done": done, "refused": refused}))
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]))
