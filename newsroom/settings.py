@@ -299,19 +299,21 @@ LOGGING = {
     },
 }
 
-# Email (notices such as a disabled webhook endpoint): SMTP when EMAIL_HOST is set, otherwise
-# written to the log so nothing is silently dropped on a laptop.
-_email_host = os.environ.get("EMAIL_HOST", "")
+# Email (notices such as a disabled webhook endpoint): SMTP when EMAIL_HOST is set; in production
+# without it, the local mail relay (localhost:25, Django's classic default) so mail is never only
+# printed; on a laptop (DEBUG) written to the log so nothing is silently dropped.
+_email_relay = bool(os.environ.get("EMAIL_HOST"))
+_email_host = os.environ.get("EMAIL_HOST", "" if DEBUG else "localhost")
 MAILERS = {
     "default": (
         {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": _email_host,
-                "port": env_int("EMAIL_PORT", 587),
+                "port": env_int("EMAIL_PORT", 587 if _email_relay else 25),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "use_tls": env_bool("EMAIL_USE_TLS", _email_relay),
                 "timeout": 10,
             },
         }
