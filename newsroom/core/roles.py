@@ -75,10 +75,14 @@ def sync_roles(group_model, permission_model):
         group.permissions.set(wanted)
 
 
-def sync_roles_after_migrate(sender, using="default", apps=None, **kwargs):
+def sync_roles_after_migrate(sender, apps=None, **kwargs):
+    """Re-sync the roles after `migrate` and after a `flush` (which sends post_migrate without
+    `apps` and would otherwise leave the database with no roles at all)."""
     # post_migrate fires once per app; the last app in INSTALLED_APPS is enough.
-    if sender.name != "newsroom.syndication" or apps is None:
+    if sender.name != "newsroom.syndication":
         return
+    if apps is None:
+        from django.apps import apps
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")

@@ -106,3 +106,12 @@ def test_load_demo_twice_creates_nothing_twice(demo):
 def test_demo_logins_work(demo, client):
     for username, password, _role in demo["logins"]:
         assert client.login(username=username, password=password)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_survive_a_flush():
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(Group.objects.values_list("name", flat=True)) == {WRITER, EDITOR, SITE_ADMIN}
+    assert Group.objects.get(name=EDITOR).permissions.filter(codename="publish_article").exists()
