@@ -6,40 +6,26 @@ editors would, so the demo also has revisions and a workflow log to look at."""
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 
 from articles import workflow
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, Tag
 from articles.services import save_article
 from newsroom.core.demo import TOYOTA_STORY_BODY, TOYOTA_STORY_SLUG, make_demo_image_bytes
+from newsroom.media.ingest import ingest_image
 
 SECTIONS = [("News", "news", 0), ("Industry", "industry", 1), ("Reviews", "reviews", 2)]
 TAGS = [("Toyota", "toyota"), ("Japan", "japan"), ("Trade", "trade"), ("Hybrids", "hybrids")]
 
 
 def _lead_image():
-    from newsroom.media.models import Image
-
-    existing = Image.objects.filter(title="Demo: a road at dusk").first()
-    if existing:
-        return existing
-    import hashlib
-
-    data = make_demo_image_bytes()
-    image = Image(
+    """The demo lead image, drawn with Pillow and taken in like any upload (a second run finds it)."""
+    return ingest_image(
+        make_demo_image_bytes(),
         title="Demo: a road at dusk",
         alt_text="An empty two-lane road running towards the horizon under an evening sky.",
         caption="Illustration drawn for the demo content.",
         credit="Newsroom demo",
-        width=1600,
-        height=900,
-        format="JPEG",
-        byte_size=len(data),
-        content_hash=hashlib.sha256(data).hexdigest(),
     )
-    image.file.save("demo-road.jpg", ContentFile(data), save=False)
-    image.save()
-    return image
 
 
 def _ensure_article(writer, editor, slug, fields, tags, authors, vehicles, steps, approve=True):

@@ -43,6 +43,7 @@ from django.utils.html import strip_tags
 
 from articles.models import Article, Correction, Status, Transition
 from articles.signals import article_event
+from newsroom.media.checks import image_is_publishable
 
 
 class WorkflowError(Exception):
@@ -155,7 +156,7 @@ def publish_checklist(article):
     image = article.lead_image if article.lead_image_id else None
     if image is None:
         missing.append("Lead image")
-    elif not image.alt_text.strip() and not image.is_decorative:
+    elif not image_is_publishable(image):
         missing.append("Alt text for the lead image (or mark it decorative)")
     return missing
 

@@ -101,8 +101,13 @@ def load_demo():
     """Load everything; returns a dict of what exists now."""
     from articles import demo as article_demo
     from vehicles import demo as vehicle_demo
+    from vehicles.models import AvailabilityStatus, MarketAvailability
 
     logins = ensure_demo_accounts()
     vehicles = vehicle_demo.load_toyota_japan()
     articles = article_demo.load_articles(vehicles=vehicles, today=timezone.now())
+    # The Japan launches were reported by the Toyota story: link them once both exist.
+    MarketAvailability.objects.filter(
+        vehicle_model__in=vehicles.values(), market__country="JP", status=AvailabilityStatus.ANNOUNCED
+    ).filter(reported_in=None).update(reported_in=articles["published"])
     return {"logins": logins, "vehicles": vehicles, "articles": articles}
