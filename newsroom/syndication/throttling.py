@@ -11,13 +11,17 @@ from rest_framework.throttling import BaseThrottle
 WINDOW_SECONDS = 60
 
 
+def _clock():
+    return time.time()
+
+
 class PartnerRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         api_key = request.auth
         partner = getattr(api_key, "partner", None)
         if partner is None:
             return True
-        now = time.time()
+        now = _clock()
         window = int(now // WINDOW_SECONDS)
         key = f"syndication:throttle:{partner.pk}:{window}"
         cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
