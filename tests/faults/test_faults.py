@@ -5,6 +5,7 @@ PostgreSQL and Redis (see services.py), and breaks one of them for real."""
 
 import http.server
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from tests.faults.services import ROOT, get
 
 ARTICLE = f"/articles/{TOYOTA_STORY_SLUG}/"
 PAGES = ["/", ARTICLE, "/feed/atom/", "/api/v1/articles/"]
+# 10,000 as issue 8 asks; FAULTS_LOAD_REQUESTS makes a quicker run while developing.
+LOAD_REQUESTS = int(os.environ.get("FAULTS_LOAD_REQUESTS", "10000"))
 
 
 def _auth(app):
@@ -65,7 +68,7 @@ def test_a_load_of_10000_requests_with_editors_publishing_gets_no_5xx(app):
         stdout=subprocess.PIPE,
         text=True,
     )
-    spec = {"base": app.base, "paths": paths, "headers": _auth(app), "concurrency": 32, "requests": 10_000}
+    spec = {"base": app.base, "paths": paths, "headers": _auth(app), "concurrency": 32, "requests": LOAD_REQUESTS}
     try:
         load = subprocess.run(
             [sys.executable, "-m", "tests.bench.load", json.dumps(spec)],
@@ -79,12 +82,12 @@ def test_a_load_of_10000_requests_with_editors_publishing_gets_no_5xx(app):
         publisher.wait(timeout=30)
     result = json.loads(load.stdout)
     statuses = result["statuses"]
-    assert result["requests"] == 10_000
+    assert result["requests"] == LOAD_REQUESTS
     assert {status for status in statuses if not status.isdigit() or int(status) >= 500} == set(), statuses
     # The article the editor withdraws and republishes is "not found" while withdrawn; every other
     # answer is a page.
     assert set(statuses) <= {"200", "404", "410"}, statuses
-    assert statuses["200"] >= 6_000, statuses
+    assert statuses["200"] >= LOAD_REQUESTS * 0.6, statuses
 
 
 def test_redis_stopping_leaves_pages_and_the_api_answering_from_the_database(app, redis):
@@ -109,14 +112,15 @@ def test_redis_stopping_leaves_pages_and_the_api_answering_from_the_database(app
 
 
 def test_postgres_restart_gives_fast_503s_then_recovers_within_5_seconds(app, postgres):
-    uncached = ["/healthz", "/api/v1/articles/", "/search/?q=toyota", ARTICLE]
-    assert all(get(app.base + path, headers=_auth(app))[0] == 200 for path in uncached)
+    uncached = ["/healthz", "/api/v1/articles/", "/search/?q=toyota"]
+    assert all(get(app.base + path, headers=_auth(app))[0] == 200 for path in [*uncached, ARTICLE])
     with Traffic(app, uncached) as traffic:
         time.sleep(0.5)
         postgres.stop("fast")
         down = time.monotonic()
         time.sleep(2)
         during = [get(app.base + path, headers=_auth(app)) for path in uncached]
+        cached_article = get(app.base + ARTICLE)
         starting = time.monotonic()
         postgres.start()
         back = time.monotonic()
@@ -130,6 +134,8 @@ def test_postgres_restart_gives_fast_503s_then_recovers_within_5_seconds(app, po
         if path.startswith("/api/"):
             assert headers["Content-Type"] == "application/problem+json"
             assert headers["Retry-After"]
+    # Readers still get the pages the shared cache holds.
+    assert cached_article[0] == 200
     outage = [answer for answer in traffic.answers if down + 0.5 < answer[0] < starting]
     assert outage and {answer[2] for answer in outage} == {503}, outage
     # Every answer while requests flowed was a 200 or a 503 (no 500s, no dropped connections),
