@@ -83,13 +83,13 @@ def _wrk(base, paths, headers, concurrency, seconds):
 def _python(spec):
     parts = urlsplit(spec["base"])
     paths, headers = spec["paths"], spec["headers"]
-    per_connection = max(1, spec["requests"] // spec["concurrency"])
+    share, extra = divmod(spec["requests"], spec["concurrency"])
     latencies, errors, statuses, lock = [], [0], {}, threading.Lock()
 
     def connection_loop(offset):
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
         mine, seen = [], {}
-        for n in range(per_connection):
+        for n in range(share + (offset < extra)):
             path = paths[(offset + n * spec["concurrency"]) % len(paths)]
             started = time.perf_counter()
             try:
