@@ -39,7 +39,7 @@ VEHICLE_MODELS = 300
 IMAGES = 100
 PARTNERS = 20
 BATCH = 2000
-MARKER_SLUG = "bench-dataset-complete"
+MARKER_SLUG = "bench-dataset-v2-complete"
 
 MAKES = [
     ("Toyota", "JP"), ("Honda", "JP"), ("Nissan", "JP"), ("Mazda", "JP"), ("Subaru", "JP"), ("Suzuki", "JP"),
@@ -134,6 +134,9 @@ WORDS = [
     "mexico",
     "canada",
 ]
+# Ordinary prose around the topic words, so a search term matches a few percent of articles
+# (as in a real archive), not all of them.
+FILLER = ["the", "a", "of", "to", "and", "in", "for", "on", "with", "as", "at", "by", "from", "that", "this", "it", "was", "is", "be", "will", "has", "have", "had", "said", "its", "their", "about", "after", "over", "more", "than", "new", "first", "year", "years", "week", "month", "company", "group", "maker", "brand", "buyers", "drivers", "model", "models", "cars", "vehicles", "road", "production", "analysts", "officials", "executives", "plans", "expects", "announced", "reported", "according", "while", "during", "before", "since", "under", "between", "because", "however", "also", "which", "would", "could", "should", "may", "might", "early", "later", "next", "last", "three", "two", "four", "five", "percent", "million", "billion"]
 SECTIONS = ["News", "Reviews", "Industry", "Electric", "Trucks", "Policy", "Motorsport", "Opinion"]
 MARKETS = [("Japan", "JP", "right"), ("United States", "US", "left"), ("Germany", "DE", "left"),
            ("United Kingdom", "GB", "right"), ("Australia", "AU", "right"), ("Canada", "CA", "left")]  # fmt: skip
@@ -180,14 +183,15 @@ def _articles(rng, first, count, now, sections, tags, authors, images, vehicle_m
     articles = []
     for n in range(first, first + count):
         words = rng.sample(WORDS, 7)
-        # Spread over two years, newest first; a few are scheduled for the future (not live).
+        # Spread over about two years, newest first.
         published = now - timedelta(minutes=5 + n * 6)
-        paragraphs = "".join(f"<p>{' '.join(rng.choice(WORDS) for _ in range(60)).capitalize()}.</p>" for _ in range(8))
+        prose = FILLER + words[:4]
+        paragraphs = "".join(f"<p>{' '.join(rng.choice(prose) for _ in range(60)).capitalize()}.</p>" for _ in range(8))
         articles.append(
             Article(
                 headline=f"{' '.join(words).capitalize()} ({n})",
                 slug=f"{'-'.join(words[:5])}-{n}",
-                standfirst=" ".join(rng.choice(WORDS) for _ in range(25)).capitalize() + ".",
+                standfirst=" ".join(rng.choice(prose) for _ in range(25)).capitalize() + ".",
                 body=paragraphs,
                 section=rng.choice(sections),
                 lead_image=rng.choice(images),
