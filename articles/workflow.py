@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.models import Article, Correction, Status, Transition
-from articles.signals import article_event
+from articles.signals import article_changing, article_event
 from newsroom.media.checks import image_is_publishable
 
 
@@ -233,6 +233,7 @@ def perform(name, article, user, *, comment="", publish_at=None):
         if action.name == "correct":
             Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
         if action.event:
+            article_changing.send(sender=Article, article=article, event=action.event)
             transaction.on_commit(lambda: article_event.send(sender=Article, article=article, event=action.event))
     return article
 

@@ -1,4 +1,4 @@
-"""Listeners for ``articles.signals.article_event`` (sent after the workflow's commit)."""
+"""Listeners for ``articles.signals.article_changing`` (sent inside the workflow's transaction)."""
 
 import logging
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 def on_article_event(sender, article, event, **kwargs):
     """Record public changes in the feed and notify webhook endpoints; for "scheduled", wait for
-    the go-live minute. Reads the article back, so the feed records what was committed."""
+    the go-live minute. Reads the article back, so the feed records what this transaction commits."""
     current = Article.objects.filter(pk=article.pk).first()
     if current is None:
         return
