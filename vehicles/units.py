@@ -82,13 +82,16 @@ def parse_partial_date(text):
     year, month, day = (int(part) if part else None for part in match.groups())
     if not 1900 <= year <= 2100:
         raise ValueError(f"{year} is not a plausible year.")
+    # Zero is a typed value, not a missing one: "2026-03-00" is refused, never read as "March 2026".
     if month is not None and not 1 <= month <= 12:
         raise ValueError(f"{month} is not a month: use 01 to 12.")
+    if day is not None and not 1 <= day <= 31:
+        raise ValueError(f"{day} is not a day of the month: use 01 to 31.")
     try:
-        value = date(year, month or 1, day or 1)
+        value = date(year, month if month is not None else 1, day if day is not None else 1)
     except ValueError:
         raise ValueError(f"{year}-{month:02d} has no day {day}.")
-    precision = PRECISION_DAY if day else PRECISION_MONTH if month else PRECISION_YEAR
+    precision = PRECISION_DAY if day is not None else PRECISION_MONTH if month is not None else PRECISION_YEAR
     return value, precision
 
 

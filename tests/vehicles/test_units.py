@@ -35,6 +35,22 @@ def test_bad_partial_dates_say_why(text):
         units.parse_partial_date(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2026-03-00", "0 is not a day of the month: use 01 to 31."),
+        ("2026-03-0", "0 is not a day of the month: use 01 to 31."),
+        ("2026-03-32", "32 is not a day of the month: use 01 to 31."),
+        ("2026-00-15", "0 is not a month: use 01 to 12."),
+        ("2026-0", "0 is not a month: use 01 to 12."),
+    ],
+)
+def test_zero_day_or_month_is_refused_not_read_as_missing(text, reason):
+    with pytest.raises(ValueError) as refused:
+        units.parse_partial_date(text)
+    assert str(refused.value) == reason
+
+
 def test_demo_loader_is_idempotent(db):
     first = load_toyota_japan()
     counts = [model.objects.count() for model in (VehicleModel, Powertrain, ModelYear, Plant, MarketAvailability)]
