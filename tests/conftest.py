@@ -9,6 +9,12 @@ from newsroom.core.roles import EDITOR, SITE_ADMIN, WRITER
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s a password by design; the suite creates hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user_in_role(username, role):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name=role))
