@@ -2,6 +2,7 @@
 ``services.save_article``, status changes to ``workflow``, and both decide."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -28,6 +29,19 @@ from articles.models import (
     Tag,
     Transition,
 )
+
+# The largest id or version a URL or form may name; anything bigger names nothing.
+MAX_NUMBER = 2**31 - 1
+
+
+def positive_number(value):
+    """``value`` as a positive integer if it is one written in ASCII digits, else None.
+
+    ``str.isdigit`` alone also accepts digits such as "²" that ``int`` rejects."""
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_NUMBER else None
 
 
 @admin.register(Section)
@@ -112,7 +126,7 @@ class ArticleVehicleFormSet(SharedChoicesFormSet):
             {
                 str(model.pk): str(model)
                 for model in VehicleModel.objects.select_related("make").filter(
-                    pk__in=[pk for pk in chosen if pk.isdigit()]
+                    pk__in=[pk for pk in map(positive_number, chosen) if pk is not None]
                 )
             }
             if chosen
@@ -188,8 +202,9 @@ class AuthorFilter(admin.SimpleListFilter):
         return [(str(a.pk), a.name) for a in Author.objects.order_by("name")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(bylines__author_id=self.value())
+        author_id = positive_number(self.value())
+        if author_id is not None:
+            return queryset.filter(bylines__author_id=author_id)
         return queryset
 
 
@@ -309,7 +324,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
+        return type(form.__name__, (form,), {"user": request.user, "refusal": getattr(request, "_save_refusal", None)})
 
     def get_fieldsets(self, request, obj=None):
         content, filing, publishing, _this_save = super().get_fieldsets(request, obj)
@@ -320,11 +335,11 @@ class ArticleAdmin(admin.ModelAdmin):
         return [content, filing, publishing, ("This save", {"fields": ("revision_message",)})]
 
     def get_object(self, request, object_id, from_field=None):
-        object_id = unquote(object_id)
-        if not str(object_id).isdigit():
+        pk = positive_number(unquote(object_id))
+        if pk is None:
             return None
         queryset = super().get_queryset(request).select_related("section", "lead_image", "created_by")
-        return queryset.filter(pk=object_id).first()
+        return queryset.filter(pk=pk).first()
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: the row, its related rows and its revision are written together in
@@ -348,8 +363,10 @@ class ArticleAdmin(admin.ModelAdmin):
             # one was written; run the form again so it shows the conflict with the text kept.
             return super().changeform_view(request, object_id, form_url, extra_context)
         except workflow.WorkflowError as error:
-            self.message_user(request, f"Nothing was saved: {error}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            # Refused while saving (the article moved on since the form was checked): nothing
+            # was written. Run the form again, carrying the refusal, so it shows with the text kept.
+            request._save_refusal = str(error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self._workflow_context(request, obj))
@@ -364,9 +381,21 @@ class ArticleAdmin(admin.ModelAdmin):
             "transitions": article.transitions.select_related("user")[:20],
             "corrections": list(article.corrections.select_related("created_by")),
             "is_live": article.is_live(),
-            "share_url": preview.share_url(article) if article.status != Status.WITHDRAWN else "",
-            "share_hours": round(preview.settings.PREVIEW_LINK_MAX_AGE / 3600),
+            "share_url": preview.share_url(article) if self._may_share(request, article) else "",
+            "share_hours": round(settings.PREVIEW_LINK_MAX_AGE / 3600),
         }
+
+    def _may_share(self, request, article):
+        """A login-free link shows an unpublished article to anyone holding it: only those who
+        may change the article, or approve or publish it, may hand one out."""
+        if article.status == Status.WITHDRAWN:
+            return False
+        user = request.user
+        return (
+            workflow.can_edit(user, article)
+            or user.has_perm("articles.approve_article")
+            or user.has_perm("articles.publish_article")
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         self._submit_if_asked(request, obj)
@@ -479,11 +508,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def compare_view(self, request, pk):
         article = self._article_or_404(request, pk)
-        versions = [request.GET.get("a", ""), request.GET.get("b", "")]
-        if not all(v.isdigit() for v in versions):
+        versions = [positive_number(request.GET.get("a")), positive_number(request.GET.get("b"))]
+        if None in versions:
             raise Http404("Choose two revisions to compare.")
         found = {r.version: r for r in article.revisions.filter(version__in=versions).select_related("created_by")}
-        old, new = (found.get(int(v)) for v in sorted(versions, key=int))
+        old, new = (found.get(v) for v in sorted(versions))
         if old is None or new is None:
             raise Http404("No such revision.")
         return self._page(
@@ -501,9 +530,8 @@ class ArticleAdmin(admin.ModelAdmin):
         revision = get_object_or_404(Revision, article=article, version=version)
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
-        expected = request.POST.get("version", "")
         try:
-            restored = revisions.restore(revision, request.user, int(expected) if expected.isdigit() else 0)
+            restored = revisions.restore(revision, request.user, positive_number(request.POST.get("version")) or 0)
         except services.EditConflict as conflict:
             self.message_user(request, f"Not restored. {conflict.summary()}", messages.ERROR)
         except workflow.WorkflowError as error:

@@ -17,8 +17,10 @@ class ArticleForm(forms.ModelForm):
     version is refused with who saved in between, when, and what they changed, while the
     editor's own text stays in the form."""
 
-    # Set by ArticleAdmin.get_form: whose save this is.
+    # Set by ArticleAdmin.get_form: whose save this is, and why the workflow refused this same
+    # submission when the admin first tried to save it (the form then runs again to show it).
     user = None
+    refusal = None
 
     slug = forms.SlugField(
         required=False,
@@ -81,15 +83,17 @@ class ArticleForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk:
             self._check_version(cleaned)
-        if self.is_live_article and not self.errors:
+        if self.refusal:
+            # The workflow refused this very submission while saving it: say why, text kept.
+            raise forms.ValidationError(f"Nothing was saved: {self.refusal}")
+        if self.instance.pk and not self.errors:
             candidate = copy.copy(self.instance)
             for field in ("headline", "body", "section", "lead_image"):
                 setattr(candidate, field, cleaned.get(field))
-            missing = workflow.publish_checklist(candidate)
-            if missing:
-                raise forms.ValidationError(
-                    "This article is live, so it must stay complete. Missing: " + "; ".join(missing) + "."
-                )
+            try:
+                services.ensure_complete(candidate, self.instance.status)
+            except workflow.NotReady as refusal:
+                raise forms.ValidationError(str(refusal)) from None
         return cleaned
 
     def _check_version(self, cleaned):

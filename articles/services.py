@@ -7,6 +7,8 @@
 ``save_article`` (for new and existing articles):
 
 - refuses a user who may not edit the article now (``workflow.NotAllowed``);
+- refuses to leave a scheduled or published article incomplete (``workflow.NotReady``, see
+  ``ensure_complete``): it is, or will be at its minute, in front of readers;
 - sanitises the body (``articles.sanitize``), generates a unique slug from the headline when
   the slug is blank, and keeps the old URL of a once-public article working (``SlugRedirect``);
 - writes the row only if it is still at ``expected_version``, with one conditional
@@ -25,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import revisions, sanitize, workflow
-from articles.models import Article, Revision, SlugRedirect
+from articles.models import Article, Revision, SlugRedirect, Status
 
 CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
 
@@ -82,6 +84,20 @@ def unique_slug(headline, article_pk=None):
     return candidate
 
 
+def ensure_complete(article, status):
+    """Raise ``workflow.NotReady`` when ``article``'s content misses what the publish checklist
+    requires while it is scheduled or published: saving it would put (or keep) it in front of
+    readers without passing the checklist."""
+    if status not in (Status.SCHEDULED, Status.PUBLISHED):
+        return
+    missing = workflow.publish_checklist(article)
+    if missing:
+        state = "live" if article.is_live() else "scheduled to go live"
+        raise workflow.NotReady(
+            f"This article is {state}, so it must stay complete. Missing: " + "; ".join(missing) + ".", missing
+        )
+
+
 def save_article(article, user, expected_version=None, message="", *, save_related=None, correction=""):
     """Save ``article`` as a new version and return its ``Revision``; see the module docstring.
 
@@ -94,6 +110,7 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
         raise workflow.NotAllowed("You may not edit this article now.")
     article.headline = article.headline.strip()
     article.body = sanitize.clean_body(article.body)
+    ensure_complete(article, stored.status)
     now = timezone.now()
     with transaction.atomic():
         if not article.slug:

@@ -402,7 +402,8 @@ def test_change_form_runs_a_fixed_number_of_queries(
         )
         ArticleVehicle.objects.create(article=article, vehicle_model=model, position=i)
     ContentType.objects.get_for_model(Article)  # cached per process: warm it so the count is stable
-    with django_assert_num_queries(18):
+    # 19: one of them finds the latest step back to draft, which the share link is signed against.
+    with django_assert_num_queries(19):
         response = editor_client.get(CHANGE.format(article.pk))
     assert response.status_code == 200
 
@@ -487,3 +488,133 @@ def test_two_editors_saving_at_once_in_the_admin(make_article, editor, other_wri
     stored = Article.objects.get(pk=article.pk)
     assert (stored.headline, stored.version) == (winner, 2)
     assert Revision.objects.get(article=article, version=2).snapshot["headline"] == winner
+
+
+# -- review fixes: share links, refused saves, odd numbers -----------------------------------------
+
+
+def _share_path(page, settings):
+    match = re.search(r'id="share-url" type="text" readonly value="([^"]+)"', page)
+    return match and match.group(1).removeprefix(settings.SITE_URL)
+
+
+def test_only_those_who_may_change_or_approve_an_article_get_its_share_link(
+    client, make_article, writer, other_writer, editor, settings
+):
+    article = make_article(by=other_writer, body="<p>Secret draft body.</p>")
+    client.force_login(writer)
+    page = client.get(CHANGE.format(article.pk))
+    assert page.status_code == 200 and "Camry" in text(page)  # writers may read every article …
+    assert _share_path(text(page), settings) is None  # … but may not hand it to the world
+    client.force_login(other_writer)
+    assert _share_path(text(client.get(CHANGE.format(article.pk))), settings)
+    workflow.submit(article, other_writer)  # no longer the writer's to change: no new link for them
+    assert _share_path(text(client.get(CHANGE.format(article.pk))), settings) is None
+    client.force_login(editor)
+    path = _share_path(text(client.get(CHANGE.format(article.pk))), settings)
+    client.logout()
+    assert "Secret draft body." in text(client.get(path))
+
+
+@pytest.mark.parametrize("steps", [["send_back"], ["approve", "publish", "withdraw", "redraft"]])
+def test_taking_an_article_back_revokes_its_earlier_share_links(client, make_article, editor, steps, settings):
+    from articles.preview import share_url
+
+    article = make_article("in_review", body="<p>Secret draft body.</p>")
+    old_path = share_url(article).removeprefix(settings.SITE_URL)
+    assert client.get(old_path).status_code == 200
+    for step in steps:
+        workflow.perform(step, article, editor, comment="Legal asked us to.")
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+    revoked = client.get(old_path)
+    assert revoked.status_code == 404 and "Secret" not in text(revoked)
+    assert "Secret draft body." in text(client.get(share_url(article).removeprefix(settings.SITE_URL)))
+
+
+def test_a_share_link_survives_steps_forward(client, make_article, editor, settings):
+    from articles.preview import share_url
+
+    article = make_article("in_review", body="<p>Secret draft body.</p>")
+    path = share_url(article).removeprefix(settings.SITE_URL)
+    workflow.approve(article, editor)
+    assert "Secret draft body." in text(client.get(path))
+
+
+def test_a_scheduled_article_cannot_be_saved_empty_and_the_text_is_kept(editor_client, make_article):
+    article = make_article("scheduled")
+    response = editor_client.post(
+        CHANGE.format(article.pk), form_data(article, headline="Typed by the editor", body="", section="")
+    )
+    page = text(response)
+    assert response.status_code == 200
+    assert "This article is scheduled to go live, so it must stay complete. Missing: Body text; Section." in page
+    assert 'value="Typed by the editor"' in page
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.version, stored.section_id) == (1, article.section_id)
+
+
+def test_restoring_an_incomplete_version_of_a_scheduled_article_is_refused(editor_client, make_article, editor):
+    article = make_article()
+    article.section = None
+    save_article(article, editor, 1)
+    article.refresh_from_db()
+    article.section_id = make_article().section_id
+    save_article(article, editor, 2)
+    workflow.submit(article, editor)
+    workflow.approve(article, editor)
+    workflow.schedule(article, editor, timezone.now() + timedelta(hours=1))
+    response = editor_client.post(f"/admin/articles/article/{article.pk}/revisions/2/restore/", {"version": 3})
+    page = text(editor_client.get(response["Location"]))
+    assert "Not restored: This article is scheduled to go live, so it must stay complete. Missing: Section." in page
+    assert Article.objects.get(pk=article.pk).section_id is not None
+
+
+def test_a_save_the_workflow_refuses_midway_shows_the_form_again_with_the_text_kept(
+    editor_client, make_article, editor, monkeypatch
+):
+    """A colleague schedules the article between this form's checks and its write: the save is
+    refused and the editor sees why, with what they typed still in the form."""
+    from articles.forms import ArticleForm
+
+    article = make_article("approved")
+    check_version = ArticleForm._check_version
+    raced = []
+
+    def colleague_schedules_meanwhile(form, cleaned):
+        check_version(form, cleaned)
+        if not raced:
+            raced.append(workflow.schedule(Article.objects.get(pk=article.pk), editor, timezone.now() + timedelta(1)))
+
+    monkeypatch.setattr(ArticleForm, "_check_version", colleague_schedules_meanwhile)
+    response = editor_client.post(
+        CHANGE.format(article.pk), form_data(article, headline="Typed by the editor", body="<p> </p>")
+    )
+    page = text(response)
+    assert raced and response.status_code == 200
+    assert "Nothing was saved: This article is scheduled to go live, so it must stay complete." in page
+    assert 'value="Typed by the editor"' in page
+    assert Article.objects.get(pk=article.pk).version == 1
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "0", "99999999999999999999"])
+def test_odd_numbers_in_admin_addresses_are_never_a_500(editor_client, make_article, number):
+    article = make_article()
+    base = f"/admin/articles/article/{article.pk}"
+    assert editor_client.get(f"/admin/articles/article/?author={number}").status_code == 200
+    assert editor_client.get(f"/admin/articles/article/{number}/change/").status_code == 302  # "doesn't exist"
+    assert editor_client.get(f"{base}/revisions/compare/?a=1&b={number}").status_code == 404
+    assert editor_client.get(f"{base}/revisions/compare/?a={number}&b=1").status_code == 404
+    restore = editor_client.post(f"{base}/revisions/1/restore/", {"version": number}, follow=True)
+    assert restore.status_code == 200 and "Not restored" in text(restore)
+    vehicle = editor_client.post(
+        CHANGE.format(article.pk),
+        form_data(
+            article,
+            **{
+                "article_vehicles-TOTAL_FORMS": 1,
+                "article_vehicles-0-vehicle_model": number,
+                "article_vehicles-0-position": 0,
+            },
+        ),
+    )
+    assert vehicle.status_code == 200 and "Select a valid choice" in text(vehicle)

@@ -1,6 +1,7 @@
 """Saving articles: one immutable revision per save, no lost updates, slugs and their old URLs, restore."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connections
@@ -210,3 +211,31 @@ def test_permission_is_judged_on_the_stored_status_not_a_stale_copy(make_article
     with pytest.raises(workflow.NotAllowed):
         save_article(stale, writer, stale.version)
     assert Article.objects.get(pk=article.pk).headline != "Sneaked in after submitting"
+
+
+@pytest.mark.parametrize("field, value, missing", [("body", "", "Body text"), ("section", None, "Section")])
+def test_a_scheduled_article_cannot_be_saved_incomplete(make_article, editor, field, value, missing):
+    """Not live yet, but it goes live at its minute: emptied now, readers would get it empty."""
+    article = make_article("scheduled")
+    before = (article.body, article.section_id)
+    setattr(article, field, value)
+    with pytest.raises(workflow.NotReady, match=f"scheduled to go live, so it must stay complete. Missing: {missing}"):
+        save_article(article, editor, article.version)
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.version, (stored.body, stored.section_id)) == (1, before)
+    assert Revision.objects.filter(article=article).count() == 1
+
+
+def test_restoring_an_incomplete_revision_of_a_scheduled_article_is_refused(make_article, writer, editor):
+    article = make_article()
+    article.body = ""
+    save_article(article, writer, 1, "Started over")  # a draft may be incomplete
+    article.body = "<p>The finished text.</p>"
+    save_article(article, writer, 2, "Finished")
+    workflow.submit(article, writer)
+    workflow.approve(article, editor)
+    workflow.schedule(article, editor, timezone.now() + timedelta(hours=1))
+    with pytest.raises(workflow.NotReady, match="Body text"):
+        revisions.restore(Revision.objects.get(article=article, version=2), editor, 3)
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.version, stored.body) == (3, "<p>The finished text.</p>")
