@@ -68,11 +68,6 @@ def browser():
 
 
 @pytest.fixture
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def site(live_server, fast_password_hashing, demo, settings):
     """The live server with the demo content; SITE_URL points at it so links stay on it."""
     settings.SITE_URL = live_server.url

@@ -25,12 +25,6 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The demo logins are hashed with PBKDF2's full work factor otherwise: seconds per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -43,8 +43,6 @@ def assert_ninjs(document):
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    # The demo logins hash passwords; a fast hasher keeps these tests quick (nothing here tests logins).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
