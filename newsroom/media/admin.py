@@ -7,15 +7,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from newsroom.media.checks import image_is_publishable
+from newsroom.media.checks import image_is_publishable, live_articles_leading_with
 from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
 from newsroom.media.models import Image
-from newsroom.media.renditions import get_rendition
+from newsroom.media.renditions import RENDER_ERRORS, get_rendition
 from newsroom.media.tasks import make_renditions_after_commit
 
 TEXT_FIELDS = ["title", "alt_text", "is_decorative", "caption", "credit", "copyright"]
 FOCAL_FIELDS = ["focal_x", "focal_y"]
-RENDER_ERRORS = (OSError, ValueError)
 
 
 class ImageUploadForm(forms.ModelForm):
@@ -64,6 +63,35 @@ class ImageUploadForm(forms.ModelForm):
         return cleaned
 
 
+class ImageChangeForm(forms.ModelForm):
+    """Editing an image in the library: its alt text cannot be taken away from readers of a live
+    article that leads with it (marking the image decorative is the way to say it needs none)."""
+
+    class Meta:
+        model = Image
+        fields = [*TEXT_FIELDS, *FOCAL_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not {"alt_text", "is_decorative"} & set(self.changed_data) or self.has_error("alt_text"):
+            return cleaned
+        edited = Image(alt_text=cleaned.get("alt_text", ""), is_decorative=cleaned.get("is_decorative", False))
+        if not edited.needs_alt_text:
+            return cleaned
+        article = live_articles_leading_with(self.instance).order_by("-publish_at").first()
+        if article is not None:
+            self.add_error(
+                "alt_text",
+                ValidationError(
+                    "This is the lead image of the live article “%(headline)s”: readers of screen readers "
+                    "need its alt text. Write one, or mark the image as decorative.",
+                    code="alt_text_required_live",
+                    params={"headline": article.headline},
+                ),
+            )
+        return cleaned
+
+
 class AltTextFilter(admin.SimpleListFilter):
     title = "alt text"
     parameter_name = "alt"
@@ -72,10 +100,11 @@ class AltTextFilter(admin.SimpleListFilter):
         return [("missing", "Missing"), ("present", "Written"), ("decorative", "Decorative")]
 
     def queryset(self, request, queryset):
+        # The same three groups as the list's "Alt text" column.
         if self.value() == "missing":
-            return queryset.filter(alt_text="", is_decorative=False)
+            return queryset.needing_alt_text()
         if self.value() == "present":
-            return queryset.exclude(alt_text="")
+            return queryset.publishable().filter(is_decorative=False)
         if self.value() == "decorative":
             return queryset.filter(is_decorative=True)
         return queryset
@@ -84,6 +113,7 @@ class AltTextFilter(admin.SimpleListFilter):
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     add_form = ImageUploadForm
+    form = ImageChangeForm
     list_display = ["thumbnail", "title", "alt_status", "dimensions", "credit", "uploaded_at"]
     list_display_links = ["thumbnail", "title"]
     list_filter = [AltTextFilter, "format", "uploaded_at"]

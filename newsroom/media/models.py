@@ -3,6 +3,24 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+class ImageQuerySet(models.QuerySet):
+    """The alt-text rule in SQL; `Image.needs_alt_text` is the same rule for one image in hand.
+
+    Alt text is stored stripped (`Image.save`), so "no alt text" is exactly the empty string."""
+
+    def needing_alt_text(self):
+        """Images that would block publishing: not decorative and no alt text."""
+        return self.filter(is_decorative=False, alt_text="")
+
+    def publishable(self):
+        return self.exclude(is_decorative=False, alt_text="")
+
+
+def normalise_alt_text(text):
+    """Surrounding whitespace is not a description: "   " is no alt text at all."""
+    return text.strip()
+
+
 class Image(models.Model):
     """An original image as uploaded (re-encoded without metadata), with what readers and
     partners need to show it: alt text, caption, credit and the focal point for crops."""
@@ -33,11 +51,22 @@ class Image(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ImageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-uploaded_at"]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.alt_text = normalise_alt_text(self.alt_text)
+        super().save(*args, **kwargs)
+
+    @property
+    def needs_alt_text(self):
+        """True until readers of screen readers are served: alt text written, or marked decorative."""
+        return not self.is_decorative and not normalise_alt_text(self.alt_text)
 
 
 class Rendition(models.Model):

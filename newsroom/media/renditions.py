@@ -22,10 +22,15 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
 
 from newsroom.media.models import Rendition
 
 logger = logging.getLogger(__name__)
+
+# What making a rendition raises when the stored original is the problem (missing from storage,
+# unreadable): callers hide that one image instead of failing the whole page.
+RENDER_ERRORS = (OSError, UnidentifiedImageError, ValueError)
 
 SRCSET_WIDTHS = (320, 640, 1024, 1600)
 MAX_OUTPUT_WIDTH = 4000

@@ -231,3 +231,19 @@ def test_upload_makes_the_usual_renditions_ahead_of_the_first_reader(db, django_
     with django_capture_on_commit_callbacks(execute=True):
         render_page([Image.objects.get(pk=image.pk)])
     assert Rendition.objects.filter(image=image).count() == count  # the page found them ready
+
+
+def test_an_unreadable_original_is_one_failure_rule_for_pages_and_the_admin(client, editor):
+    from newsroom.media import admin as media_admin
+    from newsroom.media.templatetags import images as image_tags
+
+    (image,) = make_images(1)
+    with image.file.storage.open(image.file.name, "wb") as handle:
+        handle.write(b"not a picture any more")  # corrupted in storage: Pillow cannot identify it
+    client.force_login(editor)
+
+    assert media_admin.RENDER_ERRORS is image_tags.RENDER_ERRORS is renditions_module.RENDER_ERRORS
+    assert render_page([image]) == ""
+    change_page = client.get(f"/admin/media/image/{image.pk}/change/")
+    assert change_page.status_code == 200
+    assert "The original file cannot be read." in change_page.content.decode()

@@ -14,17 +14,19 @@ import logging
 
 from django import template
 from django.template.loader import get_template
-from PIL import UnidentifiedImageError
 
 from newsroom.media.checks import alt_for
-from newsroom.media.renditions import Spec, absolute_url, get_rendition, get_renditions, srcset_specs
+from newsroom.media.renditions import (
+    RENDER_ERRORS,
+    Spec,
+    absolute_url,
+    get_rendition,
+    get_renditions,
+    srcset_specs,
+)
 
 register = template.Library()
 logger = logging.getLogger(__name__)
-
-# Problems with a stored original (missing from storage, unreadable) hide that one image
-# instead of failing the whole page.
-_RENDER_ERRORS = (OSError, UnidentifiedImageError, ValueError)
 
 
 def parse_crop(crop):
@@ -44,7 +46,7 @@ def responsive_image(image, sizes="100vw", crop=None, loading="lazy", fetchprior
     specs = srcset_specs(image, parse_crop(crop))
     try:
         renditions = get_renditions(image, specs)
-    except _RENDER_ERRORS:
+    except RENDER_ERRORS:
         logger.exception("renditions could not be made", extra={"image": image.pk})
         return ""
     jpegs = [renditions[(str(spec), "jpeg")] for spec in specs]
@@ -74,7 +76,7 @@ def image_url(image, spec, fmt="jpeg"):
         return ""
     try:
         return absolute_url(get_rendition(image, spec, fmt).file.url)
-    except _RENDER_ERRORS:
+    except RENDER_ERRORS:
         logger.exception("rendition could not be made", extra={"image": image.pk, "spec": spec})
         return ""
 
