@@ -87,7 +87,7 @@ def _python(spec):
     latencies, errors, statuses, lock = [], [0], {}, threading.Lock()
 
     def connection_loop(offset):
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=spec.get("timeout", 5))
         mine, seen = [], {}
         for n in range(share + (offset < extra)):
             path = paths[(offset + n * spec["concurrency"]) % len(paths)]

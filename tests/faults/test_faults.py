@@ -68,7 +68,15 @@ def test_a_load_of_10000_requests_with_editors_publishing_gets_no_5xx(app):
         stdout=subprocess.PIPE,
         text=True,
     )
-    spec = {"base": app.base, "paths": paths, "headers": _auth(app), "concurrency": 32, "requests": LOAD_REQUESTS}
+    spec = {
+        "base": app.base,
+        "paths": paths,
+        "headers": _auth(app),
+        "concurrency": 32,
+        "requests": LOAD_REQUESTS,
+        # A busy shared machine may queue a request for seconds; this test is about errors.
+        "timeout": 60,
+    }
     try:
         load = subprocess.run(
             [sys.executable, "-m", "tests.bench.load", json.dumps(spec)],
@@ -78,16 +86,15 @@ def test_a_load_of_10000_requests_with_editors_publishing_gets_no_5xx(app):
             check=True,
         )
     finally:
-        publisher.send_signal(signal.SIGTERM)
-        publisher.wait(timeout=30)
+        publisher.send_signal(signal.SIGINT)
+        publisher_output = publisher.communicate(timeout=60)[0]
     result = json.loads(load.stdout)
     statuses = result["statuses"]
     assert result["requests"] == LOAD_REQUESTS
     assert {status for status in statuses if not status.isdigit() or int(status) >= 500} == set(), statuses
-    # The article the editor withdraws and republishes is "not found" while withdrawn; every other
-    # answer is a page.
-    assert set(statuses) <= {"200", "404", "410"}, statuses
-    assert statuses["200"] >= LOAD_REQUESTS * 0.6, statuses
+    assert statuses == {"200": LOAD_REQUESTS}
+    done = json.loads(publisher_output)["done"]
+    assert done.get("update", 0) >= 1, done  # the lead story was republished while readers loaded it
 
 
 def test_redis_stopping_leaves_pages_and_the_api_answering_from_the_database(app, redis):
@@ -191,7 +198,7 @@ def test_a_webhook_job_cut_off_by_a_killed_worker_is_delivered_once_by_another(a
         "partner = Partner.objects.create(name='Dealer portal', contact_email='ops@dealer.example')\n"
         f"endpoint = WebhookEndpoint.objects.create(partner=partner, url={url!r})\n"
         "delivery = WebhookDelivery.objects.create(endpoint=endpoint, message_id='msg_faults_1', event='updated',"
-        " payload={'article': Article.objects.live().first().pk})\n"
+        f" payload={{'article': Article.objects.get(slug={TOYOTA_STORY_SLUG!r}).pk}})\n"
         "deliver_webhook.enqueue(delivery.pk)\n"
         "print(json.dumps(delivery.pk))\n"
     )
