@@ -269,7 +269,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "Publishing",
             {"fields": ("status_label", "publish_at", "first_published_at", "last_published_at", "version")},
         ),
-        ("This save", {"fields": ("revision_message", "correction_note")}),
+        ("This save", {"fields": ("revision_message", "correction_note", "loaded_status")}),
     )
 
     # -- permissions: the workflow's rules, asked here -----------------------------------------
@@ -331,8 +331,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             return [content, filing, publishing]  # read-only: there is no save to describe
         if obj is not None and obj.is_live() and request.user.has_perm("articles.correct_article"):
-            return [content, filing, publishing, ("This save", {"fields": ("revision_message", "correction_note")})]
-        return [content, filing, publishing, ("This save", {"fields": ("revision_message",)})]
+            fields = ("revision_message", "correction_note", "loaded_status")
+        else:
+            fields = ("revision_message", "loaded_status")
+        return [content, filing, publishing, ("This save", {"fields": fields})]
 
     def get_object(self, request, object_id, from_field=None):
         pk = positive_number(unquote(object_id))

@@ -34,6 +34,9 @@ class ArticleForm(forms.ModelForm):
         widget=AdminProseEditorWidget,
     )
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Workflow steps do not change the version: this catches an article published (or sent back,
+    # withdrawn …) while the form was open, before an unreviewed change goes out as an update.
+    loaded_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     revision_message = forms.CharField(
         label="Note about this change", required=False, max_length=255, help_text="Shown in the revision history."
     )
@@ -58,6 +61,7 @@ class ArticleForm(forms.ModelForm):
         self.expected_version = self.instance.version if self.instance.pk else None
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+            self.fields["loaded_status"].initial = self.instance.status
 
     @property
     def is_live_article(self):
@@ -83,6 +87,7 @@ class ArticleForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk:
             self._check_version(cleaned)
+            self._check_status(cleaned)
         if self.refusal:
             # The workflow refused this very submission while saving it: say why, text kept.
             raise forms.ValidationError(f"Nothing was saved: {self.refusal}")
@@ -95,6 +100,28 @@ class ArticleForm(forms.ModelForm):
             except workflow.NotReady as refusal:
                 raise forms.ValidationError(str(refusal)) from None
         return cleaned
+
+    def _check_status(self, cleaned):
+        loaded, current = cleaned.get("loaded_status"), self.instance.status
+        if not loaded or loaded == current:
+            return
+        # Shown again, the form carries the status the editor has now been told about, so
+        # saving once more after reviewing goes through.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_status")] = current
+        step = self.instance.transitions.select_related("user").first()
+        if step is None or step.action not in workflow.ACTIONS:
+            what = f"This article became {self.instance.get_status_display().lower()}"
+        else:
+            when = timezone.localtime(step.created_at)
+            what = (
+                f"{services.display_name(step.user)} {workflow.past_tense(workflow.ACTIONS[step.action])} "
+                f"this article at {when:%H:%M}"
+            )
+        raise forms.ValidationError(
+            f"{what} while you were editing; nothing was saved and your text is kept below. Review it and save again.",
+            code="status_changed",
+        )
 
     def _check_version(self, cleaned):
         loaded = cleaned.get("loaded_version")

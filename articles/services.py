@@ -50,7 +50,7 @@ class EditConflict(Exception):
         if not self.newer:
             return "This article was changed after you opened it. Reload it to see the latest version."
         savers = ", ".join(
-            f"{_name(r.created_by)} at {timezone.localtime(r.created_at):%Y-%m-%d %H:%M}" for r in self.newer
+            f"{display_name(r.created_by)} at {timezone.localtime(r.created_at):%Y-%m-%d %H:%M}" for r in self.newer
         )
         return f"This article was saved by {savers} after you opened it (version {self.expected_version})."
 
@@ -62,7 +62,7 @@ class EditConflict(Exception):
         return revisions.diff(base.snapshot, self.newer[-1].snapshot)
 
 
-def _name(user):
+def display_name(user):
     if user is None:
         return "someone"
     return user.get_full_name() or user.get_username()

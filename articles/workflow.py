@@ -19,6 +19,7 @@ Called alike by the admin, the API, management commands, tasks and tests::
     workflow.allowed_actions(user, article)                 # [Action, ...] this user may take now
     workflow.can_edit(user, article)                        # may this user change the content?
     workflow.publish_checklist(article)                     # ["Lead image", ...] missing for publishing
+    workflow.past_tense(workflow.ACTIONS["publish"])       # "published", for messages
 
 Each transition runs in a transaction with the article row locked, so two editors clicking at
 once cannot both move it; it writes a ``Transition`` row (who, when, from, to, comment) and,
@@ -165,9 +166,9 @@ def _refusal(action, user, article, now):
     """Why ``user`` may not take ``action`` on ``article`` now, or None if they may."""
     status_label = Status(article.status).label.lower()
     if article.status not in action.sources:
-        return IllegalTransition(f"An article that is {status_label} cannot be {_past(action)}.")
+        return IllegalTransition(f"An article that is {status_label} cannot be {past_tense(action)}.")
     if action.name in _NEEDS_LIVE and not article.is_live(now):
-        return IllegalTransition(f"Only a live article can be {_past(action)}; this one is not live yet.")
+        return IllegalTransition(f"Only a live article can be {past_tense(action)}; this one is not live yet.")
     if action.name in _NEEDS_NOT_LIVE and article.is_live(now):
         return IllegalTransition("This article is already live; withdraw it instead of unscheduling it.")
     if not user.has_perm(f"articles.{action.permission}"):
@@ -177,7 +178,8 @@ def _refusal(action, user, article, now):
     return None
 
 
-def _past(action):
+def past_tense(action):
+    """The action as a past participle, for messages: "published", "sent back"."""
     return {
         "submit": "submitted",
         "approve": "approved",

@@ -618,3 +618,27 @@ def test_odd_numbers_in_admin_addresses_are_never_a_500(editor_client, make_arti
         ),
     )
     assert vehicle.status_code == 200 and "Select a valid choice" in text(vehicle)
+
+
+def test_a_status_change_while_editing_is_refused_like_a_conflict(editor_client, make_article, writer, editor):
+    """Approved when the editor opened it, published by a colleague meanwhile: saving must not send
+    the editor's unreviewed change to readers as an update without a word."""
+    article = make_article("approved")
+    loaded = form_data(article, loaded_status="approved")
+    colleague = Article.objects.get(pk=article.pk)
+    workflow.publish(colleague, editor)
+    mine = loaded | {"headline": "Typed by the editor"}
+    response = editor_client.post(CHANGE.format(article.pk), mine)
+    page = text(response)
+    assert response.status_code == 200
+    published_at = timezone.localtime(colleague.last_published_at)
+    assert f"Eddie Editor published this article at {published_at:%H:%M} while you were editing" in page
+    assert 'value="Typed by the editor"' in page
+    assert 'name="loaded_status" value="published"' in page  # saving again after reading it goes through
+    assert Article.objects.get(pk=article.pk).headline != "Typed by the editor"
+    assert not article.transitions.filter(action="update").exists()
+
+    response = editor_client.post(CHANGE.format(article.pk), mine | {"loaded_status": "published"})
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).headline == "Typed by the editor"
+    assert article.transitions.filter(action="update").exists()
