@@ -22,12 +22,6 @@ ON_POSTGRES_ONLY = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The role fixtures log in with passwords; a slow hash only slows the tests down here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def section(db):
     return Section.objects.create(name="News", slug="news")

@@ -7,8 +7,6 @@ from tests.media import corpus
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    # Users made by the shared role fixtures need no strong hashing here: it was most of the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     root = tmp_path / "media"
     root.mkdir()
     settings.MEDIA_ROOT = root
