@@ -3,6 +3,7 @@ caching that stays private to the key that asked."""
 
 import hashlib
 
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -12,17 +13,38 @@ from newsroom.syndication.problems import InvalidParameter
 CACHE_CONTROL = "private, no-cache"
 
 
-def finish(request, response, last_modified=None):
-    """Add validators to a successful read and answer 304 when the client's copy is current."""
+def fingerprint_etag(*inputs):
+    """A strong ETag from everything a representation is built from, known before building it."""
+    return quote_etag(hashlib.sha256(repr(inputs).encode()).hexdigest()[:40])
+
+
+def _validators(response, etag, last_modified):
+    response["ETag"] = etag
+    if last_modified is None:
+        return None
+    timestamp = int(last_modified.timestamp())
+    response["Last-Modified"] = http_date(timestamp)
+    return timestamp
+
+
+def answer_early(request, etag, last_modified=None):
+    """The 304 (or 412) for a conditional GET whose copy is current, before any serialising; else None."""
+    probe = HttpResponse()
+    timestamp = _validators(probe, etag, last_modified)
+    answer = get_conditional_response(request, etag=etag, last_modified=timestamp, response=probe)
+    return None if answer is probe else answer
+
+
+def finish(request, response, last_modified=None, etag=None):
+    """Add validators to a successful read and answer 304 when the client's copy is current.
+
+    Without a precomputed ``etag`` (see ``fingerprint_etag``), the ETag is a hash of the body."""
     if request.method in ("GET", "HEAD") and response.status_code == 200:
-        if hasattr(response, "render"):
-            response.render()
-        etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:40])
-        response["ETag"] = etag
-        timestamp = None
-        if last_modified is not None:
-            timestamp = int(last_modified.timestamp())
-            response["Last-Modified"] = http_date(timestamp)
+        if etag is None:
+            if hasattr(response, "render"):
+                response.render()
+            etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:40])
+        timestamp = _validators(response, etag, last_modified)
         response = get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
     response["Cache-Control"] = CACHE_CONTROL
     patch_vary_headers(response, ("Authorization", "Accept"))

@@ -91,7 +91,10 @@ class KeysetPaginator:
         if len(rows) <= size:
             return rows, None
         rows = rows[:size]
-        return rows, encode_cursor([getattr(rows[-1], field) for field, _ in self.keys])
+        last = rows[-1]
+        return rows, encode_cursor(
+            [last[field] if isinstance(last, dict) else getattr(last, field) for field, _ in self.keys]
+        )
 
 
 def next_link(request, cursor):

@@ -1,6 +1,6 @@
 """The partner read API. Views translate; what a partner may see is decided in ``changes``."""
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from articles.models import Article, ArticleVehicle, Byline, Section, Tag
+from newsroom.media.models import Rendition
 from newsroom.syndication import http, links, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.changes import articles_for, changes_for
@@ -48,28 +49,60 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-def article_queryset(partner, now=None):
-    """Readable articles with everything both representations need, in a fixed number of queries."""
-    return (
-        articles_for(partner, now)
-        .annotate(public_updated_at=Greatest("publish_at", Coalesce("last_published_at", "publish_at")))
-        .select_related("section", "lead_image")
-        .prefetch_related(
-            "tags",
-            "corrections",
-            "lead_image__renditions",
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-            Prefetch(
-                "article_vehicles",
-                queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
-            ),
+# What a representation of an article is built from, besides its related rows (see ``_fingerprint``).
+FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
+# Columns no representation reads.
+UNUSED_COLUMNS = ("status", "withdrawn_at", "created_by", "lead_image__content_hash", "lead_image__uploaded_by")
+RENDITION_COLUMNS = ("id", "image_id", "spec", "format", "file", "width", "height", "byte_size")
+
+
+def _newest_rendition():
+    """Renditions are made on first use: a new one changes the representation of its article."""
+    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("id")[:1]
+    return Subquery(newest)
+
+
+def _related_lookups(ninjs_format):
+    """Related rows a format shows, each loaded once per page: markets and manufacturers only in ninjs."""
+    lookups = [
+        "tags",
+        "corrections",
+        Prefetch("lead_image__renditions", queryset=Rendition.objects.only(*RENDITION_COLUMNS).order_by("pk")),
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        Prefetch(
+            "article_vehicles",
+            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
+        ),
+    ]
+    if ninjs_format:
+        lookups += [
             Prefetch(
                 "article_vehicles__vehicle_model__availabilities",
                 queryset=MarketAvailability.objects.select_related("market"),
             ),
             "article_vehicles__vehicle_model__make__manufacturers",
-        )
+        ]
+    return lookups
+
+
+def readable_articles(partner, now=None):
+    """Readable articles, filterable by the last time readers were told they changed."""
+    return articles_for(partner, now).annotate(
+        public_updated_at=Greatest("publish_at", Coalesce("last_published_at", "publish_at"))
     )
+
+
+def article_queryset(partner, now=None, ninjs_format=True):
+    """Readable articles with everything the format needs, in a fixed number of queries."""
+    return _loaded(readable_articles(partner, now)).prefetch_related(*_related_lookups(ninjs_format))
+
+
+def _loaded(queryset):
+    return queryset.select_related("section", "lead_image").defer(*UNUSED_COLUMNS)
+
+
+def _fingerprint(row):
+    return tuple(row[field] for field in FINGERPRINT_FIELDS) + (row["newest_rendition"],)
 
 
 class PartnerView(GenericAPIView):
@@ -84,6 +117,7 @@ class PartnerView(GenericAPIView):
     pagination_class = None
     content_type = "articles"
     last_modified = None
+    etag = None  # set by views that know it before serialising
 
     @property
     def partner(self):
@@ -94,7 +128,7 @@ class PartnerView(GenericAPIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        return http.finish(request, response, self.last_modified)
+        return http.finish(request, response, self.last_modified, self.etag)
 
     def wants_ninjs(self):
         return self.request.accepted_renderer.format == "ninjs"
@@ -114,7 +148,7 @@ class ArticleList(PartnerView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no partner
             return Article.objects.none()
-        return article_queryset(self.partner)
+        return readable_articles(self.partner)
 
     @extend_schema(
         operation_id="articles_list",
@@ -148,14 +182,38 @@ class ArticleList(PartnerView):
         ],
     )
     def get(self, request):
-        latest = ChangeEvent.objects.order_by("-id").values("id", "occurred_at").first() or {"id": 0}
-        rows, cursor = ARTICLE_ORDER.paginate(request, self.filter_queryset(self.get_queryset()))
-        times = [links.version_time(article) for article in rows] + [latest.get("occurred_at")]
-        self.last_modified = max(filter(None, times), default=None)
-        if self.wants_ninjs():
-            results = [ninjs.article_document(article) for article in rows]
+        """Answer a current conditional request from the page's keys alone, before loading any article."""
+        feed_head = ChangeEvent.objects.order_by("-id")
+        window = self.filter_queryset(self.get_queryset()).values(
+            *FINGERPRINT_FIELDS,
+            newest_rendition=_newest_rendition(),
+            feed_id=Subquery(feed_head.values("id")[:1]),
+            feed_at=Subquery(feed_head.values("occurred_at")[:1]),
+        )
+        rows, cursor = ARTICLE_ORDER.paginate(request, window)
+        if rows:
+            latest = {"id": rows[0]["feed_id"] or 0, "occurred_at": rows[0]["feed_at"]}
         else:
-            results = serializers.ArticleSerializer(rows, many=True).data
+            latest = feed_head.values("id", "occurred_at").first() or {"id": 0}
+        times = [max(filter(None, (row["publish_at"], row["last_published_at"]))) for row in rows]
+        self.last_modified = max(filter(None, [*times, latest.get("occurred_at")]), default=None)
+        ninjs_format = self.wants_ninjs()
+        self.etag = http.fingerprint_etag(
+            "articles",
+            ninjs_format,
+            request.build_absolute_uri(),
+            sorted(self.partner.section_ids() or ()),
+            latest["id"],
+            [_fingerprint(row) for row in rows],
+        )
+        if answer := http.answer_early(request, self.etag, self.last_modified):
+            return answer
+        loaded = article_queryset(self.partner, ninjs_format=ninjs_format).in_bulk([row["id"] for row in rows])
+        articles = [loaded[row["id"]] for row in rows if row["id"] in loaded]
+        if ninjs_format:
+            results = [ninjs.article_document(article) for article in articles]
+        else:
+            results = serializers.ArticleSerializer(articles, many=True).data
         return Response(
             {"next": next_link(request, cursor), "changes_cursor": encode_cursor([latest["id"]]), "results": results}
         )
@@ -178,11 +236,19 @@ class ArticleDetail(PartnerView):
         },
     )
     def get(self, request, pk):
-        article = article_queryset(self.partner).filter(pk=pk).first()
+        """The article row decides a conditional request; its related rows load only for a 200."""
+        article = _loaded(readable_articles(self.partner)).annotate(newest_rendition=_newest_rendition())
+        article = article.filter(pk=pk).first()
         if article is None:
             raise Http404
+        ninjs_format = self.wants_ninjs()
         self.last_modified = links.version_time(article)
-        if self.wants_ninjs():
+        row = {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, "newest_rendition")}
+        self.etag = http.fingerprint_etag("article", ninjs_format, request.build_absolute_uri(), _fingerprint(row))
+        if answer := http.answer_early(request, self.etag, self.last_modified):
+            return answer
+        prefetch_related_objects([article], *_related_lookups(ninjs_format))
+        if ninjs_format:
             return Response(ninjs.article_document(article))
         return Response(serializers.ArticleSerializer(article).data)
 
@@ -238,7 +304,9 @@ class ChangeFeed(PartnerView):
         now = timezone.now()
         events = list(changes_for(self.partner, now).filter(id__gt=after).order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
-        readable = article_queryset(self.partner, now).filter(pk__in={event.article_id for event in events})
+        readable = article_queryset(self.partner, now, self.wants_ninjs()).filter(
+            pk__in={event.article_id for event in events}
+        )
         articles = {article.pk: article for article in readable}
         results = [self._item(event, articles.get(event.article_id)) for event in events]
         position = encode_cursor([events[-1].pk if events else after])

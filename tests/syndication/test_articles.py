@@ -3,9 +3,11 @@ pagination, caching, scope, and a fixed number of queries."""
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
-from articles.models import Section, Tag
+from articles.models import Article, Section, Tag
+from newsroom.media.models import Rendition
 from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_partner
 
 pytestmark = pytest.mark.django_db
@@ -72,15 +74,15 @@ def test_keyset_pagination_walks_every_article_once_newest_first(api, media, db)
 
 
 def test_list_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
-    # key+partner, partner sections, feed head, articles, tags, corrections, renditions, bylines,
-    # article vehicles, availabilities, manufacturers
-    with django_assert_num_queries(11):
+    # key+partner, partner sections, page keys with feed head, articles, tags, corrections, renditions,
+    # bylines, article vehicles; ninjs also shows markets (availabilities) and manufacturers
+    with django_assert_num_queries(9):
         response = api.get("/api/v1/articles/", {"page_size": 100})
     assert len(response.json()["results"]) == 51
     with django_assert_num_queries(11):
         response = api.get("/api/v1/articles/", {"page_size": 100, "format": "ninjs"})
     assert len(response.json()["results"]) == 51
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         api.get("/api/v1/articles/", {"page_size": 5})
 
 
@@ -88,6 +90,44 @@ def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert
     with django_assert_num_queries(10):
         response = api.get(f"/api/v1/articles/{rich_articles[0].pk}/", {"format": "ninjs"})
     assert len(response.json()["subjects"]) == 1 + 3 + 3
+    with django_assert_num_queries(8):
+        response = api.get(f"/api/v1/articles/{rich_articles[0].pk}/")
+    assert len(response.json()["vehicles"]) == 3
+
+
+def test_a_current_copy_is_answered_before_loading_the_articles(api, rich_articles, django_assert_num_queries):
+    for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/?page_size=100&format=ninjs"):
+        etag = api.get(path)["ETag"]
+        with django_assert_num_queries(3):  # key+partner, partner sections, the page's keys
+            response = api.get(path, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 304 and response["ETag"] == etag
+
+
+def test_the_etag_changes_when_an_article_on_the_page_changes(api, rich_articles, editor):
+    for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/"):
+        etag = api.get(path)["ETag"]
+        Article.objects.filter(pk=rich_articles[0].pk).update(headline="Renamed", version=F("version") + 1)
+        changed = api.get(path, HTTP_IF_NONE_MATCH=etag)
+        assert changed.status_code == 200 and changed["ETag"] != etag
+        assert "Renamed" in changed.content.decode()
+
+
+def test_the_etag_changes_when_a_rendition_is_made(api, rich_articles):
+    """Renditions are made on first use elsewhere on the site; a partner's copy then lacks one."""
+    path = f"/api/v1/articles/{rich_articles[0].pk}/"
+    etag = api.get(path)["ETag"]
+    Rendition.objects.create(
+        image=rich_articles[0].lead_image,
+        spec="width-32",
+        format="webp",
+        file="images/renditions/new.webp",
+        width=32,
+        height=18,
+        byte_size=100,
+    )
+    changed = api.get(path, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert "width-32.webp" in [rendition["name"] for rendition in changed.json()["lead_image"]["renditions"]]
 
 
 def test_filters(api, demo, media):
