@@ -63,7 +63,18 @@ class ImageSerializer(serializers.Serializer):
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, image):
-        return RenditionSerializer(ninjs._renditions(image), many=True).data
+        # The ninjs renditions with this representation's key names; the values are already plain.
+        return [
+            {
+                "name": rendition["name"],
+                "href": rendition["href"],
+                "content_type": rendition["contentType"],
+                "width": rendition["width"],
+                "height": rendition["height"],
+                "size_bytes": rendition["sizeInBytes"],
+            }
+            for rendition in ninjs._renditions(image)
+        ]
 
 
 class ArticleVehicleSerializer(serializers.Serializer):
