@@ -4,6 +4,8 @@ import html
 import re
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.utils.encoding import filepath_to_uri
 from django.utils.html import strip_tags
 
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr)>|<br\s*/?>", re.IGNORECASE)
@@ -48,6 +50,10 @@ def image_uri(image):
 
 
 def media_url(file):
+    storage = file.storage
+    if isinstance(storage, FileSystemStorage) and file.name:
+        # A local file's URL is the storage's prefix and the name: skip urljoin for each of a page's files.
+        return absolute(storage.base_url + filepath_to_uri(file.name).lstrip("/"))
     return absolute(file.url)
 
 
