@@ -128,15 +128,18 @@ def _simple_search(text, base):
     if not words:
         return base.none()
     for word in words:
+        # Separate id lists for tags and vehicles: joining them to every article would multiply
+        # the rows whose text is scanned.
+        tagged = Article.tags.through.objects.filter(tag__name__icontains=word).values("article_id")
+        about = ArticleVehicle.objects.filter(
+            Q(vehicle_model__name__icontains=word) | Q(vehicle_model__make__name__icontains=word)
+        ).values("article_id")
         base = base.filter(
-            pk__in=Article.objects.filter(
-                Q(headline__icontains=word)
-                | Q(standfirst__icontains=word)
-                | Q(body__icontains=word)
-                | Q(tags__name__icontains=word)
-                | Q(vehicle_models__name__icontains=word)
-                | Q(vehicle_models__make__name__icontains=word)
-            ).values("pk")
+            Q(headline__icontains=word)
+            | Q(standfirst__icontains=word)
+            | Q(body__icontains=word)
+            | Q(pk__in=tagged)
+            | Q(pk__in=about)
         )
     return base.order_by("-publish_at", "-id")
 

@@ -31,6 +31,8 @@ PAGE_SIZE = 20
 SECTION_BLOCK_SIZE = 4
 LATEST_ON_HOME = 8
 RELATED_ARTICLES = 4
+# Newest live articles per kind of link (tags, vehicles, section) ranked for "related".
+RELATED_CANDIDATES = 50
 SHARE_IMAGE_SPEC = "fill-16x9-1200"
 # An "Updated" line is shown only for changes readers were told about, well after publication.
 UPDATED_AFTER_SECONDS = 60
@@ -41,9 +43,14 @@ def absolute(url):
 
 
 def listing(queryset):
-    """What every list of article cards needs, in a fixed number of queries."""
-    return queryset.select_related("section", "lead_image").prefetch_related(
-        Prefetch("bylines", queryset=Byline.objects.select_related("author")), "lead_image__renditions"
+    """What every list of article cards needs, in a fixed number of queries. Cards never show
+    the body, the largest column by far, so it is not loaded."""
+    return (
+        queryset.select_related("section", "lead_image")
+        .defer("body")
+        .prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")), "lead_image__renditions"
+        )
     )
 
 
@@ -79,12 +86,20 @@ def list_context(request, page):
 def home(request):
     latest = list(listing(Article.objects.live())[:LATEST_ON_HOME])
     lead = next((article for article in latest if article.lead_image_id), latest[0] if latest else None)
-    by_section = listing(
+    # Rank only ids (no text columns) to pick each section's newest few, then load just those.
+    newest_per_section = (
         Article.objects.live()
         .filter(section__isnull=False)
-        .annotate(section_rank=Window(RowNumber(), partition_by=[F("section_id")], order_by=[F("publish_at").desc()]))
+        .annotate(
+            section_rank=Window(
+                RowNumber(), partition_by=[F("section_id")], order_by=[F("publish_at").desc(), F("id").desc()]
+            )
+        )
         .filter(section_rank__lte=SECTION_BLOCK_SIZE)
-        .order_by("section__position", "section__name", "-publish_at")
+        .values("pk")
+    )
+    by_section = listing(
+        Article.objects.filter(pk__in=newest_per_section).order_by("section__position", "section__name", "-publish_at")
     )
     sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
@@ -161,7 +176,8 @@ def author_detail(request, slug):
 @public_page(store=False)
 def search(request):
     query = article_search.clean_query(request.GET.get("q", ""))
-    results = listing(article_search.search_articles(query))
+    # Snippets are cut from the body on SQLite, so search results (one page of them) load it.
+    results = listing(article_search.search_articles(query)).defer(None)
     page = paginate(request, results) if query else None
     if page is not None:
         article_search.add_snippets(page.object_list, query)
@@ -257,22 +273,33 @@ def article_page_context(article):
 
 
 def related_articles(article, tags):
-    """Live articles sharing tags or vehicles with this one (most shared first), else its section."""
+    """Live articles sharing tags or vehicles with this one (most shared first), else its section.
+
+    Only the newest ``RELATED_CANDIDATES`` live articles sharing a tag, the same number sharing a
+    vehicle and the same number from the section are ranked, so the cost does not grow with the archive."""
     tag_ids = [tag.pk for tag in tags]
     vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
-    candidates = Q(tags__in=tag_ids) | Q(vehicle_models__in=vehicle_ids)
+    newest_live = Article.objects.live().exclude(pk=article.pk).order_by("-publish_at", "-id")
+    candidates = Q(pk__in=newest_live.filter(pk__in=_tagged(tag_ids)).values("pk")[:RELATED_CANDIDATES])
+    candidates |= Q(pk__in=newest_live.filter(pk__in=_about(vehicle_ids)).values("pk")[:RELATED_CANDIDATES])
     if article.section_id:
-        candidates |= Q(section=article.section_id)
+        candidates |= Q(pk__in=newest_live.filter(section=article.section_id).values("pk")[:RELATED_CANDIDATES])
     return list(
-        listing(Article.objects.live())
-        .exclude(pk=article.pk)
-        .filter(pk__in=Article.objects.filter(candidates).values("pk"))
+        listing(Article.objects.filter(candidates))
         .annotate(
             shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
             + Count("vehicle_models", filter=Q(vehicle_models__in=vehicle_ids), distinct=True)
         )
         .order_by("-shared", "-publish_at")[:RELATED_ARTICLES]
     )
+
+
+def _tagged(tag_ids):
+    return Article.tags.through.objects.filter(tag__in=tag_ids).values("article_id")
+
+
+def _about(vehicle_ids):
+    return ArticleVehicle.objects.filter(vehicle_model__in=vehicle_ids).values("article_id")
 
 
 def vehicle_url(vehicle_model):

@@ -92,6 +92,10 @@ class VehicleType(models.TextChoices):
     LSV = "lsv", "Low Speed Vehicle (LSV)"
 
 
+# How many articles about a model its page lists (launch reports come on top).
+RELATED_ARTICLES_LIMIT = 30
+
+
 class VehicleModelQuerySet(models.QuerySet):
     def for_listing(self):
         return self.select_related("make")
@@ -157,16 +161,23 @@ class VehicleModel(models.Model):
         found = {plant.manufacturer.pk: plant.manufacturer for plant in self.plants_built() if plant.manufacturer}
         return sorted(found.values(), key=lambda m: m.name) or list(self.make.manufacturers.all())
 
-    def related_live_articles(self):
-        """Live articles about this model, or reporting one of its market launches."""
-        from articles.models import Article
+    def related_live_articles(self, limit=RELATED_ARTICLES_LIMIT):
+        """The newest ``limit`` live articles about this model, plus every live article reporting
+        one of its market launches (so each reported launch can link to its source), newest first.
 
+        Both parts are bounded id lists, so the page costs the same with 60 articles or 60,000."""
+        from articles.models import Article, ArticleVehicle
+
+        about = (
+            Article.objects.live()
+            .filter(pk__in=ArticleVehicle.objects.filter(vehicle_model=self).values("article_id"))
+            .order_by("-publish_at", "-id")
+            .values("pk")[:limit]
+        )
+        reporting = self.availabilities.filter(reported_in__isnull=False).values("reported_in_id")
         return (
             Article.objects.live()
-            .filter(
-                models.Q(article_vehicles__vehicle_model=self) | models.Q(reported_availabilities__vehicle_model=self)
-            )
-            .distinct()
+            .filter(models.Q(pk__in=about) | models.Q(pk__in=reporting))
             .defer("body")
             .order_by("-publish_at", "-id")
         )
