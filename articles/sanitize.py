@@ -79,5 +79,7 @@ _EMPTY = re.compile(r"^(\s|<p>\s*(<br\s*/?>)?\s*</p>)*$")
 
 def clean_body(html):
     """Sanitised body HTML; an editor's empty paragraph becomes the empty string."""
-    cleaned = _cleaner.clean(html or "").strip()
+    # A character reference such as &#xd; comes out as a raw carriage return, which the next
+    # parse would turn into a newline: normalise line ends so sanitising twice changes nothing.
+    cleaned = _cleaner.clean(html or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return "" if _EMPTY.match(cleaned) else cleaned

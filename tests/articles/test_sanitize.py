@@ -121,6 +121,10 @@ def test_empty_editor_output_is_an_empty_body():
     assert clean_body("  <p><br></p> ") == ""
 
 
+def test_a_carriage_return_reference_is_stable_when_sanitised_again():
+    assert clean_body(":&#xd:") == clean_body(clean_body(":&#xd:")) == ":\n:"
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("<>\"'=/ :;&#xjavascriptonloadimgsvg()")), max_size=80))
 def test_no_markup_soup_gets_an_event_handler_or_script_through(soup):
