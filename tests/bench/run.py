@@ -236,6 +236,9 @@ def _get_with(url, headers):
             return response.read()
     except urllib.error.HTTPError as error:  # a 304 is an answer too
         return error.read()
+    except OSError as error:  # a page too slow to warm up is measured (as errors), not fatal
+        say(f"  warm-up of {url} failed: {error}")
+        return b""
 
 
 def _free_port():
