@@ -1,13 +1,16 @@
 """Search over live articles: one interface, two engines.
 
 On PostgreSQL: full-text search with English stemming, ranking (headline weighs most, then
-standfirst, tags and vehicle names, then the body) and highlighted snippets from
-``ts_headline``. The headline/standfirst/body part uses the expression indexed by
-``newsroom/core/migrations/0002_article_search_index.py``; tags and vehicle names are matched
-through their own small tables.
+standfirst, then the body) and highlighted snippets from ``ts_headline``. The weighted document
+is stored per article and GIN-indexed (``newsroom/core/migrations/0003_article_search_document.py``);
+tags and vehicle names are matched through their own small tables.
 
 On SQLite: every word must appear (case-insensitively) in one of the same fields; snippets are
 cut around the first match in Python.
+
+Either way only the newest ``MAX_CANDIDATES`` matches of each kind (text, tag, vehicle) are
+ranked and paged: a common word matches a large share of the archive, and ranking or counting
+all of it would make every search cost grow with the archive. The page says when it is capped.
 
 Whatever the reader types (nothing, 10 kB, quotes, operators, control characters) becomes a
 plain query of at most ``MAX_QUERY_CHARS`` characters; websearch syntax never raises.
@@ -18,9 +21,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection
 from django.db.models import Func, Q, TextField, Value
+from django.db.models.expressions import Expression
 from django.db.models.functions import Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
@@ -29,6 +33,7 @@ from articles.models import Article, ArticleVehicle
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
+MAX_CANDIDATES = 500
 SNIPPET_CHARS = 240
 CONFIG = "english"
 # Sentinels for ts_headline's highlights: plain text that survives escaping, swapped for <mark>.
@@ -36,14 +41,20 @@ _START, _STOP = "⟦mark⟧", "⟦/mark⟧"
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
 
 
-def document_vector():
-    """The indexed part of an article's search document. The GIN index migration builds the
-    same expression; change both together."""
-    return (
-        SearchVector("headline", weight="A", config=CONFIG)
-        + SearchVector("standfirst", weight="B", config=CONFIG)
-        + SearchVector("body", weight="C", config=CONFIG)
-    )
+class StoredDocument(Expression):
+    """The article's stored, weighted search document (PostgreSQL only; see the module docstring).
+    Not a model field, so Django never loads it; compiled against whichever alias the article
+    table has in the query at hand (a subquery renames it)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name(alias)}.search_document", []
+
+
+def stored_document():
+    return StoredDocument()
 
 
 @dataclass
@@ -84,24 +95,38 @@ def add_snippets(articles, query):
     return articles
 
 
+def _newest(matches):
+    """The newest ``MAX_CANDIDATES`` of ``matches``, as a subquery of ids."""
+    return matches.order_by("-publish_at", "-id").values("pk")[:MAX_CANDIDATES]
+
+
 def _postgres_search(text, base):
     search_query = SearchQuery(text, search_type="websearch", config=CONFIG)
-    tag_matches = Article.tags.through.objects.annotate(vector=SearchVector("tag__name", config=CONFIG)).filter(
-        vector=search_query
+    tagged = (
+        Article.tags.through.objects.annotate(vector=SearchVector("tag__name", config=CONFIG))
+        .filter(vector=search_query)
+        .values("article_id")
     )
-    vehicle_matches = ArticleVehicle.objects.annotate(
-        vector=SearchVector("vehicle_model__make__name", "vehicle_model__name", config=CONFIG)
-    ).filter(vector=search_query)
+    about = (
+        ArticleVehicle.objects.annotate(
+            vector=SearchVector("vehicle_model__make__name", "vehicle_model__name", config=CONFIG)
+        )
+        .filter(vector=search_query)
+        .values("article_id")
+    )
+    by_text = _newest(base.alias(document=stored_document()).filter(document=search_query))
+    candidates = by_text.union(_newest(base.filter(pk__in=tagged)), _newest(base.filter(pk__in=about)))
     plain_text = Concat(
         "standfirst",
         Value(" "),
         Func("body", Value(r"<[^>]+>"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()),
         output_field=TextField(),
     )
+    # PostgreSQL evaluates ts_headline after ORDER BY ... LIMIT: only for the page that is shown.
     return (
-        base.annotate(
-            document=document_vector(),
-            rank=SearchRank(document_vector(), search_query),
+        base.filter(pk__in=candidates)
+        .annotate(
+            rank=SearchRank(stored_document(), search_query),
             raw_snippet=SearchHeadline(
                 plain_text,
                 search_query,
@@ -114,11 +139,6 @@ def _postgres_search(text, base):
                 fragment_delimiter=" … ",
             ),
         )
-        .filter(
-            Q(document=search_query)
-            | Q(pk__in=tag_matches.values("article_id"))
-            | Q(pk__in=vehicle_matches.values("article_id"))
-        )
         .order_by("-rank", "-publish_at", "-id")
     )
 
@@ -127,6 +147,7 @@ def _simple_search(text, base):
     words = _WORD.findall(text)[:MAX_WORDS]
     if not words:
         return base.none()
+    matches = base
     for word in words:
         # Separate id lists for tags and vehicles: joining them to every article would multiply
         # the rows whose text is scanned.
@@ -134,14 +155,14 @@ def _simple_search(text, base):
         about = ArticleVehicle.objects.filter(
             Q(vehicle_model__name__icontains=word) | Q(vehicle_model__make__name__icontains=word)
         ).values("article_id")
-        base = base.filter(
+        matches = matches.filter(
             Q(headline__icontains=word)
             | Q(standfirst__icontains=word)
             | Q(body__icontains=word)
             | Q(pk__in=tagged)
             | Q(pk__in=about)
         )
-    return base.order_by("-publish_at", "-id")
+    return base.filter(pk__in=_newest(matches)).order_by("-publish_at", "-id")
 
 
 def _marked(raw):

@@ -12,8 +12,7 @@ import json
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -86,22 +85,15 @@ def list_context(request, page):
 def home(request):
     latest = list(listing(Article.objects.live())[:LATEST_ON_HOME])
     lead = next((article for article in latest if article.lead_image_id), latest[0] if latest else None)
-    # Rank only ids (no text columns) to pick each section's newest few, then load just those.
-    newest_per_section = (
-        Article.objects.live()
-        .filter(section__isnull=False)
-        .annotate(
-            section_rank=Window(
-                RowNumber(), partition_by=[F("section_id")], order_by=[F("publish_at").desc(), F("id").desc()]
-            )
-        )
-        .filter(section_rank__lte=SECTION_BLOCK_SIZE)
-        .values("pk")
-    )
-    by_section = listing(
-        Article.objects.filter(pk__in=newest_per_section).order_by("section__position", "section__name", "-publish_at")
-    )
+    # Each section's newest few, read from the (section, publish_at, id) index, then loaded.
     sections = nav_sections()
+    newest_per_section = [
+        Article.objects.live().filter(section=section).order_by("-publish_at", "-id").values("pk")[:SECTION_BLOCK_SIZE]
+        for section in sections
+    ]
+    by_section = listing(Article.objects.in_any(*newest_per_section)) if sections else []
+    if sections:
+        by_section = by_section.order_by("section__position", "section__name", "-publish_at")
     blocks = {section.pk: [] for section in sections}
     for article in by_section:
         if article != lead:  # already at the top of the page
@@ -185,6 +177,8 @@ def search(request):
         "query": query,
         "page_obj": page,
         "articles": page.object_list if page else [],
+        # Only the newest matches are ranked (articles.search.MAX_CANDIDATES): say so.
+        "capped": bool(page) and page.paginator.count >= article_search.MAX_CANDIDATES,
         "nav_sections": nav_sections(),
         "canonical_url": absolute(reverse("articles:search")),
         "previous_url": _search_page_url(query, page.previous_page_number()) if page and page.has_previous() else None,
@@ -280,12 +274,14 @@ def related_articles(article, tags):
     tag_ids = [tag.pk for tag in tags]
     vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
     newest_live = Article.objects.live().exclude(pk=article.pk).order_by("-publish_at", "-id")
-    candidates = Q(pk__in=newest_live.filter(pk__in=_tagged(tag_ids)).values("pk")[:RELATED_CANDIDATES])
-    candidates |= Q(pk__in=newest_live.filter(pk__in=_about(vehicle_ids)).values("pk")[:RELATED_CANDIDATES])
+    candidates = [
+        newest_live.filter(pk__in=_tagged(tag_ids)).values("pk")[:RELATED_CANDIDATES],
+        newest_live.filter(pk__in=_about(vehicle_ids)).values("pk")[:RELATED_CANDIDATES],
+    ]
     if article.section_id:
-        candidates |= Q(pk__in=newest_live.filter(section=article.section_id).values("pk")[:RELATED_CANDIDATES])
+        candidates.append(newest_live.filter(section=article.section_id).values("pk")[:RELATED_CANDIDATES])
     return list(
-        listing(Article.objects.filter(candidates))
+        listing(Article.objects.in_any(*candidates))
         .annotate(
             shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
             + Count("vehicle_models", filter=Q(vehicle_models__in=vehicle_ids), distinct=True)

@@ -134,13 +134,41 @@ def test_postgres_websearch_syntax(client, newsroom):
 
 
 @on_postgres
-def test_postgres_search_can_use_the_gin_index(newsroom):
+def test_postgres_search_uses_the_stored_document_and_its_gin_index(newsroom):
     from django.contrib.postgres.search import SearchQuery
 
-    from articles.search import document_vector
+    from articles.search import stored_document
 
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
     query = SearchQuery("toyota", search_type="websearch", config="english")
-    plan = Article.objects.annotate(document=document_vector()).filter(document=query).explain()
+    plan = Article.objects.alias(document=stored_document()).filter(document=query).order_by().explain()
     assert "article_search_document_gin" in plan
+
+
+def test_only_the_newest_matches_are_ranked_and_the_page_says_so(client, newsroom, monkeypatch):
+    """A common word must not make search cost grow with the archive: the newest matches are kept."""
+    from articles import search
+
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 3)
+    newest_first = sorted(newsroom["articles"], key=lambda article: article.publish_at, reverse=True)
+    for article in newest_first:
+        Article.objects.filter(pk=article.pk).update(headline=f"{article.headline} horsepower")
+    response = client.get("/search/", {"q": "horsepower"})
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == 3
+    assert {article.pk for article in response.context["articles"]} == {article.pk for article in newest_first[:3]}
+    assert "The 3 most recent results for “horsepower”; add a word to find older ones." in response.text
+
+
+@on_postgres
+def test_postgres_search_document_follows_every_kind_of_edit(client, newsroom):
+    """The stored document is kept by a trigger: a model save and a queryset update both count."""
+    first, second = newsroom["articles"][:2]
+    first.standfirst = "A quadricycle joins the range."
+    first.save(update_fields=["standfirst"])
+    Article.objects.filter(pk=second.pk).update(body="<p>The velomobile arrives.</p>")
+    assert first.headline in titles(client.get("/search/", {"q": "quadricycles"}))
+    assert second.headline in titles(client.get("/search/", {"q": "velomobile"}))
+    Article.objects.filter(pk=second.pk).update(body="<p>Nothing to see.</p>")
+    assert second.headline not in titles(client.get("/search/", {"q": "velomobile"}))

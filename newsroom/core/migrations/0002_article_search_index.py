@@ -1,20 +1,24 @@
-"""A GIN index for the public search on PostgreSQL (articles.search.document_vector).
+"""A GIN index for the public search on PostgreSQL, over an expression of the article's text.
 
 It lives here because it serves the site-wide search rather than the articles app's own
 schema, and it runs only on PostgreSQL: SQLite search uses a plain match and needs no index.
-The index is built from the same expression the search filters on, so the planner uses it.
+Superseded by 0003 (a stored document); kept so existing databases migrate in order.
 """
 
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
 INDEX_NAME = "article_search_document_gin"
 
 
 def _index():
-    from articles.search import document_vector
-
-    return GinIndex(document_vector(), name=INDEX_NAME)
+    document = (
+        SearchVector("headline", weight="A", config="english")
+        + SearchVector("standfirst", weight="B", config="english")
+        + SearchVector("body", weight="C", config="english")
+    )
+    return GinIndex(document, name=INDEX_NAME)
 
 
 def add_index(apps, schema_editor):
