@@ -12,7 +12,7 @@ FIND_PYTHON = for candidate in python3.13 python3.12 python3 $$(ls -d $$HOME/.py
 	  if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$candidate"; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test faults lint format bench worker browser-deps clean
+.PHONY: run test faults lint format bench bench-deps worker browser-deps clean
 
 $(PY):
 	@python="$$($(FIND_PYTHON))" || { echo "Newsroom needs Python 3.12 or newer: none of python3.13, python3.12, python3 or ~/.pyenv/versions/3.12+ was found. Install one (e.g. 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
@@ -63,7 +63,18 @@ node_modules/.installed: package.json package-lock.json
 
 browser-deps: node_modules/.installed
 
-bench: $(VENV)/.dev-installed
+# wrk (Debian's package) drives the benchmark's load; installed here when this user may, else
+# the benchmark falls back to its slower Python load generator and says so.
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing wrk (apt)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true; \
+	  fi; \
+	  command -v wrk >/dev/null || echo "wrk is not installed (apt install wrk): using the Python load generator."; }
+
+bench: $(VENV)/.dev-installed bench-deps
 	$(PY) -m tests.bench.run
 
 clean:

@@ -108,7 +108,8 @@ def public_page(view=None, *, store=True):
                 patch_vary_headers(response, ("Cookie",))
                 return response
 
-            key = _cache_key(request) if store else None
+            # PAGE_CACHE_SECONDS=0 turns the page cache off: no lookups, no next-go-live query.
+            key = _cache_key(request) if store and settings.PAGE_CACHE_SECONDS > 0 else None
             cached = cache.get(key) if key else None
             if cached is not None:
                 response = HttpResponse(cached["content"], content_type=cached["content_type"])

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from articles import workflow
+from articles.models import Article
 from tests.conftest import PASSWORD
 from tests.site.conftest import TOYOTA_SLUG
 
@@ -87,3 +88,13 @@ def test_not_found_is_not_cached_by_cdns(client, newsroom):
     response = client.get("/articles/not-yet-live/")
     assert response.status_code == 404
     assert "s-maxage" not in response.get("Cache-Control", "")
+
+
+def test_page_cache_seconds_zero_turns_the_page_cache_off_but_keeps_304s(client, newsroom, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    first = client.get(STORY_URL)
+    Article.objects.filter(slug=TOYOTA_SLUG).update(standfirst="A new standfirst, seen at once.")
+    second = client.get(STORY_URL)
+    assert "A new standfirst, seen at once." in second.text
+    assert second["ETag"] != first["ETag"]
+    assert client.get(STORY_URL, headers={"If-None-Match": second["ETag"]}).status_code == 304
