@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
+from import_export.tmp_storages import TempFolderStorage
 
 from vehicles import vin as vin_module
 from vehicles.forms import MarketAvailabilityForm, PowertrainForm, VinForm
@@ -21,18 +21,24 @@ from vehicles.models import (
     VehicleModel,
 )
 from vehicles.resources import MarketAvailabilityResource, PowertrainResource, VehicleModelResource
+from vehicles.spreadsheet_csv import ExactTempFolderStorage, SpreadsheetSafeCSV
 
 
 class CsvAdmin(ImportExportModelAdmin):
-    """CSV only. Import needs add and change permission; export needs view permission."""
+    """CSV only, safe to open in a spreadsheet. Import needs add and change permission; export needs
+    view permission."""
 
-    formats = [CSV]
+    formats = [SpreadsheetSafeCSV]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_tmp_storage_class(self):
+        storage = super().get_tmp_storage_class()
+        return ExactTempFolderStorage if storage is TempFolderStorage else storage
 
 
 @admin.register(Manufacturer)

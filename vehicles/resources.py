@@ -9,6 +9,9 @@ Every problem is reported against its row and column: a missing column, a number
 one, an unknown make or model, a row repeated in the file, and anything the model's own
 validation refuses. Imports are all-or-nothing: `import_csv` (and the admin's confirm step)
 roll back the whole file when any row is wrong.
+
+Files are written and read as `spreadsheet_csv.SpreadsheetSafeCSV`: text a spreadsheet would run
+as a formula is exported behind a single quote, which the import takes off again.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -30,9 +33,13 @@ from vehicles.models import (
     VehicleModel,
     VehicleType,
 )
+from vehicles.spreadsheet_csv import SpreadsheetSafeCSV
 
 
 class NumberWidget(widgets.DecimalWidget):
+    """Numeric columns use this widget (or `WholeNumberWidget`). It exports the number, not its
+    text, so the CSV format, which quotes text that starts like a formula, leaves -12 alone."""
+
     def clean(self, value, row=None, **kwargs):
         if self.is_empty(value):
             return None
@@ -40,6 +47,9 @@ class NumberWidget(widgets.DecimalWidget):
             return Decimal(str(value).strip().replace(",", ""))
         except InvalidOperation:
             raise ValueError(f"“{value}” is not a number.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value
 
 
 class WholeNumberWidget(NumberWidget):
@@ -329,10 +339,8 @@ class MarketAvailabilityResource(CheckedResource):
 def import_csv(resource, text, *, dry_run):
     """Import CSV text all-or-nothing; returns import-export's Result (check `has_errors()`,
     `has_validation_errors()`, `invalid_rows`). Nothing is saved on a dry run or on any error."""
-    from import_export.formats.base_formats import CSV
-
     try:
-        dataset = CSV().create_dataset(text)
+        dataset = SpreadsheetSafeCSV().create_dataset(text)
     except Exception as error:  # tablib and csv raise several kinds for a malformed file
         result = resource.get_result_class()()
         result.append_base_error(
