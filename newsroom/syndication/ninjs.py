@@ -1,18 +1,23 @@
 """Articles as IPTC ninjs 3.1 documents (https://iptc.org/standards/ninjs/).
 
-Built from an article loaded with ``views.ARTICLE_PREFETCH``, so a page of documents costs a
-fixed number of queries. A withdrawn article is a tombstone: pubStatus "canceled", no body.
+Built from an article loaded with ``views.with_related``, which puts its related rows in plain
+lists (``tag_list``, ``vehicle_links``, ...; its lead image's renditions as ``rendition_rows``), so
+a page of documents costs a fixed number of queries. A withdrawn article is a tombstone:
+pubStatus "canceled", no body.
 """
 
 from django.conf import settings
 from django.utils import timezone
 
+from newsroom.media.models import Image, Rendition
 from newsroom.syndication import links
 
 NINJS_CONTENT_TYPE = "application/ninjs+json"
 NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
 IMAGE_CONTENT_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 IMAGE_CONTENT_TYPES.update({"gif": "image/gif", "avif": "image/avif"})
+IMAGE_STORAGE = Image.file.field.storage
+RENDITION_STORAGE = Rendition.file.field.storage
 
 
 def _time(value):
@@ -29,9 +34,10 @@ def _image_content_type(name):
 
 
 def _renditions(image):
+    image_url, rendition_url = links.media_urls(IMAGE_STORAGE), links.media_urls(RENDITION_STORAGE)
     original = {
         "name": "original",
-        "href": links.media_url(image.file),
+        "href": image_url(image.file.name),
         "contentType": _image_content_type(image.format),
         "width": image.width,
         "height": image.height,
@@ -39,14 +45,14 @@ def _renditions(image):
     }
     others = [
         {
-            "name": f"{rendition.spec}.{rendition.format}",
-            "href": links.media_url(rendition.file),
-            "contentType": _image_content_type(rendition.format),
-            "width": rendition.width,
-            "height": rendition.height,
-            "sizeInBytes": rendition.byte_size,
+            "name": f"{rendition['spec']}.{rendition['format']}",
+            "href": rendition_url(rendition["file"]),
+            "contentType": _image_content_type(rendition["format"]),
+            "width": rendition["width"],
+            "height": rendition["height"],
+            "sizeInBytes": rendition["byte_size"],
         }
-        for rendition in image.renditions.all()
+        for rendition in image.rendition_rows
     ]
     return [original, *others]
 
@@ -87,9 +93,9 @@ def _subjects(article):
             }
         )
     subjects += [
-        {"name": tag.name, "rel": "tag", "uri": links.tag_uri(tag), "literal": tag.slug} for tag in article.tags.all()
+        {"name": tag.name, "rel": "tag", "uri": links.tag_uri(tag), "literal": tag.slug} for tag in article.tag_list
     ]
-    for link in article.article_vehicles.all():
+    for link in article.vehicle_links:
         subject = {
             "name": str(link.model_year or link.vehicle_model),
             "rel": "about",
@@ -102,8 +108,8 @@ def _subjects(article):
 
 def _places(article):
     seen = {}
-    for link in article.article_vehicles.all():
-        for availability in link.vehicle_model.availabilities.all():
+    for link in article.vehicle_links:
+        for availability in link.vehicle_model.availability_list:
             market = availability.market
             seen.setdefault(
                 market.country,
@@ -119,10 +125,10 @@ def _places(article):
 
 def _organisations(article):
     seen = {}
-    for link in article.article_vehicles.all():
+    for link in article.vehicle_links:
         make = link.vehicle_model.make
         seen.setdefault(("make", make.pk), {"name": make.name, "rel": "make", "literal": make.slug})
-        for manufacturer in make.manufacturers.all():
+        for manufacturer in make.manufacturer_list:
             seen.setdefault(
                 ("manufacturer", manufacturer.pk),
                 {"name": manufacturer.name, "rel": "manufacturer", "literal": str(manufacturer.pk)},
@@ -172,7 +178,7 @@ def article_document(article):
             "contentType": "text/plain",
             "value": f"{_time(correction.created_at)}: {correction.text}",
         }
-        for correction in article.corrections.all()
+        for correction in article.correction_list
     ]
     if descriptions:
         document["descriptions"] = descriptions
