@@ -8,11 +8,12 @@ The admin preview renders ``articles/article_detail.html`` with
 ``article`` (without the vehicles box, related articles and metadata).
 """
 
+import itertools
 import json
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_safe
 from articles import search as article_search
 from articles.cache import public_page
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
+from newsroom.media.models import Rendition
 from newsroom.media.templatetags.images import image_url
 from vehicles import units
 
@@ -33,6 +35,17 @@ RELATED_ARTICLES = 4
 # Newest live articles per kind of link (tags, vehicles, section) ranked for "related".
 RELATED_CANDIDATES = 50
 SHARE_IMAGE_SPEC = "fill-16x9-1200"
+# The renditions pages show, and only the columns `responsive_image` and `image_url` read: an
+# image has a row per size, format and crop (partners' API sizes, older focal points too), and
+# turning all of them into model instances was a large part of a list page's work. Cards show
+# 16:9 crops (crop="16x9" in _card.html); the article page shows the whole picture and shares a
+# 16:9 crop.
+RENDITION_COLUMNS = ("image_id", "spec", "format", "focal_key", "file", "width", "height")
+CARD_RENDITIONS = Rendition.objects.filter(spec__startswith="fill-16x9-").only(*RENDITION_COLUMNS)
+CARD_IMAGES = Prefetch("lead_image__renditions", queryset=CARD_RENDITIONS)
+ARTICLE_RENDITIONS = Rendition.objects.filter(Q(spec__startswith="width-") | Q(spec=SHARE_IMAGE_SPEC)).only(
+    *RENDITION_COLUMNS
+)
 # An "Updated" line is shown only for changes readers were told about, well after publication.
 UPDATED_AFTER_SECONDS = 60
 
@@ -41,16 +54,21 @@ def absolute(url):
     return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
 
 
-def listing(queryset):
+def listing(queryset, images=True):
     """What every list of article cards needs, in a fixed number of queries. Cards never show
-    the body, the largest column by far, so it is not loaded."""
-    return (
+    the body, the largest column by far, so it is not loaded. Without ``images``, the cards'
+    renditions are left for ``with_card_images`` (cards that show no picture need none)."""
+    queryset = (
         queryset.select_related("section", "lead_image")
         .defer("body")
-        .prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author")), "lead_image__renditions"
-        )
+        .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
     )
+    return queryset.prefetch_related(CARD_IMAGES) if images else queryset
+
+
+def with_card_images(articles):
+    """Load the card renditions of ``articles``' lead images, in one query."""
+    prefetch_related_objects(articles, CARD_IMAGES)
 
 
 def nav_sections():
@@ -83,7 +101,7 @@ def list_context(request, page):
 @require_safe
 @public_page
 def home(request):
-    latest = list(listing(Article.objects.live())[:LATEST_ON_HOME])
+    latest = list(listing(Article.objects.live(), images=False)[:LATEST_ON_HOME])
     lead = next((article for article in latest if article.lead_image_id), latest[0] if latest else None)
     # Each section's newest few, read from the (section, publish_at, id) index, then loaded.
     sections = nav_sections()
@@ -91,13 +109,15 @@ def home(request):
         Article.objects.live().filter(section=section).order_by("-publish_at", "-id").values("pk")[:SECTION_BLOCK_SIZE]
         for section in sections
     ]
-    by_section = listing(Article.objects.in_any(*newest_per_section)) if sections else []
+    by_section = listing(Article.objects.in_any(*newest_per_section), images=False) if sections else []
     if sections:
         by_section = by_section.order_by("section__position", "section__name", "-publish_at")
     blocks = {section.pk: [] for section in sections}
     for article in by_section:
         if article != lead:  # already at the top of the page
             blocks.setdefault(article.section_id, []).append(article)
+    # Pictures are shown for the lead and the section blocks, not the latest list: one query for all.
+    with_card_images([article for article in [lead, *itertools.chain(*blocks.values())] if article])
     return render(
         request,
         "articles/home.html",
@@ -222,8 +242,6 @@ def article_page_context(article):
     """Everything the article page shows besides ``article`` itself, in a fixed number of
     queries: bylines, tags, corrections, the vehicles box, related articles and metadata.
     The admin preview calls it for drafts too."""
-    from django.db.models import prefetch_related_objects
-
     from vehicles.models import MarketAvailability, Powertrain
 
     prefetch_related_objects(
@@ -231,7 +249,7 @@ def article_page_context(article):
         Prefetch("bylines", queryset=Byline.objects.select_related("author")),
         "tags",
         "corrections",
-        "lead_image__renditions",
+        Prefetch("lead_image__renditions", queryset=ARTICLE_RENDITIONS),
         Prefetch(
             "article_vehicles",
             queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year__powertrain"),
