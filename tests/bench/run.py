@@ -289,8 +289,10 @@ def measure(plan, database, cache_modes, only=None, concurrency=None):
                     result = drive(server.base, paths, headers, c, SECONDS, PYTHON_REQUESTS)
                     server.drain()
                     ceiling = figures["ceiling"][c]["rps"] if name != "ceiling" else result["rps"]
-                    result["ratio"] = round(result["rps"] / ceiling, 3)
-                    figures[name][c] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+                    result["ratio"] = result["rps"] / ceiling  # rounded when printed
+                    figures[name][c] = {
+                        k: round(v, 4 if k == "ratio" else 2) if isinstance(v, float) else v for k, v in result.items()
+                    }
                     say(
                         f"  {name:15} c={c:<3} {result['rps']:8.0f} req/s  ratio {result['ratio']:5.2f}  "
                         f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  errors {result['errors']}"
@@ -343,10 +345,15 @@ def scaling(database):
             "queries_per_request": plan["queries"],
         }
     small, large = outcome[SCALE]["pages"], outcome[big]["pages"]
+    # Each figure is first taken relative to its own run's ceiling: the two runs' noise cancels.
     outcome["large_vs_small_ratio"] = {
-        page: round(large[page]["ratio"] / small[page]["ratio"], 2) for page in small if page in large
+        page: round(_share(large, page) / _share(small, page), 2) for page in small if page in large
     }
     return outcome
+
+
+def _share(pages, page):
+    return pages[page]["rps"] / pages["ceiling"]["rps"]
 
 
 def scaling_targets(outcome):
