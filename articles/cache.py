@@ -1,17 +1,22 @@
 """The public page cache: whole pages for anonymous readers, keyed per URL, thrown away at once
 when readers must see something new.
 
+Two halves. ``public_page`` decorates each public view: it marks a reader's 200 answer as
+public (``Cache-Control`` that lets a CDN hold it briefly, ``s-maxage``, and serve it stale while
+it revalidates), gives it an ETag with 304 answers, and marks it for storing; logged-in people
+(editors checking their work) get pages marked private and uncacheable. ``PageCacheMiddleware``
+sits near the top of the middleware stack: it stores the marked pages with the headers the inner
+middleware added (security policy, Vary) and answers the next reader's request for the same URL
+from the cache before sessions, authentication, CSRF or the view run at all, as Django's own
+per-site cache does. A reader is a request without a session cookie; anyone with one is sent on
+to the view, which decides.
+
 Invalidation is a "generation" number kept in the cache and part of every page key. Publishing,
 updating, correcting, withdrawing or scheduling an article (``articles.signals.article_event``)
 bumps it, so every cached page is a miss on the next request and old entries simply expire.
 A scheduled article goes live without any event, so a page is never kept past the next go-live
 minute of any article (``next_go_live``). With several app servers the cache must be shared
 (``REDIS_URL``); the local-memory default is right for one process.
-
-Every public response also gets an ETag (a hash of the page) with 304 answers to conditional
-requests, and ``Cache-Control`` that lets a CDN hold it briefly (``s-maxage``) and serve it stale
-while it revalidates. Logged-in people (editors checking their work) never get a cached page and
-their pages are marked private and uncacheable.
 """
 
 import functools
@@ -93,50 +98,66 @@ def _is_reader(request):
     return not (user and user.is_authenticated)
 
 
+def _may_use_cache(request):
+    """A GET or HEAD from a reader without a session, while the page cache is on."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and settings.PAGE_CACHE_SECONDS > 0
+    )
+
+
 def public_page(view=None, *, store=True):
-    """Decorate a public GET view: cache it for anonymous readers (unless ``store`` is False,
-    e.g. search, whose URLs are endless), add ETag/304 and the right Cache-Control."""
+    """Decorate a public GET view: for anonymous readers mark the answer public and (unless
+    ``store`` is False, e.g. search, whose URLs are endless) to be stored by
+    ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
 
     def decorator(view_func):
         @functools.wraps(view_func)
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD"):
                 return view_func(request, *args, **kwargs)
+            response = view_func(request, *args, **kwargs)
             if not _is_reader(request):
-                response = view_func(request, *args, **kwargs)
                 patch_cache_control(response, private=True, no_store=True)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-
-            # PAGE_CACHE_SECONDS=0 turns the page cache off: no lookups, no next-go-live query.
-            key = _cache_key(request) if store and settings.PAGE_CACHE_SECONDS > 0 else None
-            cached = cache.get(key) if key else None
-            if cached is not None:
-                response = HttpResponse(cached["content"], content_type=cached["content_type"])
-                response["ETag"] = cached["etag"]
-            else:
-                response = view_func(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming:
-                    _mark_public(response)
-                    return response
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                response["ETag"] = _etag(response.content)
-                if key:
-                    now = timezone.now()
-                    entry = {
-                        "content": response.content,
-                        "content_type": response["Content-Type"],
-                        "etag": response["ETag"],
-                    }
-                    cache.set(key, entry, timeout=page_timeout(now))
             _mark_public(response)
+            if response.status_code != 200 or response.streaming:
+                return response
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            response["ETag"] = _etag(response.content)
             patch_vary_headers(response, ("Cookie",))
+            response.store_in_page_cache = store
             return get_conditional_response(request, etag=response["ETag"], response=response)
 
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+class PageCacheMiddleware:
+    """Answers readers from the page cache, and stores the pages ``public_page`` marked. Placed
+    after the security and static-file middleware, before sessions: a hit skips the rest."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _may_use_cache(request):
+            return self.get_response(request)
+        key = _cache_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            response = HttpResponse(cached["content"], headers=cached["headers"])
+            return get_conditional_response(request, etag=response["ETag"], response=response)
+        response = self.get_response(request)
+        # A page that set a cookie is somebody's own; a 304 has no page to keep.
+        if getattr(response, "store_in_page_cache", False) and response.status_code == 200 and not response.cookies:
+            entry = {"content": response.content, "headers": dict(response.headers)}
+            cache.set(key, entry, timeout=page_timeout(timezone.now()))
+        return response
 
 
 def _mark_public(response):

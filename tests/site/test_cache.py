@@ -98,3 +98,44 @@ def test_page_cache_seconds_zero_turns_the_page_cache_off_but_keeps_304s(client,
     assert "A new standfirst, seen at once." in second.text
     assert second["ETag"] != first["ETag"]
     assert client.get(STORY_URL, headers={"If-None-Match": second["ETag"]}).status_code == 304
+
+
+def test_a_cached_answer_carries_the_same_security_headers_as_a_fresh_one(client, newsroom):
+    """Hits are answered before the CSP, clickjacking and session middleware run, so the stored
+    page must bring their headers along; the outer middleware adds its own to every answer."""
+    fresh = client.get(STORY_URL)
+    cached = client.get(STORY_URL)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control", "Vary", "ETag", "Content-Type"):
+        assert cached[header] == fresh[header], header
+    for header in ("X-Content-Type-Options", "Referrer-Policy", "X-Request-ID"):
+        assert cached.has_header(header), header
+    assert cached["X-Request-ID"] != fresh["X-Request-ID"]
+
+
+def test_a_reader_with_a_session_cookie_is_sent_to_the_view(client, newsroom, django_assert_max_num_queries):
+    client.get(STORY_URL)  # stored
+    client.cookies["sessionid"] = "not-a-real-session"
+    with django_assert_max_num_queries(20) as queries:
+        response = client.get(STORY_URL)
+    assert response.status_code == 200
+    assert len(queries) > 0  # rendered by the view, not answered from the cache
+
+
+def test_a_page_that_sets_a_cookie_is_never_stored(rf, newsroom):
+    """Whatever marked it storable: a Set-Cookie belongs to one visitor, not to every reader."""
+    from django.http import HttpResponse
+
+    from articles.cache import PageCacheMiddleware
+
+    def view_setting_a_cookie(request):
+        response = HttpResponse("personal")
+        response["ETag"] = '"personal"'
+        response.set_cookie("visitor", "1")
+        response.store_in_page_cache = True
+        return response
+
+    middleware = PageCacheMiddleware(view_setting_a_cookie)
+    middleware(rf.get("/personal/"))
+    assert PageCacheMiddleware(lambda request: HttpResponse("rendered again"))(rf.get("/personal/")).content == (
+        b"rendered again"
+    )
