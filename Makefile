@@ -30,6 +30,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	@touch $@ $(VENV)/.runtime-installed
 
 run: export DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

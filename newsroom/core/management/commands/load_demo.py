@@ -12,6 +12,6 @@ class Command(BaseCommand):
         articles = loaded["articles"]
         self.stdout.write(f"Demo content ready: {len(articles)} articles, {len(loaded['vehicles'])} vehicle models.")
         if settings.DEBUG:
-            self.stdout.write("Demo logins for http://127.0.0.1:8000/admin/ (development only):")
+            self.stdout.write("Demo logins for the admin, /admin/ (development only):")
             for username, password, role in loaded["logins"]:
                 self.stdout.write(f"  {role:<11} username: {username:<8} password: {password}")
