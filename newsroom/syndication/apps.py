@@ -16,3 +16,33 @@ class SyndicationConfig(AppConfig):
         # Inside the workflow's transaction: the feed entry and the webhook deliveries commit
         # (or roll back) together with the change, so a sync can never miss a publish.
         article_changing.connect(on_article_event, dispatch_uid="syndication.on_article_event")
+        _count_reference_data_changes()
+
+
+# Records article representations show besides the article's own row, as "app_label.ModelName".
+REFERENCE_MODELS = (
+    "articles.Section",
+    "articles.Tag",
+    "articles.Author",
+    "media.Image",
+    "vehicles.Make",
+    "vehicles.Manufacturer",
+    "vehicles.VehicleModel",
+    "vehicles.ModelYear",
+    "vehicles.Plant",
+    "vehicles.Market",
+    "vehicles.MarketAvailability",
+)
+
+
+def _count_reference_data_changes():
+    from django.apps import apps
+    from django.db.models.signals import post_delete, post_save
+
+    from newsroom.syndication.models import ReferenceDataVersion
+
+    for label in REFERENCE_MODELS:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                ReferenceDataVersion.bump, sender=apps.get_model(label), dispatch_uid=f"syndication.{signal}.{label}"
+            )

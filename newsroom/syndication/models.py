@@ -260,3 +260,26 @@ class ChangeEvent(models.Model):
 
 def webhooks_allow_private_targets():
     return settings.DEBUG or getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
+
+class ReferenceDataVersion(models.Model):
+    """One row counting changes to what article representations show besides the article itself
+    (section, tag and author names, image captions, vehicle records). Part of every API ETag, so
+    renaming a tag makes partners' copies stale at once, whichever app server answers; kept in
+    the database because a per-process cache would give each server its own ETags."""
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"reference data version {self.number}"
+
+    @classmethod
+    def bump(cls, **kwargs):
+        """post_save / post_delete receiver."""
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
+            cls.objects.get_or_create(pk=1)
+
+    @classmethod
+    def current(cls):
+        """The number, as a subquery to read alongside the articles (no query of its own)."""
+        return models.Subquery(cls.objects.filter(pk=1).values("number")[:1])

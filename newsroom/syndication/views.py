@@ -19,7 +19,7 @@ from newsroom.syndication import http, links, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.changes import articles_for, changes_for
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
-from newsroom.syndication.models import ChangeEvent
+from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
 from newsroom.syndication.pagination import KeysetPaginator, decode_cursor, encode_cursor, next_link, page_size
 from newsroom.syndication.permissions import PartnerKeyRequired
 from newsroom.syndication.problems import PROBLEM_CONTENT_TYPE, InvalidParameter
@@ -123,7 +123,7 @@ def _attach_renditions(images):
 
 
 def _fingerprint(row):
-    return tuple(row[field] for field in FINGERPRINT_FIELDS) + (row["newest_rendition"],)
+    return tuple(row[field] for field in FINGERPRINT_FIELDS) + (row["newest_rendition"], row["reference_version"])
 
 
 class PartnerView(GenericAPIView):
@@ -208,6 +208,7 @@ class ArticleList(PartnerView):
         window = self.filter_queryset(self.get_queryset()).values(
             *FINGERPRINT_FIELDS,
             newest_rendition=_newest_rendition(),
+            reference_version=ReferenceDataVersion.current(),
             feed_id=Subquery(feed_head.values("id")[:1]),
             feed_at=Subquery(feed_head.values("occurred_at")[:1]),
         )
@@ -258,13 +259,17 @@ class ArticleDetail(PartnerView):
     )
     def get(self, request, pk):
         """The article row decides a conditional request; its related rows load only for a 200."""
-        article = _loaded(readable_articles(self.partner)).annotate(newest_rendition=_newest_rendition())
+        article = _loaded(readable_articles(self.partner)).annotate(
+            newest_rendition=_newest_rendition(), reference_version=ReferenceDataVersion.current()
+        )
         article = article.filter(pk=pk).first()
         if article is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
         self.last_modified = links.version_time(article)
-        row = {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, "newest_rendition")}
+        row = {
+            field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, "newest_rendition", "reference_version")
+        }
         self.etag = http.fingerprint_etag("article", ninjs_format, request.build_absolute_uri(), _fingerprint(row))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer

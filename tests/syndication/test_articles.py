@@ -112,6 +112,30 @@ def test_the_etag_changes_when_an_article_on_the_page_changes(api, rich_articles
         assert "Renamed" in changed.content.decode()
 
 
+def test_the_etag_changes_when_a_tag_a_section_or_a_caption_it_shows_changes(api, rich_articles):
+    """Not the article's own row: without this a partner's 304 would keep the old names forever."""
+    article = rich_articles[0]
+    renames = [
+        lambda: _rename(article.tags.first(), "name", "Renamed tag"),
+        lambda: _rename(article.section, "name", "Renamed section"),
+        lambda: _rename(article.lead_image, "caption", "Renamed caption"),
+    ]
+    for path in (f"/api/v1/articles/{article.pk}/", "/api/v1/articles/?format=ninjs"):
+        for rename in renames:
+            etag = api.get(path)["ETag"]
+            expected = rename()
+            changed = api.get(path, HTTP_IF_NONE_MATCH=etag)
+            assert changed.status_code == 200 and changed["ETag"] != etag, (path, expected)
+            assert expected in changed.content.decode()
+
+
+def _rename(record, field, prefix):
+    value = f"{prefix} {record.pk} {getattr(record, field)[-4:]}x"
+    setattr(record, field, value)
+    record.save()
+    return value
+
+
 def test_the_etag_changes_when_a_rendition_is_made(api, rich_articles):
     """Renditions are made on first use elsewhere on the site; a partner's copy then lacks one."""
     path = f"/api/v1/articles/{rich_articles[0].pk}/"
