@@ -13,7 +13,8 @@
 5. Times a rendition of a 24-megapixel JPEG when the images app offers newsroom.media.bench.
 
 Environment: BENCH_SCALE (10000), BENCH_SECONDS per measurement (3), BENCH_CONCURRENCY ("1,16"),
-BENCH_WORKERS (CPU count), DATABASE_URL, REDIS_URL. Results: var/bench/results.json.
+BENCH_WORKERS (CPU count), BENCH_SCALING_ROUNDS (2), DATABASE_URL, REDIS_URL. Results:
+var/bench/results.json.
 """
 
 import json
@@ -63,6 +64,7 @@ SCALING_PAGES = ("home", "api_list", "api_list_ninjs", "article", "search")
 # Pages whose cost must not grow with the archive: at 10x the articles, >= 80% of the throughput.
 FLAT_PAGES = ("home", "api_list", "api_list_ninjs")
 FLAT_MINIMUM = 0.80
+SCALING_ROUNDS = int(os.environ.get("BENCH_SCALING_ROUNDS", "2"))
 
 
 def main():
@@ -330,30 +332,42 @@ def check_targets(runs):
 
 
 def scaling(database):
-    """The hot paths at SCALE and 10 x SCALE articles, on PostgreSQL only (SQLite is the laptop)."""
+    """The hot paths at SCALE and 10 x SCALE articles, on PostgreSQL only (SQLite is the laptop).
+
+    The two sizes are measured in alternating rounds and each page keeps its best round: a slow
+    page gets few requests in a few seconds, and one noisy moment on a shared machine would
+    otherwise read as a difference between the sizes."""
     if not database.startswith(("postgres://", "postgresql://")):
         return {"skipped": "set DATABASE_URL to a PostgreSQL server to compare 10,000 and 100,000 articles"}
     big = SCALE * 10
-    say(f"\nScaling: the same pages at {SCALE:,} and {big:,} articles (page cache off, c={max(CONCURRENCY)})")
-    outcome = {}
-    for scale in (SCALE, big):
-        url = _database_url(scale)
-        plan = prepare(scale, url)
-        run = measure(plan, url, cache_modes=("off",), only=SCALING_PAGES, concurrency=[max(CONCURRENCY)])
-        outcome[scale] = {
-            "pages": {page: figure[max(CONCURRENCY)] for page, figure in run["off"]["pages"].items()},
-            "queries_per_request": plan["queries"],
-        }
+    top = max(CONCURRENCY)
+    say(
+        f"\nScaling: the same pages at {SCALE:,} and {big:,} articles "
+        f"(page cache off, c={top}, best of {SCALING_ROUNDS} alternating rounds)"
+    )
+    plans = {scale: (prepare(scale, _database_url(scale)), _database_url(scale)) for scale in (SCALE, big)}
+    outcome = {scale: {"pages": {}, "queries_per_request": plans[scale][0]["queries"]} for scale in (SCALE, big)}
+    for _round in range(SCALING_ROUNDS):
+        for scale, (plan, url) in plans.items():
+            run = measure(plan, url, cache_modes=("off",), only=SCALING_PAGES, concurrency=[top])
+            best = outcome[scale]["pages"]
+            for page, figure in run["off"]["pages"].items():
+                if page not in best or _share(run["off"]["pages"], page, top) > _share(best, page):
+                    best[page] = {**figure[top], "ceiling_rps": run["off"]["pages"]["ceiling"][top]["rps"]}
     small, large = outcome[SCALE]["pages"], outcome[big]["pages"]
-    # Each figure is first taken relative to its own run's ceiling: the two runs' noise cancels.
+    # Each figure is first taken relative to its own run's ceiling: the runs' noise cancels.
     outcome["large_vs_small_ratio"] = {
         page: round(_share(large, page) / _share(small, page), 2) for page in small if page in large
     }
     return outcome
 
 
-def _share(pages, page):
-    return pages[page]["rps"] / pages["ceiling"]["rps"]
+def _share(pages, page, concurrency=None):
+    """A page's requests/s as a share of the ceiling measured with it, from a run's figures (by
+    concurrency) or from a kept best figure (which carries its ceiling)."""
+    if concurrency is not None:
+        return pages[page][concurrency]["rps"] / pages["ceiling"][concurrency]["rps"]
+    return pages[page]["rps"] / pages[page]["ceiling_rps"]
 
 
 def scaling_targets(outcome):
