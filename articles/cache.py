@@ -15,8 +15,12 @@ Invalidation is a "generation" number kept in the cache and part of every page k
 updating, correcting, withdrawing or scheduling an article (``articles.signals.article_event``)
 bumps it, so every cached page is a miss on the next request and old entries simply expire.
 A scheduled article goes live without any event, so a page is never kept past the next go-live
-minute of any article (``next_go_live``). With several app servers the cache must be shared
-(``REDIS_URL``); the local-memory default is right for one process.
+minute of any article (``next_go_live``). The generation lives in the default cache, which every
+process shares: the machine's file cache, or Redis (``REDIS_URL``) across app servers, so a
+withdrawal made by any process (an admin request in one gunicorn worker, the task worker, a
+management command) makes every worker's next answer fresh. Keys for what each page shows can
+replace the one generation without changing the middleware: only ``_cache_key`` and
+``invalidate`` know how staleness is decided.
 """
 
 import functools
@@ -25,6 +29,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
 from django.utils import timezone
@@ -63,8 +68,10 @@ def on_article_event(sender, article=None, event=None, **kwargs):
 
 def on_public_data_change(sender, **kwargs):
     """post_save / post_delete receiver for things shown on public pages besides article text
-    (sections, tags, bylines, images, vehicle records)."""
-    invalidate()
+    (sections, tags, bylines, images, vehicle records). Only once the change has committed: a
+    reader's request between the bump and the commit would otherwise store the old page under
+    the new generation."""
+    transaction.on_commit(invalidate)
 
 
 def next_go_live(now):
@@ -147,6 +154,9 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _may_use_cache(request):
             return self.get_response(request)
+        # A hit skips CommonMiddleware, which would refuse a Host outside ALLOWED_HOSTS: refuse
+        # it here (DisallowedHost is answered 400), so no cached page is served to a forged host.
+        request.get_host()
         key = _cache_key(request)
         cached = cache.get(key)
         if cached is not None:

@@ -8,12 +8,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles.models import Article, Byline, Section
+from newsroom.core.site import absolute_url
 
 FEED_SIZE = 30
-
-
-def _absolute(path):
-    return f"{settings.SITE_URL}{path}"
 
 
 class LatestArticlesRss(Feed):
@@ -37,11 +34,11 @@ class LatestArticlesRss(Feed):
         return self.description(section)
 
     def link(self, section):
-        return _absolute(reverse("articles:section", args=[section.slug]) if section else reverse("articles:home"))
+        return absolute_url(reverse("articles:section", args=[section.slug]) if section else reverse("articles:home"))
 
     def feed_url(self, section):
         name = f"articles:section_feed_{self.feed_name}" if section else f"articles:feed_{self.feed_name}"
-        return _absolute(reverse(name, kwargs={"slug": section.slug} if section else {}))
+        return absolute_url(reverse(name, kwargs={"slug": section.slug} if section else {}))
 
     def items(self, section):
         articles = (
@@ -60,11 +57,11 @@ class LatestArticlesRss(Feed):
         return article.standfirst
 
     def item_link(self, article):
-        return _absolute(article.get_absolute_url())
+        return absolute_url(article.get_absolute_url())
 
     def item_guid(self, article):
         # Stable across slug changes, so feed readers do not show a renamed article twice.
-        return _absolute(f"/articles/id/{article.pk}")
+        return absolute_url(f"/articles/id/{article.pk}")
 
     item_guid_is_permalink = False
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from articles import search as article_search
 from articles.cache import public_page
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
+from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
 from newsroom.media.templatetags.images import image_url
 from vehicles import units
@@ -48,10 +49,6 @@ ARTICLE_RENDITIONS = Rendition.objects.filter(Q(spec__startswith="width-") | Q(s
 )
 # An "Updated" line is shown only for changes readers were told about, well after publication.
 UPDATED_AFTER_SECONDS = 60
-
-
-def absolute(url):
-    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
 
 
 def listing(queryset, images=True):
@@ -92,7 +89,7 @@ def list_context(request, page):
     return {
         "page_obj": page,
         "articles": page.object_list,
-        "canonical_url": absolute(_page_url(request, page.number)),
+        "canonical_url": absolute_url(_page_url(request, page.number)),
         "previous_url": _page_url(request, page.previous_page_number()) if page.has_previous() else None,
         "next_url": _page_url(request, page.next_page_number()) if page.has_next() else None,
     }
@@ -126,7 +123,7 @@ def home(request):
             "latest": [article for article in latest if article != lead],
             "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks.get(section.pk)],
             "nav_sections": sections,
-            "canonical_url": absolute("/"),
+            "canonical_url": absolute_url("/"),
         },
     )
 
@@ -200,7 +197,7 @@ def search(request):
         # Only the newest matches are ranked (articles.search.MAX_CANDIDATES): say so.
         "capped": bool(page) and page.paginator.count >= article_search.MAX_CANDIDATES,
         "nav_sections": nav_sections(),
-        "canonical_url": absolute(reverse("articles:search")),
+        "canonical_url": absolute_url(reverse("articles:search")),
         "previous_url": _search_page_url(query, page.previous_page_number()) if page and page.has_previous() else None,
         "next_url": _search_page_url(query, page.next_page_number()) if page and page.has_next() else None,
     }
@@ -277,7 +274,7 @@ def article_page_context(article):
         "updated": updated,
         "vehicles": [vehicle_box(link) for link in article.article_vehicles.all()],
         "related_articles": related_articles(article, tags),
-        "canonical_url": absolute(article.get_absolute_url()),
+        "canonical_url": absolute_url(article.get_absolute_url()),
         "share_image_url": share_image,
     }
     context["json_ld"] = news_article_json_ld(article, context)
@@ -382,7 +379,11 @@ def news_article_json_ld(article, context):
         "datePublished": context["published"].isoformat() if context["published"] else None,
         "dateModified": (context["updated"] or context["published"]).isoformat() if context["published"] else None,
         "author": [
-            {"@type": "Person", "name": author.name, "url": absolute(reverse("articles:author", args=[author.slug]))}
+            {
+                "@type": "Person",
+                "name": author.name,
+                "url": absolute_url(reverse("articles:author", args=[author.slug])),
+            }
             for author in context["authors"]
         ],
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},

@@ -155,8 +155,11 @@ else:
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when configured (shared by every app server), else this process's memory.
+# Cache: Redis when configured (shared by every app server), else files under CACHE_DIR that every
+# process on this machine shares (gunicorn workers, the task worker, management commands): the
+# page cache, what makes its pages stale and the API's rate-limit counters must be one for all.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_DIR = Path(os.environ.get("CACHE_DIR", VAR_DIR / "cache"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -168,7 +171,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "newsroom.core.cache.SharedFileCache",
+            "LOCATION": str(CACHE_DIR),
+            # Room for every page of a large site; beyond it a third of the entries are dropped.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000), "CULL_FREQUENCY": 3},
+        }
+    }
 # CSV import keeps the uploaded file between the preview and the confirm step. With several app
 # servers the confirm may reach another one, so the file goes to the shared cache, not local /tmp.
 if REDIS_URL:

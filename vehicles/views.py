@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from newsroom.core.site import absolute_url
 from vehicles import jsonld
 from vehicles.models import Make, VehicleModel
 
@@ -41,7 +42,7 @@ def vehicle_detail(request, make, model):
         (availability, availability.reported_in if availability.reported_in_id in live_ids else None)
         for availability in vehicle.availabilities.all()
     ]
-    url = request.build_absolute_uri(vehicle.get_absolute_url())
+    url = absolute_url(vehicle.get_absolute_url())
     context = {
         "vehicle": vehicle,
         "model_years": list(vehicle.model_years.all()),

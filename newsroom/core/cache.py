@@ -1,5 +1,15 @@
-"""A Redis cache that degrades instead of failing: when Redis is down, reads are misses and
-writes are dropped, so pages and the API keep answering from the database (slower, not broken).
+"""The two cache backends: files that every process on one machine shares (the default), and
+Redis for several machines, degrading instead of failing.
+
+``SharedFileCache``: with no ``REDIS_URL``, the page cache, what decides that a cached page is
+stale, and the API's rate-limit counters must still be the same for every gunicorn worker, the
+task worker and management commands, or a withdrawal made in one process leaves the story in
+the others' memory. Django's file cache is shared; this adds a machine-wide lock around the
+read-modify-write operations (``add``, ``incr``) so that two processes counting at once never
+lose a count.
+
+``DegradingRedisCache``: when Redis is down, reads are misses and writes are dropped, so pages
+and the API keep answering from the database (slower, not broken).
 
 After an error the backend stops calling Redis for ``RETRY_AFTER`` seconds (a small circuit
 breaker), so a dead Redis costs one failed connection per process every few seconds instead of a
@@ -7,14 +17,40 @@ connection timeout on every cache call of every request. The breaker is per proc
 it is knowledge about this process's connection, not state that must be shared.
 """
 
+import contextlib
 import logging
+import os
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.files import locks
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("newsroom.cache")
+
+
+class SharedFileCache(FileBasedCache):
+    LOCK_FILE = ".lock"
+
+    @contextlib.contextmanager
+    def _exclusive(self):
+        self._createdir()
+        with open(os.path.join(self._dir, self.LOCK_FILE), "ab") as lock_file:
+            locks.lock(lock_file, locks.LOCK_EX)
+            try:
+                yield
+            finally:
+                locks.unlock(lock_file)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        with self._exclusive():
+            return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        with self._exclusive():
+            return super().incr(key, delta, version)
 
 
 class DegradingRedisCache(RedisCache):

@@ -17,13 +17,13 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
+from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
 
 logger = logging.getLogger(__name__)
@@ -130,11 +130,6 @@ def get_renditions(image, specs, formats=("webp", "jpeg")):
 
 def get_rendition(image, spec, fmt="jpeg"):
     return get_renditions(image, [spec], [fmt])[(str(Spec.parse(spec) if isinstance(spec, str) else spec), fmt)]
-
-
-def absolute_url(url):
-    """Storage URLs are relative for local files and absolute for object storage."""
-    return url if re.match(r"^https?://", url) else settings.SITE_URL + url
 
 
 API_SPECS = ["fill-1x1-320", "fill-16x9-1200", *(f"width-{w}" for w in SRCSET_WIDTHS)]

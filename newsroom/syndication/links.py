@@ -8,12 +8,10 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.encoding import filepath_to_uri
 from django.utils.html import strip_tags
 
+from newsroom.core.site import absolute_url
+
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr)>|<br\s*/?>", re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-
-
-def absolute(path):
-    return path if path.startswith(("http://", "https://")) else settings.SITE_URL + path
 
 
 def api_uri(path):
@@ -29,7 +27,7 @@ def article_uri(article):
 
 
 def web_url(article):
-    return absolute(article.get_absolute_url())
+    return absolute_url(article.get_absolute_url())
 
 
 def section_uri(section):
@@ -45,7 +43,7 @@ def vehicle_model_uri(vehicle_model):
 
 
 def image_uri(image):
-    return absolute(image.file.url)
+    return absolute_url(image.file.url)
 
 
 def media_urls(storage):
@@ -53,9 +51,9 @@ def media_urls(storage):
     the storage (a lazy object) and its prefix are looked up once."""
     if isinstance(storage, FileSystemStorage):
         # A local file's URL is the storage's prefix and the name: skip urljoin for each file.
-        prefix = absolute(storage.base_url)
+        prefix = absolute_url(storage.base_url)
         return lambda name: prefix + filepath_to_uri(name).lstrip("/")
-    return lambda name: absolute(storage.url(name))
+    return lambda name: absolute_url(storage.url(name))
 
 
 def version_time(article):

@@ -5,7 +5,8 @@ import tempfile
 
 import pytest
 
-from tests.faults.services import App, Postgres, Redis, missing_binaries
+from tests.faults.services import Postgres, Redis, missing_binaries
+from tests.servers import App
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,7 +42,7 @@ def redis():
 @pytest.fixture(scope="session")
 def app(postgres, redis):
     folder = tempfile.mkdtemp(prefix="newsroom-faults-app-")
-    served = App(postgres, redis, folder)
+    served = App(folder, postgres.url, redis.url)
     yield served
     served.stop()
     shutil.rmtree(folder, ignore_errors=True)

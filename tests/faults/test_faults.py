@@ -13,7 +13,7 @@ import threading
 import time
 
 from articles.demo import TOYOTA_STORY_SLUG
-from tests.faults.services import ROOT, get
+from tests.servers import ROOT, get
 
 ARTICLE = f"/articles/{TOYOTA_STORY_SLUG}/"
 PAGES = ["/", ARTICLE, "/feed/atom/", "/api/v1/articles/"]

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from articles import workflow
-from articles.models import Article
+from articles.models import Article, Tag
 from tests.conftest import PASSWORD
 from tests.site.conftest import TOYOTA_SLUG
 
@@ -55,14 +55,15 @@ def test_an_update_refreshes_the_home_page(client, newsroom, editor, django_capt
     assert "Toyota confirms Japan plans" in client.get("/").content.decode()
 
 
-def test_vehicle_record_changes_refresh_article_pages(client, newsroom):
+def test_vehicle_record_changes_refresh_article_pages(client, newsroom, django_capture_on_commit_callbacks):
     from vehicles.models import Market
 
     client.get(STORY_URL)
     Market.objects.filter(name="Japan").update(name="Nippon")  # a bulk update sends no signal…
     japan = Market.objects.get(name="Nippon")
     japan.name = "Japan (JP)"
-    japan.save()  # …a save from the admin does
+    with django_capture_on_commit_callbacks(execute=True):
+        japan.save()  # …a save from the admin does, once it commits
     assert "Japan (JP)" in client.get(STORY_URL).content.decode()
 
 
@@ -139,3 +140,17 @@ def test_a_page_that_sets_a_cookie_is_never_stored(rf, newsroom):
     assert PageCacheMiddleware(lambda request: HttpResponse("rendered again"))(rf.get("/personal/")).content == (
         b"rendered again"
     )
+
+
+def test_a_tag_rename_makes_pages_stale_only_once_it_commits(client, newsroom, django_capture_on_commit_callbacks):
+    """Made stale before the commit, a page a reader asks for in between would be stored with
+    the old name under the new generation and kept."""
+    from articles.cache import generation
+
+    before = generation()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        Tag.objects.get(slug="toyota").save()
+        assert generation() == before
+    for callback in callbacks:
+        callback()
+    assert generation() != before

@@ -54,3 +54,23 @@ def test_any_article_slug_is_answered(client, newsroom, slug):
 
     response = client.get(f"/articles/{quote(slug, safe='')}/")
     assert response.status_code in (200, 301, 404, 410)
+
+
+def test_a_cached_page_is_never_answered_to_an_unknown_host(client, newsroom, settings):
+    settings.SITE_URL = "https://news.example.com"
+    assert client.get("/").status_code == 200  # now in the page cache
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", HTTP_X_FORWARDED_HOST="evil.example", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+
+
+def test_absolute_urls_come_from_the_site_url_not_the_request(client, demo, settings):
+    """A page cached for everybody must not carry the host one reader's request named."""
+    settings.SITE_URL = "https://news.example.com"
+    tundra = demo["vehicles"]["tundra"]
+    for page in [tundra.get_absolute_url(), demo["articles"]["published"].get_absolute_url(), "/", "/vehicles/"]:
+        html = client.get(page, headers={"Host": "localhost"}).text
+        assert "http://localhost" not in html, page
+        assert "http://testserver" not in html, page
+    vehicle = client.get(tundra.get_absolute_url(), headers={"Host": "localhost"}).text
+    assert f'<link rel="canonical" href="https://news.example.com{tundra.get_absolute_url()}">' in vehicle

@@ -208,8 +208,11 @@ def test_vehicle_list_runs_a_fixed_number_of_queries(client, demo, django_assert
     assert "Ford Model 9" in page
 
 
-def test_pages_are_cached_for_readers_and_refreshed_after_an_edit(client, demo, tundra):
+def test_pages_are_cached_for_readers_and_refreshed_after_an_edit(
+    client, demo, tundra, django_capture_on_commit_callbacks
+):
     assert "Full-size pickup" in client.get(tundra.get_absolute_url()).text
     tundra.segment = "Large pickup"
-    tundra.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        tundra.save()
     assert "Large pickup" in client.get(tundra.get_absolute_url()).text

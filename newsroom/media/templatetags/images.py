@@ -17,11 +17,11 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.encoding import filepath_to_uri
 from django.utils.html import format_html
 
+from newsroom.core.site import absolute_url
 from newsroom.media.checks import alt_for
 from newsroom.media.renditions import (
     RENDER_ERRORS,
     Spec,
-    absolute_url,
     get_rendition,
     get_renditions,
     srcset_specs,
