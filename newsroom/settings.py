@@ -141,10 +141,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # makes a second writer wait for the first.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    busy_timeout = env_int("DATABASE_BUSY_TIMEOUT", 30)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        "timeout": busy_timeout,  # sqlite3's busy timeout: how long a writer waits for the lock
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # Tests use a file too (not the in-memory default), so they run with the same locking as
     # production; one file per process, so two test runs side by side never share one.

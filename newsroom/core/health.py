@@ -3,7 +3,11 @@
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.tasks import task_backends
 from django.views.decorators.cache import never_cache
+from django_tasks_db.backend import DatabaseBackend
+
+from newsroom.core.tasks import worker_health
 
 
 def _database_answers():
@@ -32,9 +36,21 @@ def healthz(request):
     return JsonResponse({"status": "ok" if ok else "unavailable", "database": ok}, status=200 if ok else 503)
 
 
+def _task_workers():
+    """The task workers' state, shown but not part of readiness: a stalled worker stops webhooks,
+    not this server's pages, so the load balancer must keep sending readers here."""
+    if not isinstance(task_backends["default"], DatabaseBackend):
+        return {}
+    try:
+        return {"task_workers": worker_health()}
+    except DatabaseError:
+        return {"task_workers": {"status": "unknown"}}
+
+
 @never_cache
 def readyz(request):
     """200 when both the database and the cache answer: ready to take traffic."""
     checks = {"database": _database_answers(), "cache": _cache_answers()}
     ok = all(checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+    body = {"status": "ok" if ok else "unavailable", **checks, **_task_workers()}
+    return JsonResponse(body, status=200 if ok else 503)

@@ -1,4 +1,4 @@
-"""Recovering tasks from a worker that died mid-job.
+"""Recovering tasks from a worker that died mid-job, and telling whether workers are claiming work.
 
 django_tasks_db marks a task RUNNING when a worker claims it and only the same worker ever
 finishes it; a worker killed by the OOM killer, a deploy or a lost machine leaves its task
@@ -12,9 +12,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Min, When
 from django.tasks import TaskResultStatus
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 logger = logging.getLogger("newsroom.tasks")
 
@@ -32,3 +34,31 @@ def requeue_stale_tasks(now=None):
     if count:
         logger.warning("requeued tasks abandoned by a dead worker", extra={"count": count})
     return count
+
+
+# Each worker records in the shared cache when it last looked for work; /readyz reports it.
+LAST_POLL_KEY = "tasks:last-poll"
+# A worker polls every second or so; this long without a poll, or a task ready this long and not
+# taken, means no worker is claiming work (dead, or stuck on a locked or unreachable database).
+STALLED_AFTER_SECONDS = 120
+
+
+def record_poll(now=None):
+    cache.set(LAST_POLL_KEY, (now or timezone.now()).timestamp(), timeout=None)
+
+
+def worker_health(now=None):
+    """How the task workers are doing, for /readyz: {"status": "ok" | "stalled" | "not seen",
+    "last_poll_seconds_ago", "oldest_ready_task_seconds"}. Only the database backend has workers."""
+    now = now or timezone.now()
+    last_poll = cache.get(LAST_POLL_KEY)
+    since_poll = None if last_poll is None else round(now.timestamp() - last_poll, 1)
+    # A task is due from its run_after, or from when it was enqueued if it has none (the maximum date).
+    due = Case(When(run_after=get_date_max(), then="enqueued_at"), default="run_after")
+    oldest = DBTaskResult.objects.ready().aggregate(since=Min(due))["since"]
+    waiting = None if oldest is None else round(max(0.0, (now - oldest).total_seconds()), 1)
+    if (since_poll is not None and since_poll > STALLED_AFTER_SECONDS) or (waiting or 0) > STALLED_AFTER_SECONDS:
+        status = "stalled"
+    else:
+        status = "not seen" if since_poll is None else "ok"
+    return {"status": status, "last_poll_seconds_ago": since_poll, "oldest_ready_task_seconds": waiting}
