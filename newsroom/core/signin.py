@@ -23,6 +23,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model, user_login_failed
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import LoginView
@@ -66,8 +67,6 @@ class LoginAttempts(AxesDatabaseHandler):
 
 def locked_out(request, original_response=None, credentials=None):
     """The page for a sign-in refused after too many failures (AXES_LOCKOUT_CALLABLE)."""
-    from django.contrib import admin
-
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60))
     request.session.pop(PENDING_SESSION_KEY, None)
@@ -88,6 +87,7 @@ class PasswordStep(LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        self.request.session.pop(PENDING_SESSION_KEY, None)  # an earlier half-finished sign-in
         if two_factor.confirmed_device(user) is None:
             return super().form_valid(form)
         self.request.session[PENDING_SESSION_KEY] = {
