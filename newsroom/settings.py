@@ -8,6 +8,7 @@ The README lists every variable.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,7 +66,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.core.app_configs.NewsroomAdminConfig",  # the admin, with two-step sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +82,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_prose_editor",
     "import_export",
+    "axes",
+    "django_otp",
+    "newsroom.core.app_configs.TwoFactorConfig",  # django_otp.plugins.otp_totp
     "newsroom.core",
     "newsroom.media",
     "articles",
@@ -102,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Turns a sign-in refused for too many failures into the "try again later" page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -208,6 +214,28 @@ TASKS = {
 # A task claimed longer ago than this is assumed abandoned by a dead worker and run again
 # (`manage.py worker`, newsroom.core.tasks). Longer than any task may take; tasks are idempotent.
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
+
+# Signing in to the admin. Failed sign-ins are counted in the database, so every process and app
+# server sees the same count (django-axes): LOGIN_FAILURE_LIMIT failures for one account from one
+# address lock that pair out for LOGIN_LOCKOUT_MINUTES, and failures for one account from
+# LOGIN_ACCOUNT_ADDRESS_LIMIT different addresses lock it for every address it has not signed in
+# from before (newsroom.core.signin). Staff may add a second factor (TOTP, django-otp).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "newsroom.core.signin.LoginAttempts"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ACCOUNT_ADDRESS_LIMIT = env_int("LOGIN_ACCOUNT_ADDRESS_LIMIT", 10)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "newsroom.core.clients.client_address"
+AXES_LOCKOUT_CALLABLE = "newsroom.core.signin.locked_out"
+AXES_VERBOSE = False  # newsroom.core.signin logs sign-ins and lockouts as JSON lines instead
+# Our reverse proxies (the same variable gunicorn reads): only their X-Forwarded-For is believed.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+OTP_TOTP_ISSUER = SITE_NAME
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -318,6 +346,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django_tasks_db": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its routine notes; newsroom.signin logs sign-ins and lockouts
     },
 }
 

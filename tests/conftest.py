@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.oath import TOTP, totp
 
 from newsroom.core.roles import EDITOR, SITE_ADMIN, WRITER
 
@@ -13,6 +14,16 @@ PASSWORD = "correct horse battery staple"
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s a password by design; the suite creates hundreds of users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def totp_code(device, *, offset=0):
+    """The code a user's authenticator app shows now for ``device`` (django-otp's own totp()). A
+    code is accepted once, so after one was used this is the next time step's, which the device
+    still accepts; ``offset`` steps further on gives a code it refuses."""
+    device.refresh_from_db()
+    now = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    ahead = max(0, device.last_t + 1 - now) + offset
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + ahead):06d}"
 
 
 def _user_in_role(username, role):

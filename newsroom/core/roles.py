@@ -46,6 +46,9 @@ _SITE_ADMIN_EXTRA = {
     "auth": ["add_user", "change_user", "view_user", "view_group", "change_group"],
     "articles": ["delete_article", "delete_section"],
     "django_tasks_database": ["view_dbtaskresult"],
+    # Who has two-factor sign-in on, removing a lost device; sign-in lockouts, lifting one.
+    "otp_totp": ["view_totpdevice", "delete_totpdevice"],
+    "axes": ["view_accessattempt", "delete_accessattempt", "view_accesslog"],
 }
 
 

@@ -1,5 +1,6 @@
 """Webhooks: which endpoints hear about a change, signing (Standard Webhooks), sending with
-retries, and refusing targets inside our own network.
+retries, and refusing targets inside our own network (and connecting only to the addresses
+checked, so a host name that changes its answer cannot lead us inside).
 
 A payload is a thin notification (what happened to which article, and where to read it), never
 the article itself: a retry a day later must not carry a body that has since been withdrawn.
@@ -8,13 +9,13 @@ the article itself: a retry a day later must not carry a body that has since bee
 import base64
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -49,10 +50,14 @@ def retry_delays():
 
 
 def check_target(url):
-    """Refuse URLs that would make us call into our own network (server-side request forgery).
+    """Refuse URLs that would make us call into our own network (server-side request forgery),
+    and return the addresses a delivery may connect to.
 
     Every address the host resolves to must be public; private, loopback, link-local and
-    reserved ones are allowed only in development or when WEBHOOK_ALLOW_PRIVATE_TARGETS is on."""
+    reserved ones are allowed only in development or when WEBHOOK_ALLOW_PRIVATE_TARGETS is on.
+    The delivery connects to exactly the addresses checked here, as (family, socket address)
+    pairs: resolving the name again could give another answer (DNS rebinding) and lead inside.
+    With private targets allowed there is nothing to pin, and None means "connect by name"."""
     parts = urlsplit(url)
     allow_private = webhooks_allow_private_targets()
     if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_private):
@@ -61,17 +66,29 @@ def check_target(url):
         raise UnsafeTarget("The URL has no host name.")
     if parts.username or parts.password:
         raise UnsafeTarget("Put no user name or password in the URL; deliveries are signed instead.")
+    port = _port_of(parts)
     if allow_private:
-        return
+        return None
     try:
-        port = parts.port or 443
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
-    except (OSError, ValueError, UnicodeError):
+        resolved = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError):
         raise UnsafeTarget(f"The host {parts.hostname} cannot be resolved.")
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    for *_, address in resolved:
+        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
         if not ip.is_global or ip.is_multicast:
-            raise UnsafeTarget(f"{parts.hostname} resolves to {ip}, an address inside a private network.")
+            # Not the address itself: this text reaches the partner, and could map our network.
+            raise UnsafeTarget(f"{parts.hostname} resolves to an address inside a private network.")
+    return [(family, address) for family, _, _, _, address in resolved]
+
+
+def _port_of(parts):
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise UnsafeTarget("The port must be a number from 1 to 65535.")
+    return port or (443 if parts.scheme == "https" else 80)
 
 
 def signing_key(secret):
@@ -137,25 +154,89 @@ def create_deliveries(change, article):
     return deliveries
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could point anywhere, including inside our network: treat it as a failure.
-    def redirect_request(self, *args, **kwargs):
-        return None
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the addresses checked beforehand, not to whatever the host name resolves to by
+    the time we connect. The Host header still names the host. Redirects are never followed
+    (a redirect could point anywhere): a 3xx is a failed delivery like any other non-2xx."""
+
+    def __init__(self, host, port, addresses):
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+        self.addresses = addresses
+
+    def connect(self):
+        self.sock = _open_socket(self.host, self.port, self.addresses)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """HTTPS to the checked addresses; the certificate is verified against the host name (SNI
+    too), as if we had connected by name."""
+
+    default_port = 443
+
+    def connect(self):
+        sock = _open_socket(self.host, self.port, self.addresses)
+        # A context per connection: it reads the system's trusted CAs (and SSL_CERT_FILE) afresh.
+        self.sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
 
 
-def _post(url, body, headers):
-    """POST and return (status code or None, excerpt of the answer or the error)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (https/http only, checked)
+def _open_socket(host, port, addresses):
+    if addresses is None:
+        return socket.create_connection((host, port), TIMEOUT_SECONDS)
+    error = None
+    for family, address in addresses:  # the first that answers, as create_connection would
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(TIMEOUT_SECONDS)
+        try:
+            sock.connect(address)
+        except OSError as failed:
+            sock.close()
+            error = failed
+        else:
+            return sock
+    raise error
+
+
+def failure_text(error):
+    """What went wrong, by kind, for the delivery record and the partner's notice. Never the
+    error's own text: that can name internal hosts, addresses and ports."""
+    if isinstance(error, TimeoutError):
+        return f"Timed out: no answer within {TIMEOUT_SECONDS} seconds."
+    if isinstance(error, ConnectionRefusedError):
+        return "Connection refused."
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return "TLS failed: the certificate is not trusted or not valid for the host name."
+    if isinstance(error, ssl.SSLError):
+        return "TLS failed: no secure connection could be set up."
+    if isinstance(error, http.client.RemoteDisconnected):
+        return "The connection was closed without an answer."
+    if isinstance(error, http.client.HTTPException):
+        return "The answer was not valid HTTP."
+    if isinstance(error, socket.gaierror):
+        return "The host name could not be resolved."
+    if isinstance(error, ConnectionError):
+        return "The connection was lost."
+    if isinstance(error, ValueError):
+        return "The URL cannot be requested."
+    return "Could not connect (network unreachable)."
+
+
+def _post(url, body, headers, addresses):
+    """POST and return (status code or None, the start of the answer, or what went wrong)."""
+    parts = urlsplit(url)
+    pinned = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = pinned(parts.hostname, _port_of(parts), addresses)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, response.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return None, f"{type(error).__name__}: {getattr(error, 'reason', error)}"
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return None, failure_text(error)
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        answer = f"HTTP {response.status}: {answer}"
+    return response.status, answer
 
 
 def attempt(delivery_id):
@@ -169,7 +250,7 @@ def attempt(delivery_id):
         return _finish(delivery, DeliveryStatus.FAILED, None, "Not sent: the endpoint or partner is disabled.", now)
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     try:
-        check_target(endpoint.url)
+        addresses = check_target(endpoint.url)
     except UnsafeTarget as error:
         code, answer = None, f"Refused: {error}"
     else:
@@ -181,7 +262,7 @@ def attempt(delivery_id):
             "webhook-timestamp": timestamp,
             "webhook-signature": sign(endpoint.secret, delivery.message_id, timestamp, body),
         }
-        code, answer = _post(endpoint.url, body, headers)
+        code, answer = _post(endpoint.url, body, headers, addresses)
     delivery.attempts += 1
     if code is not None and 200 <= code < 300:
         delivery.delivered_at = now

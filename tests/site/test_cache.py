@@ -5,7 +5,6 @@ from django.test import Client
 
 from articles import workflow
 from articles.models import Article, Tag
-from tests.conftest import PASSWORD
 from tests.site.conftest import TOYOTA_SLUG
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +70,7 @@ def test_logged_in_editors_never_get_cached_or_cacheable_pages(newsroom, editor)
     anonymous = Client()
     anonymous.get(STORY_URL)  # fills the cache
     signed_in = Client()
-    assert signed_in.login(username=editor.username, password=PASSWORD)
+    signed_in.force_login(editor)
     response = signed_in.get(STORY_URL)
     assert response.status_code == 200
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]

@@ -1,6 +1,7 @@
 """Fixtures for the syndication API: partners with keys, published articles with every relation,
 a JSON Schema validator for ninjs 3.1, and a webhook receiver listening on loopback."""
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -155,9 +156,10 @@ def rich_articles(demo, media):
 
 
 class Receiver:
-    """A webhook receiver on loopback that answers with the status codes it is told to."""
+    """A webhook receiver on loopback that answers with the status codes it is told to; over
+    TLS when given a server-side SSL context."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.requests = []
         self.status = 200
         receiver = self
@@ -173,8 +175,16 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
+            def handle(self):
+                # A client that gave up on our certificate closes the connection: its error, not ours.
+                with contextlib.suppress(OSError):
+                    super().handle()
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/newsroom"
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}/hooks/newsroom"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

@@ -7,7 +7,6 @@ import pytest
 from articles import workflow
 from articles.models import Status
 from newsroom.syndication.models import ApiKey, DeliveryStatus, Partner, WebhookDelivery, WebhookEndpoint
-from tests.conftest import PASSWORD
 from tests.syndication.conftest import ApiClient, make_article, make_image
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +18,7 @@ def _inline_management(prefix):
 
 @pytest.fixture
 def admin_client(client, site_admin):
-    client.login(username=site_admin.username, password=PASSWORD)
+    client.force_login(site_admin)
     return client
 
 
@@ -105,5 +104,5 @@ def test_delivery_log_and_resend(admin_client, partner, receiver, editor, media,
 
 @pytest.mark.parametrize("path", ["partner", "apikey", "webhookendpoint", "webhookdelivery"])
 def test_editors_cannot_see_syndication_admin(client, editor, path):
-    client.login(username=editor.username, password=PASSWORD)
+    client.force_login(editor)
     assert client.get(f"/admin/syndication/{path}/").status_code == 403

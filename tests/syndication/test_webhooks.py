@@ -2,12 +2,17 @@
 recovery, disabling with a notice, SSRF refusals, and scheduled articles announced at go-live."""
 
 import base64
+import errno
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
+import ssl
 from datetime import timedelta
 
 import pytest
+import trustme
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,7 +22,7 @@ from articles.models import Article, Section, Status
 from newsroom.syndication import webhooks
 from newsroom.syndication.models import ChangeEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from newsroom.syndication.tasks import release_scheduled
-from tests.syndication.conftest import make_article, make_image, make_partner
+from tests.syndication.conftest import Receiver, make_article, make_image, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +89,7 @@ def test_retries_on_500_with_backoff_then_resumes(endpoint, receiver, editor, me
     act(workflow.publish, _approved(), editor)
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.RETRYING, 1, 500)
-    assert delivery.last_response == "broken"
+    assert delivery.last_response == "HTTP 500: broken"
     assert timedelta(seconds=4) < delivery.next_attempt_at - before < timedelta(seconds=60)
     # The worker runs the retries when they fall due (the test backend cannot defer, so we call them).
     webhooks.attempt(delivery.pk)
@@ -200,3 +205,149 @@ def test_an_unscheduled_or_withdrawn_article_is_not_announced(endpoint, receiver
     assert release_scheduled.call(rescheduled.pk, rescheduled.publish_at.isoformat()) == "stale"
     # Partners never heard of these articles, so they are not told about their withdrawal either.
     assert receiver.requests == [] and not ChangeEvent.objects.exists()
+
+
+# DNS rebinding: the partner's host name resolves to a public address when we check it, and to
+# one of ours a moment later. Outside the machine is simulated at the socket boundary: a DNS
+# server answering for the partner's name, and the internet routing its public address to a TLS
+# receiver on loopback that holds a certificate for that name.
+
+PARTNER_HOST = "hooks.partner.example"
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+class SimulatedInternet:
+    """Answers DNS lookups of PARTNER_HOST from ``answers`` (the last one repeating) and routes
+    connections to PUBLIC_ADDRESS to ``route_to_port`` on loopback. Nothing leaves the machine:
+    any other outside address is unreachable."""
+
+    def __init__(self, monkeypatch, answers, route_to_port):
+        self.lookups, self.connections = [], []
+        real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host != PARTNER_HOST:
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            answer = answers[min(len(self.lookups), len(answers) - 1)]
+            self.lookups.append(answer)
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (answer, port))]
+
+        def connect(sock, address):
+            self.connections.append(address)
+            if address[0] == PUBLIC_ADDRESS:
+                return real_connect(sock, ("127.0.0.1", route_to_port))
+            if ipaddress.ip_address(address[0]).is_loopback:
+                return real_connect(sock, address)
+            raise OSError(errno.ENETUNREACH, "Network is unreachable")
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def certificate_authority(tmp_path, monkeypatch):
+    """A test CA that this process trusts (as the system's CA bundle would be)."""
+    ca = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    return ca
+
+
+def tls_receiver(ca, *names):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(context)
+    return Receiver(tls=context)
+
+
+@pytest.fixture
+def partner_server(certificate_authority):
+    running = tls_receiver(certificate_authority, PARTNER_HOST)
+    yield running
+    running.stop()
+
+
+def test_a_host_that_rebinds_to_loopback_is_still_delivered_to_the_checked_address(
+    partner, receiver, partner_server, editor, media, act, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    # `receiver` plays an internal service on the port the partner's URL names.
+    endpoint = WebhookEndpoint.objects.create(partner=partner, url=f"https://{PARTNER_HOST}:{receiver.port}/hook")
+    internet = SimulatedInternet(monkeypatch, [PUBLIC_ADDRESS, "127.0.0.1"], route_to_port=partner_server.port)
+    act(workflow.publish, _approved(), editor)
+
+    assert internet.lookups == [PUBLIC_ADDRESS]  # resolved once, for the check
+    assert internet.connections == [(PUBLIC_ADDRESS, receiver.port)]
+    assert receiver.requests == []
+    [request] = partner_server.requests
+    assert request["headers"]["host"] == f"{PARTNER_HOST}:{receiver.port}"
+    assert verify(endpoint.secret, request["headers"], request["body"])
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.DELIVERED, 200)
+
+
+def test_the_certificate_is_verified_against_the_host_name_not_the_address(
+    partner, certificate_authority, editor, media, act, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    impostor = tls_receiver(certificate_authority, "someone-else.example", PUBLIC_ADDRESS)
+    try:
+        WebhookEndpoint.objects.create(partner=partner, url=f"https://{PARTNER_HOST}/hook")
+        SimulatedInternet(monkeypatch, [PUBLIC_ADDRESS], route_to_port=impostor.port)
+        act(workflow.publish, _approved(), editor)
+    finally:
+        impostor.stop()
+    assert impostor.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.RETRYING, None)
+    assert delivery.last_response == "TLS failed: the certificate is not trusted or not valid for the host name."
+
+
+def _closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "failure, expected",
+    [
+        ("refused", "Connection refused."),
+        ("silent", "Timed out: no answer within 0.2 seconds."),
+        ("not tls", "TLS failed: no secure connection could be set up."),
+        ("status", "HTTP 503: broken"),
+        ("private", f"Refused: {PARTNER_HOST} resolves to an address inside a private network."),
+    ],
+)
+def test_a_failed_delivery_names_what_failed_but_no_address_or_port(
+    failure, expected, partner, receiver, silent_port, settings, monkeypatch
+):
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.2)
+    receiver.status = 503
+    port = {"refused": _closed_port(), "silent": silent_port}.get(failure, receiver.port)
+    url = {
+        "not tls": f"https://127.0.0.1:{port}/hook",
+        "private": f"https://{PARTNER_HOST}:{port}/hook",
+    }.get(failure, f"http://127.0.0.1:{port}/hook")
+    if failure == "private":
+        settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+        SimulatedInternet(monkeypatch, ["10.20.30.40"], route_to_port=port)
+    endpoint = WebhookEndpoint.objects.create(partner=partner, url=url)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, message_id="msg_failure", event="published", payload={}, next_attempt_at=timezone.now()
+    )
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.RETRYING
+    assert delivery.last_response == expected
+    for internal in ("127.0.0.1", "10.20.30.40", str(port)):
+        assert internal not in delivery.last_response
