@@ -38,7 +38,7 @@ def _problems(*statuses):
     return {(status, PROBLEM_CONTENT_TYPE): serializers.ProblemSerializer for status in statuses}
 
 
-READ_PROBLEMS = _problems(400, 401, 404, 406, 429)
+READ_PROBLEMS = _problems(400, 401, 404, 406, 412, 429)
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque position from a previous page's `next` link."),
     OpenApiParameter("page_size", int, description="Items per page, 1 to 100 (default 20)."),
