@@ -1,7 +1,8 @@
 """The change feed: recording changes in commit order, and what each partner may see of them."""
 
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, models, transaction
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Article
@@ -33,9 +34,23 @@ def record_change(article, event, now=None):
         )
 
 
-def latest_sequence():
-    """The newest change id, for "start following the feed from here"."""
-    return ChangeEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+def feed_position(now):
+    """How far into the change feed a reader is who was shown what is readable at ``now``: an
+    expression to read in the same SQL statement as what the reader is shown, so both come from
+    one snapshot of the database.
+
+    A publish commits after its go-live time is set, and that time can be later than ``now`` (the
+    request read the clock before the publish committed): such an article is not readable at
+    ``now``, so its change, and every change after it, must lie beyond the position. Changes are
+    recorded no earlier than the go-live time they announce (the workflow stamps both on the same
+    clock; the scheduled release waits for the minute), so the first change that occurred after
+    ``now`` marks the end; without one, the newest change does."""
+    # MIN(id + 0), found from the occurred_at index: for MIN(id) or ORDER BY id, SQLite walks the
+    # whole feed in id order instead.
+    lowest_id = Func(F("id") + 0, function="MIN", output_field=models.BigIntegerField())
+    first_later = ChangeEvent.objects.filter(occurred_at__gt=now).order_by().values(first=lowest_id)
+    newest = ChangeEvent.objects.order_by("-id").values("id")[:1]
+    return Coalesce(Subquery(first_later) - 1, Subquery(newest), 0, output_field=models.BigIntegerField())
 
 
 def articles_for(partner, now=None):

@@ -1,27 +1,65 @@
 """Query filters for the read API. Unknown slugs simply match nothing (they reveal nothing);
 values of the wrong shape are a 400 naming the parameter."""
 
+from functools import partial
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef
 
 from articles.models import Article, ArticleVehicle
+from newsroom.syndication import parameters
 from vehicles.models import MarketAvailability, VehicleModel
 
 _country = RegexValidator(r"^[A-Za-z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. JP.")
 _slug = RegexValidator(r"^[-a-zA-Z0-9_]+$", "Use a slug: letters, digits, hyphens and underscores.")
+MAX_ID = 2**62
 
 
 def _slug_filter(help_text, **kwargs):
     return django_filters.CharFilter(max_length=100, validators=[_slug], help_text=help_text, **kwargs)
 
 
+class _ParsedField(forms.Field):
+    """A form field whose value is read by ``parse``, one of the rules in ``parameters``."""
+
+    parse = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.parse(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid")
+
+
+class TimestampField(_ParsedField):
+    parse = staticmethod(parameters.timestamp)
+
+
+class IdField(_ParsedField):
+    parse = staticmethod(partial(parameters.whole_number, lowest=1, highest=MAX_ID))
+
+
+class TimestampFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time, read by ``parameters.timestamp`` (documented as a date-time)."""
+
+    field_class = TimestampField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in ASCII digits, read by ``parameters.whole_number`` (documented as a number)."""
+
+    field_class = IdField
+
+
 class ArticleFilter(django_filters.FilterSet):
     section = _slug_filter("Section slug.", field_name="section__slug")
     tag = _slug_filter("Tag slug.", method="filter_tag")
-    vehicle = django_filters.NumberFilter(
-        method="filter_vehicle", min_value=1, max_value=2**62, help_text="Vehicle model id."
-    )
+    vehicle = IdFilter(method="filter_vehicle", help_text="Vehicle model id.")
     make = _slug_filter("Make slug, e.g. toyota.", method="filter_make")
     market = django_filters.CharFilter(
         max_length=2,
@@ -29,16 +67,16 @@ class ArticleFilter(django_filters.FilterSet):
         method="filter_market",
         help_text="Country code of a market where a vehicle in the article is announced or sold.",
     )
-    published_after = django_filters.IsoDateTimeFilter(
+    published_after = TimestampFilter(
         field_name="publish_at", lookup_expr="gte", help_text="ISO 8601 date-time, inclusive."
     )
-    published_before = django_filters.IsoDateTimeFilter(
+    published_before = TimestampFilter(
         field_name="publish_at", lookup_expr="lt", help_text="ISO 8601 date-time, exclusive."
     )
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = TimestampFilter(
         field_name="public_updated_at", lookup_expr="gte", help_text="Last update or correction, inclusive."
     )
-    updated_before = django_filters.IsoDateTimeFilter(
+    updated_before = TimestampFilter(
         field_name="public_updated_at", lookup_expr="lt", help_text="Last update or correction, exclusive."
     )
 
@@ -53,7 +91,7 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(tags__slug=value)
 
     def filter_vehicle(self, queryset, name, value):
-        return self._with_vehicle(queryset, vehicle_model_id=int(value))
+        return self._with_vehicle(queryset, vehicle_model_id=value)
 
     def filter_make(self, queryset, name, value):
         return self._with_vehicle(queryset, vehicle_model__make__slug=value)
@@ -67,8 +105,8 @@ class VehicleModelFilter(django_filters.FilterSet):
     market = django_filters.CharFilter(
         max_length=2, validators=[_country], method="filter_market", help_text="Country code of a market."
     )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_after = TimestampFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = TimestampFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = VehicleModel

@@ -8,7 +8,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from rest_framework.negotiation import DefaultContentNegotiation
 
-from newsroom.syndication.problems import InvalidParameter
+from newsroom.syndication.problems import InvalidParameter, precondition_failed
 
 CACHE_CONTROL = "private, no-cache"
 
@@ -27,11 +27,17 @@ def _validators(response, etag, last_modified):
     return timestamp
 
 
+def _conditional_response(request, etag, timestamp, response):
+    """Django's answer to a conditional request, with a failed precondition as a problem document."""
+    answer = get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+    return precondition_failed(request) if answer.status_code == 412 else answer
+
+
 def answer_early(request, etag, last_modified=None):
     """The 304 (or 412) for a conditional GET whose copy is current, before any serialising; else None."""
     probe = HttpResponse()
     timestamp = _validators(probe, etag, last_modified)
-    answer = get_conditional_response(request, etag=etag, last_modified=timestamp, response=probe)
+    answer = _conditional_response(request, etag, timestamp, probe)
     return None if answer is probe else answer
 
 
@@ -45,7 +51,7 @@ def finish(request, response, last_modified=None, etag=None):
                 response.render()
             etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:40])
         timestamp = _validators(response, etag, last_modified)
-        response = get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+        response = _conditional_response(request, etag, timestamp, response)
     response["Cache-Control"] = CACHE_CONTROL
     patch_vary_headers(response, ("Authorization", "Accept"))
     return response

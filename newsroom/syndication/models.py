@@ -252,7 +252,11 @@ class ChangeEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["article", "-id"], name="change_article_latest")]
+        indexes = [
+            models.Index(fields=["article", "-id"], name="change_article_latest"),
+            # The feed's position (``changes.feed_position``) looks for changes later than a moment.
+            models.Index(fields=["occurred_at"], name="change_occurred_at"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.event} article {self.article_id}"

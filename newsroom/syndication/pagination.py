@@ -11,9 +11,9 @@ import json
 from datetime import datetime
 
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
 from rest_framework.utils.urls import replace_query_param
 
+from newsroom.syndication.parameters import timestamp, whole_number
 from newsroom.syndication.problems import InvalidParameter
 
 DEFAULT_PAGE_SIZE = 20
@@ -44,10 +44,10 @@ def decode_cursor(token, kinds, name="cursor"):
                 raise invalid
             typed.append(value)
         else:
-            parsed = parse_datetime(value) if isinstance(value, str) else None
-            if parsed is None or parsed.tzinfo is None:
+            try:
+                typed.append(timestamp(value))
+            except ValueError:
                 raise invalid
-            typed.append(parsed)
     return typed
 
 
@@ -55,9 +55,10 @@ def page_size(request):
     raw = request.query_params.get("page_size")
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise InvalidParameter("page_size", f"Must be a whole number from 1 to {MAX_PAGE_SIZE}.")
-    return int(raw)
+    try:
+        return whole_number(raw, 1, MAX_PAGE_SIZE)
+    except ValueError as error:
+        raise InvalidParameter("page_size", str(error))
 
 
 class KeysetPaginator:

@@ -20,6 +20,7 @@ _TYPES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    412: ("precondition-failed", "Precondition failed"),
     415: ("unsupported-media-type", "Unsupported media type"),
     429: ("rate-limited", "Too many requests"),
 }
@@ -31,6 +32,7 @@ _ADVICE = {
     "not-found": "No such resource, or it is outside your sections or content types.",
     "method-not-allowed": "The API is read-only: use GET.",
     "not-acceptable": "Ask for application/json or application/ninjs+json.",
+    "precondition-failed": "If-Match or If-Unmodified-Since does not hold for the current copy: fetch it again.",
     "unsupported-media-type": "Send no body; the API is read-only.",
     "rate-limited": "Wait for the number of seconds in Retry-After, then retry.",
 }
@@ -110,6 +112,17 @@ def exception_handler(exc, context):
         headers=headers,
     )
     return response
+
+
+def precondition_failed(request):
+    """The 412 for a conditional GET whose If-Match (or, without one, If-Unmodified-Since) fails."""
+    header = "If-Match" if "If-Match" in request.headers else "If-Unmodified-Since"
+    errors = [{"parameter": header, "detail": "Does not hold for the current copy."}]
+    return JsonResponse(
+        problem(412, f"{header}: the precondition does not hold.", request, errors),
+        status=412,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 def not_found(request, *args, **kwargs):

@@ -17,7 +17,7 @@ from articles.models import Article, ArticleVehicle, Byline, Section, Tag
 from newsroom.media.models import Rendition
 from newsroom.syndication import http, links, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
-from newsroom.syndication.changes import articles_for, changes_for
+from newsroom.syndication.changes import articles_for, changes_for, feed_position
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
 from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
 from newsroom.syndication.pagination import KeysetPaginator, decode_cursor, encode_cursor, next_link, page_size
@@ -38,7 +38,7 @@ def _problems(*statuses):
     return {(status, PROBLEM_CONTENT_TYPE): serializers.ProblemSerializer for status in statuses}
 
 
-READ_PROBLEMS = _problems(400, 401, 404, 406, 429)
+READ_PROBLEMS = _problems(400, 401, 404, 406, 412, 429)
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque position from a previous page's `next` link."),
     OpenApiParameter("page_size", int, description="Items per page, 1 to 100 (default 20)."),
@@ -167,9 +167,8 @@ class ArticleList(PartnerView):
     filterset_class = ArticleFilter
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no partner
-            return Article.objects.none()
-        return readable_articles(self.partner)
+        """What the filters apply to, for the schema; a request filters ``readable_articles`` at its own now."""
+        return Article.objects.none()
 
     @extend_schema(
         operation_id="articles_list",
@@ -204,41 +203,56 @@ class ArticleList(PartnerView):
     )
     def get(self, request):
         """Answer a current conditional request from the page's keys alone, before loading any article."""
-        feed_head = ChangeEvent.objects.order_by("-id")
-        window = self.filter_queryset(self.get_queryset()).values(
-            *FINGERPRINT_FIELDS,
-            newest_rendition=_newest_rendition(),
-            reference_version=ReferenceDataVersion.current(),
-            feed_id=Subquery(feed_head.values("id")[:1]),
-            feed_at=Subquery(feed_head.values("occurred_at")[:1]),
-        )
-        rows, cursor = ARTICLE_ORDER.paginate(request, window)
-        if rows:
-            latest = {"id": rows[0]["feed_id"] or 0, "occurred_at": rows[0]["feed_at"]}
-        else:
-            latest = feed_head.values("id", "occurred_at").first() or {"id": 0}
+        now = timezone.now()
+        articles = self.filter_queryset(readable_articles(self.partner, now))
+        rows, cursor, position, newest_change_at = self._page_keys(request, articles, now)
         times = [max(filter(None, (row["publish_at"], row["last_published_at"]))) for row in rows]
-        self.last_modified = max(filter(None, [*times, latest.get("occurred_at")]), default=None)
+        self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
             "articles",
             ninjs_format,
             request.build_absolute_uri(),
             sorted(self.partner.section_ids() or ()),
-            latest["id"],
+            position,
             [_fingerprint(row) for row in rows],
         )
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        loaded = _loaded(readable_articles(self.partner)).in_bulk([row["id"] for row in rows])
+        loaded = _loaded(readable_articles(self.partner, now)).in_bulk([row["id"] for row in rows])
         articles = with_related([loaded[row["id"]] for row in rows if row["id"] in loaded], ninjs_format)
         if ninjs_format:
             results = [ninjs.article_document(article) for article in articles]
         else:
             results = serializers.ArticleSerializer(articles, many=True).data
         return Response(
-            {"next": next_link(request, cursor), "changes_cursor": encode_cursor([latest["id"]]), "results": results}
+            {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": results}
         )
+
+    def _page_keys(self, request, articles, now):
+        """The page's rows (keys only), its next cursor, the change feed's position for it, and
+        when the newest change occurred.
+
+        A publication committing during the request must be on the page or after the position, so
+        the position is read in the page's own statement (one snapshot). An empty page has no row
+        to carry it: then the position is read first and the page looked at again after it."""
+        feed_head = ChangeEvent.objects.order_by("-id")
+        window = articles.values(
+            *FINGERPRINT_FIELDS,
+            newest_rendition=_newest_rendition(),
+            reference_version=ReferenceDataVersion.current(),
+            feed_position=feed_position(now),
+            feed_at=Subquery(feed_head.values("occurred_at")[:1]),
+        )
+        rows, cursor = ARTICLE_ORDER.paginate(request, window)
+        if not rows:
+            head = feed_head.values("occurred_at", position=feed_position(now)).first()
+            head = head or {"position": 0, "occurred_at": None}
+            rows, cursor = ARTICLE_ORDER.paginate(request, window)
+            if not rows:
+                return rows, cursor, head["position"], head["occurred_at"]
+        # Rows of the second look (published since the first) carry a position of their own too.
+        return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
 
 
 class ArticleDetail(PartnerView):
@@ -328,7 +342,9 @@ class ChangeFeed(PartnerView):
         after = decode_cursor(token, ["int"])[0] if token else 0
         size = page_size(request)
         now = timezone.now()
-        events = list(changes_for(self.partner, now).filter(id__gt=after).order_by("id")[: size + 1])
+        # Up to the position only: a publish committing now, live after ``now``, waits for the next poll.
+        events = changes_for(self.partner, now).filter(id__gt=after, id__lte=feed_position(now))
+        events = list(events.order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
         readable = _loaded(readable_articles(self.partner, now)).filter(pk__in={event.article_id for event in events})
         articles = {article.pk: article for article in with_related(list(readable), self.wants_ninjs())}

@@ -61,6 +61,27 @@ class ApiClient:
         return self.client.get(path, data, **extra)
 
 
+def sync(api, cursor=None, page_size=2, fmt=None):
+    """A partner's sync loop (README, "The sync loop"): follow the change feed's `next` until caught
+    up; returns (changes, cursor)."""
+    seen = []
+    params = {"page_size": page_size}
+    if cursor:
+        params["cursor"] = cursor
+    if fmt:
+        params["format"] = fmt
+    url = "/api/v1/changes/"
+    while True:
+        response = api.get(url, params)
+        assert response.status_code == 200, response.content
+        page = response.json()
+        seen += page["results"]
+        cursor = page["cursor"]
+        if not page["next"]:
+            return seen, cursor
+        url, params = page["next"], None
+
+
 def make_partner(name="Wheels Weekly", **kwargs):
     sections = kwargs.pop("sections", [])
     partner = Partner.objects.create(name=name, contact_email=f"{name.split()[0].lower()}@example.com", **kwargs)

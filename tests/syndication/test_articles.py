@@ -84,6 +84,9 @@ def test_list_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_n
     assert len(response.json()["results"]) == 51
     with django_assert_num_queries(9):
         api.get("/api/v1/articles/", {"page_size": 5})
+    # An empty page: key+partner, partner sections, the page, the feed's position, the page again
+    with django_assert_num_queries(5):
+        assert api.get("/api/v1/articles/", {"section": "nothing-here"}).json()["results"] == []
 
 
 def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):

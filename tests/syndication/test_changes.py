@@ -10,51 +10,31 @@ from articles import workflow
 from articles.models import Article, Section, Status
 from articles.services import save_article
 from newsroom.syndication.models import ChangeEvent
-from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_image, make_partner
+from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_image, make_partner, sync
 
 
 def _approved(**fields):
     return make_article(status=Status.APPROVED, image=make_image(), **fields)
 
 
-def _sync(api, cursor=None, page_size=2, fmt=None):
-    """A partner's sync loop: follow `next` until caught up; returns (changes, cursor)."""
-    seen = []
-    params = {"page_size": page_size}
-    if cursor:
-        params["cursor"] = cursor
-    if fmt:
-        params["format"] = fmt
-    url = "/api/v1/changes/"
-    while True:
-        response = api.get(url, params)
-        assert response.status_code == 200, response.content
-        page = response.json()
-        seen += page["results"]
-        cursor = page["cursor"]
-        if not page["next"]:
-            return seen, cursor
-        url, params = page["next"], None
-
-
 @pytest.mark.django_db
 def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, media, settings, act):
     article = _approved()
     act(workflow.publish, article, editor)
-    changes, cursor = _sync(api)
+    changes, cursor = sync(api)
     assert [(c["event"], c["article"]["headline"]) for c in changes] == [("published", article.headline)]
 
     article.refresh_from_db()
     article.headline = "A better headline"
     act(save_article, article, editor, expected_version=article.version, message="Sharper headline")
     act(workflow.correct, article, editor, "An earlier version gave the wrong plant.")
-    new, cursor = _sync(api, cursor)
+    new, cursor = sync(api, cursor)
     assert [c["event"] for c in new] == ["updated", "corrected"]
     assert new[-1]["article"]["headline"] == "A better headline"
     assert new[-1]["article"]["corrections"][0]["text"].startswith("An earlier version")
 
     act(workflow.withdraw, article, editor, "Legal asked us to.")
-    new, cursor = _sync(api, cursor)
+    new, cursor = sync(api, cursor)
     assert [(c["event"], c["article_id"]) for c in new] == [("withdrawn", article.pk)]
     assert new[0]["article"] == {
         "id": article.pk,
@@ -64,12 +44,12 @@ def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, 
     assert "body_html" not in new[0]["article"]
 
     # Caught up: polling again brings nothing and keeps the position.
-    assert _sync(api, cursor) == ([], cursor)
+    assert sync(api, cursor) == ([], cursor)
     # Replaying from the start never shows the withdrawn body again, in any format.
-    replay, _ = _sync(api)
+    replay, _ = sync(api)
     assert [c["event"] for c in replay] == ["published", "updated", "corrected", "withdrawn"]
     assert all(c["article"] == {"id": article.pk, "uri": c["article"]["uri"], "status": "canceled"} for c in replay)
-    ninjs_replay, _ = _sync(api, fmt="ninjs")
+    ninjs_replay, _ = sync(api, fmt="ninjs")
     for change in ninjs_replay:
         assert_ninjs(change["article"])
         assert change["article"]["pubStatus"] == "canceled"
@@ -80,7 +60,7 @@ def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, 
 def test_the_feed_in_ninjs_validates(api, editor, media, act):
     for _ in range(3):
         act(workflow.publish, _approved(), editor)
-    changes, _ = _sync(api, fmt="ninjs")
+    changes, _ = sync(api, fmt="ninjs")
     assert len(changes) == 3
     for change in changes:
         assert_ninjs(change["article"])
@@ -93,7 +73,7 @@ def test_full_list_then_feed_from_its_changes_cursor_misses_nothing(api, editor,
     listing = api.get("/api/v1/articles/").json()
     late = _approved()
     act(workflow.publish, late, editor)
-    changes, _ = _sync(api, listing["changes_cursor"])
+    changes, _ = sync(api, listing["changes_cursor"])
     assert [(c["event"], c["article_id"]) for c in changes] == [("published", late.pk)]
 
 
@@ -106,13 +86,13 @@ def test_moving_out_of_a_partners_sections_reaches_it_as_a_removal(client, edito
     act(workflow.publish, article, editor)
     other = _approved(section=reviews)
     act(workflow.publish, other, editor)
-    changes, cursor = _sync(api)
+    changes, cursor = sync(api)
     assert [c["article_id"] for c in changes] == [article.pk]
 
     article.refresh_from_db()
     article.section = reviews
     act(save_article, article, editor, expected_version=article.version, message="Moved to reviews")
-    moved, _ = _sync(api, cursor)
+    moved, _ = sync(api, cursor)
     assert [(c["event"], c["article"]["status"]) for c in moved] == [("updated", "canceled")]
 
 
@@ -158,12 +138,12 @@ def test_a_sync_running_while_editors_publish_sees_every_change_exactly_once_in_
         thread.start()
     seen, cursor, rounds = [], None, 0
     while any(thread.is_alive() for thread in threads) or rounds == 0:
-        new, cursor = _sync(api, cursor)
+        new, cursor = sync(api, cursor)
         seen += new
         rounds += 1
     for thread in threads:
         thread.join()
-    new, cursor = _sync(api, cursor)
+    new, cursor = sync(api, cursor)
     seen += new
     assert not errors, errors
 
