@@ -471,6 +471,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     request.user,
                     comment=form.cleaned_data["comment"],
                     publish_at=form.cleaned_data.get("publish_at"),
+                    public_reason=form.cleaned_data.get("public_reason", ""),
                 )
             except workflow.WorkflowError as refusal:
                 error = refusal
@@ -548,10 +549,10 @@ class ArticleAdmin(admin.ModelAdmin):
 class TransitionAdmin(admin.ModelAdmin):
     """The audit log: read-only, for everyone allowed to see it."""
 
-    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment")
+    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment", "public_reason")
     list_filter = ("action", "to_status")
     list_select_related = ("article", "user")
-    search_fields = ("article__headline", "comment", "user__username")
+    search_fields = ("article__headline", "comment", "public_reason", "user__username")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -110,6 +110,11 @@ class Article(models.Model):
     # The last time readers were told the article changed (update or correction): "Updated …".
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by the workflow's withdraw step, cleared by redraft: the 410 page, webhooks, the change
+    # feed and ninjs carry it. The editor's internal note stays in the Transition's comment.
+    withdrawal_reason = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="Why it was withdrawn, as readers and partners are told."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -241,7 +246,8 @@ class Transition(models.Model):
     to_status = models.CharField(max_length=20, choices=Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, help_text="Internal: never shown to readers or partners.")
+    public_reason = models.TextField(blank=True, help_text="A withdrawal's reason as readers and partners were told.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -232,9 +232,10 @@ def _moved_or_gone(slug):
     if target is not None and Article.objects.live().filter(pk=target.pk).exists():
         return HttpResponsePermanentRedirect(target.get_absolute_url())
     gone = Article.objects.filter(Q(slug=slug) | Q(slug_redirects__old_slug=slug), withdrawn_at__isnull=False)
-    if gone.exists():
-        content = loader.render_to_string("articles/withdrawn.html", {"nav_sections": nav_sections()})
-        return HttpResponse(content, status=410)
+    withdrawn = gone.only("headline", "withdrawal_reason").first()
+    if withdrawn is not None:
+        context = {"article": withdrawn, "nav_sections": nav_sections()}
+        return HttpResponse(loader.render_to_string("articles/withdrawn.html", context), status=410)
     raise Http404("No such article.")
 
 

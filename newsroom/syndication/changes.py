@@ -1,7 +1,7 @@
 """The change feed: recording changes in commit order, and what each partner may see of them."""
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from articles.models import Article
@@ -48,7 +48,8 @@ def articles_for(partner, now=None):
 
 
 def changes_for(partner, now=None):
-    """The changes this partner may see, each annotated with whether its article is readable now.
+    """The changes this partner may see, each annotated with whether its article is readable now
+    and, when it is withdrawn, the public reason (``withdrawal_reason``, "" otherwise).
 
     A change shows the article as it is now (never as it was), so a withdrawn body never travels
     again; a change whose article is no longer readable is a tombstone."""
@@ -57,4 +58,4 @@ def changes_for(partner, now=None):
     if section_ids is not None:
         queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
     readable = articles_for(partner, now).filter(pk=OuterRef("article_id"))
-    return queryset.annotate(readable=Exists(readable))
+    return queryset.annotate(readable=Exists(readable), withdrawal_reason=F("article__withdrawal_reason"))

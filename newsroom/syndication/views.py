@@ -54,7 +54,14 @@ FORMAT_PARAMETER = OpenApiParameter(
 # What a representation of an article is built from, besides its related rows (see ``_fingerprint``).
 FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
 # Columns no representation reads.
-UNUSED_COLUMNS = ("status", "withdrawn_at", "created_by", "lead_image__content_hash", "lead_image__uploaded_by")
+UNUSED_COLUMNS = (
+    "status",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "created_by",
+    "lead_image__content_hash",
+    "lead_image__uploaded_by",
+)
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 
@@ -290,7 +297,8 @@ class ChangeFeed(PartnerView):
         description=(
             "Follow `next` until it is null, keep `cursor`, and poll again with `?cursor=` later. Each change "
             "appears exactly once, in commit order. `article` is the article as it is now, or a tombstone "
-            "(`status: canceled`; ninjs `pubStatus: canceled`) when you must remove it."
+            "(`status: canceled`; ninjs `pubStatus: canceled`) when you must remove it; a withdrawn article's "
+            "tombstone carries the public `reason` (ninjs: a description with role `withdrawal`), null otherwise."
         ),
         parameters=[*PAGE_PARAMETERS, FORMAT_PARAMETER],
         responses={
@@ -316,6 +324,7 @@ class ChangeFeed(PartnerView):
                                 "id": 42,
                                 "uri": "https://newsroom.example/api/v1/articles/42/",
                                 "status": "canceled",
+                                "reason": "The recall figures it reported were wrong; a corrected story follows.",
                             },
                         }
                     ],
@@ -341,16 +350,22 @@ class ChangeFeed(PartnerView):
         )
 
     def _item(self, event, article):
+        reason = event.withdrawal_reason or None
         if self.wants_ninjs():
             document = (
                 ninjs.article_document(article)
                 if article
-                else ninjs.tombstone_document(event.article_id, event.occurred_at)
+                else ninjs.tombstone_document(event.article_id, event.occurred_at, reason)
             )
         elif article:
             document = serializers.ArticleSerializer(article).data
         else:
-            document = {"id": event.article_id, "uri": links.article_uri_for_id(event.article_id), "status": "canceled"}
+            document = {
+                "id": event.article_id,
+                "uri": links.article_uri_for_id(event.article_id),
+                "status": "canceled",
+                "reason": reason,
+            }
         return {
             "sequence": event.pk,
             "event": event.event,

@@ -241,7 +241,9 @@ def test_editor_approves_schedules_and_the_article_goes_live(editor_client, make
 @pytest.mark.parametrize("action", ["publish", "approve", "withdraw", "nonsense"])
 def test_refused_workflow_pages_are_clear_errors_not_500s(writer_client, make_article, writer, action):
     article = make_article("approved", by=writer)
-    response = writer_client.post(f"/admin/articles/article/{article.pk}/workflow/{action}/", {"comment": "x"})
+    response = writer_client.post(
+        f"/admin/articles/article/{article.pk}/workflow/{action}/", {"comment": "x", "public_reason": "x"}
+    )
     assert response.status_code in (400, 404)
     if action != "nonsense":
         assert "Your role may not" in text(response) or "cannot be" in text(response)
@@ -253,6 +255,26 @@ def test_publish_page_lists_what_is_missing(editor_client, make_article):
     response = editor_client.post(f"/admin/articles/article/{article.pk}/workflow/publish/", {})
     assert response.status_code == 400
     assert "Missing: Lead image." in text(response)
+
+
+def test_withdrawing_asks_for_a_public_reason_and_an_internal_note(editor_client, make_article):
+    article = make_article("published")
+    url = f"/admin/articles/article/{article.pk}/workflow/withdraw/"
+    page = text(editor_client.get(url))
+    assert "Reason readers and partners see" in page and "Internal note" in page
+    for reason, error in [("", "This field is required."), ("<p> </p>", "Write the reason readers and partners")]:
+        response = editor_client.post(url, {"public_reason": reason, "comment": "Legal desk asked."})
+        assert response.status_code == 400 and error in text(response)
+    response = editor_client.post(url, {"public_reason": "x" * 501, "comment": ""})
+    assert response.status_code == 400 and "at most 500 characters" in text(response)
+    assert Article.objects.get(pk=article.pk).status == Status.PUBLISHED
+
+    response = editor_client.post(url, {"public_reason": "It named the wrong plant.", "comment": "Legal desk asked."})
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.status, stored.withdrawal_reason) == (Status.WITHDRAWN, "It named the wrong plant.")
+    history = text(editor_client.get(f"/admin/articles/article/{article.pk}/revisions/"))
+    assert "Legal desk asked." in history and "Public reason: It named the wrong plant." in history
 
 
 def test_bulk_actions_are_limited_by_role(editor_client, client, make_article, writer):
@@ -524,7 +546,7 @@ def test_taking_an_article_back_revokes_its_earlier_share_links(client, make_art
     old_path = share_url(article).removeprefix(settings.SITE_URL)
     assert client.get(old_path).status_code == 200
     for step in steps:
-        workflow.perform(step, article, editor, comment="Legal asked us to.")
+        workflow.perform(step, article, editor, comment="Legal asked us to.", public_reason="Legal reasons.")
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
     revoked = client.get(old_path)
     assert revoked.status_code == 404 and "Secret" not in text(revoked)
