@@ -43,7 +43,9 @@ _EDITOR_EXTRA = {
 
 _SITE_ADMIN_EXTRA = {
     "syndication": ["*"],
-    "auth": ["add_user", "change_user", "view_user", "view_group", "change_group"],
+    # Groups are defined here, not in the admin: a site admin who could edit a group's permissions
+    # could hand itself any of them through its own group.
+    "auth": ["add_user", "change_user", "view_user", "view_group"],
     "articles": ["delete_article", "delete_section"],
     "django_tasks_database": ["view_dbtaskresult"],
 }
@@ -62,6 +64,45 @@ ROLES = {
     EDITOR: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA),
     SITE_ADMIN: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA, _SITE_ADMIN_EXTRA),
 }
+
+
+# Account fields only a superuser may set: superuser and staff status, and permissions given to
+# one account directly, all reach past the roles. Admin access comes with a role instead
+# (``staff_status_for``), so a site admin can let a new writer in without granting staff rights.
+SUPERUSER_ONLY_ACCOUNT_FIELDS = ("is_superuser", "is_staff", "user_permissions")
+
+
+def may_manage_account(actor, account):
+    """Whether ``actor`` may change ``account`` (its details, password, groups, active flag).
+
+    A superuser's account is a superuser's business alone: anyone else could otherwise reset its
+    password and log in as it."""
+    if actor.is_superuser:
+        return True
+    return actor.has_perm("auth.change_user") and not account.is_superuser
+
+
+def groups_beyond(actor, groups):
+    """The groups among ``groups`` holding a permission ``actor`` does not hold itself: nobody
+    may grant (or take away) more than they have. Empty for a superuser."""
+    groups = list(groups)
+    if actor.is_superuser or not groups:
+        return []
+    held = actor.get_all_permissions()
+    rows = type(groups[0]).permissions.through.objects.filter(group__in=groups)
+    beyond = {
+        group_id
+        for group_id, app_label, codename in rows.values_list(
+            "group_id", "permission__content_type__app_label", "permission__codename"
+        )
+        if f"{app_label}.{codename}" not in held
+    }
+    return [group for group in groups if group.pk in beyond]
+
+
+def staff_status_for(groups):
+    """Admin access comes with a role: an account in any group may log in to the admin."""
+    return bool(groups)
 
 
 def sync_roles(group_model, permission_model):
