@@ -29,6 +29,7 @@ from articles.models import (
     Tag,
     Transition,
 )
+from newsroom.core.admin import ShownRecordGuard
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1
@@ -45,7 +46,7 @@ def positive_number(value):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name",)
@@ -53,14 +54,14 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     list_select_related = ("user",)
     search_fields = ("name", "slug")

@@ -162,7 +162,8 @@ def section_detail(request, slug):
 @require_safe
 @public_page
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    # Only once a live article uses it: a tag made for a draft puts nobody's text in public.
+    tag = get_object_or_404(Tag.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(tags=tag)))
     context = {"title": tag.name, "kicker": "Topic", "nav_sections": nav_sections(), **list_context(request, page)}
     return render(request, "articles/article_list.html", context)
@@ -171,7 +172,7 @@ def tag_detail(request, slug):
 @require_safe
 @public_page
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
+    author = get_object_or_404(Author.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(authors=author)))
     context = {
         "title": author.name,

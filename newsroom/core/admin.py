@@ -1,16 +1,51 @@
-"""User accounts in the admin, within the limits ``roles`` sets: a site admin manages accounts
-but never reaches past its own rights, and every change to an account's rights lands in the
-admin's audit log (``LogEntry``: who, whose account, each right before → after), shown on the
-account's History page."""
+"""The admin's share of ``roles``: records that live articles show are changed only by those who
+may publish (``ShownRecordGuard``, used by the image, tag, author and section admins), and user
+accounts are managed within the actor's own rights, every change of an account's rights landing
+in the admin's audit log (``LogEntry``: who, whose account, each right before → after), shown on
+the account's History page."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from newsroom.core import roles
 
 User = get_user_model()
+
+
+class ShownRecordGuard:
+    """Admin mixin for an image, tag, author or section: changing or deleting one that live or
+    scheduled articles show is ``roles.may_change_shown_record``'s call. Django asks these
+    per-object permissions on every path: the change form (read-only here, saying why), a crafted
+    POST to it (403), the list's editable columns (such rows are skipped) and bulk delete (403)."""
+
+    def _may_change(self, request, obj):
+        # Asked several times per page: once per record and request is enough.
+        decided = request.__dict__.setdefault("_may_change_shown_record", {})
+        key = (obj._meta.label, obj.pk)
+        if key not in decided:
+            decided[key] = roles.may_change_shown_record(request.user, obj)
+        return decided[key]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._may_change(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._may_change(request, obj))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and super().has_change_permission(request, obj) and not self._may_change(request, obj):
+            shown_by = roles.articles_showing(obj).order_by("-publish_at").first()
+            self.message_user(
+                request,
+                f"“{shown_by}” shows this {obj._meta.verbose_name}, and readers would see a change to it "
+                "without review: only an editor may change it now.",
+                messages.WARNING,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class AccountChangeForm(UserAdmin.form):

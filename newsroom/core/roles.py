@@ -66,6 +66,36 @@ ROLES = {
 }
 
 
+# The permission that lets a role put a change in front of readers without anyone reviewing it.
+PUBLISHES = "articles.publish_article"
+
+# Set by the articles app when it starts (roles sit below it): record -> the live or scheduled
+# articles that show it (an image, tag, author or section).
+_articles_showing = None
+
+
+def register_articles_showing(finder):
+    global _articles_showing
+    _articles_showing = finder
+
+
+def articles_showing(record):
+    """The live or scheduled articles that show ``record``, or None when nothing shows such records."""
+    return _articles_showing(record) if _articles_showing and record.pk is not None else None
+
+
+def may_change_shown_record(user, record):
+    """Whether ``user`` may change or delete ``record``, an image, tag, author or section.
+
+    Once a live or scheduled article shows it, a change reaches readers and partners at once (or
+    at the go-live minute) with no review, so only a role that may publish may make it. Anyone
+    with the model's permissions may still edit a record nothing public shows yet."""
+    if user.has_perm(PUBLISHES):
+        return True
+    shown_by = articles_showing(record)
+    return shown_by is None or not shown_by.exists()
+
+
 # Account fields only a superuser may set: superuser and staff status, and permissions given to
 # one account directly, all reach past the roles. Admin access comes with a role instead
 # (``staff_status_for``), so a site admin can let a new writer in without granting staff rights.

@@ -415,7 +415,7 @@ def _sections_for(partner):
 
 def _tags_for(partner):
     """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
-    return Tag.objects.filter(Exists(articles_for(partner).filter(tags=OuterRef("pk"))))
+    return Tag.objects.shown_by(articles_for(partner))
 
 
 class TagList(PartnerView):
