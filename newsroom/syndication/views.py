@@ -51,8 +51,14 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-# What a representation of an article is built from, besides its related rows (see ``_fingerprint``).
+# What a representation of an article is built from besides its related rows: the article's own
+# columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
+# and the version of the names, captions and vehicle records it shows. Every input that can change
+# comes with the time it changed, so the ETag (all of them, ``_fingerprint``) and Last-Modified (the
+# latest time, ``_changed_at``) move together.
 FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
+KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at")
+CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at")
 # Columns no representation reads.
 UNUSED_COLUMNS = (
     "status",
@@ -65,10 +71,20 @@ UNUSED_COLUMNS = (
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 
-def _newest_rendition():
-    """Renditions are made on first use: a new one changes the representation of its article."""
-    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("id")[:1]
+def _renditions_at():
+    """Renditions are made on first use (and never removed while the image is in use): a new one
+    changes the representation of its article."""
+    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
     return Subquery(newest)
+
+
+def _key_annotations():
+    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys."""
+    return {
+        "renditions_at": _renditions_at(),
+        "reference_version": ReferenceDataVersion.current(),
+        "reference_changed_at": ReferenceDataVersion.current("changed_at"),
+    }
 
 
 def _related_lookups(ninjs_format):
@@ -130,7 +146,12 @@ def _attach_renditions(images):
 
 
 def _fingerprint(row):
-    return tuple(row[field] for field in FINGERPRINT_FIELDS) + (row["newest_rendition"], row["reference_version"])
+    return tuple(row[field] for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS))
+
+
+def _changed_at(row):
+    """The Last-Modified that goes with ``_fingerprint``: when any of its inputs last changed."""
+    return max(filter(None, (row[field] for field in CHANGE_TIMES)))
 
 
 class PartnerView(GenericAPIView):
@@ -214,8 +235,7 @@ class ArticleList(PartnerView):
         feed_head = ChangeEvent.objects.order_by("-id")
         window = self.filter_queryset(self.get_queryset()).values(
             *FINGERPRINT_FIELDS,
-            newest_rendition=_newest_rendition(),
-            reference_version=ReferenceDataVersion.current(),
+            **_key_annotations(),
             feed_id=Subquery(feed_head.values("id")[:1]),
             feed_at=Subquery(feed_head.values("occurred_at")[:1]),
         )
@@ -224,7 +244,7 @@ class ArticleList(PartnerView):
             latest = {"id": rows[0]["feed_id"] or 0, "occurred_at": rows[0]["feed_at"]}
         else:
             latest = feed_head.values("id", "occurred_at").first() or {"id": 0}
-        times = [max(filter(None, (row["publish_at"], row["last_published_at"]))) for row in rows]
+        times = [_changed_at(row) for row in rows]
         self.last_modified = max(filter(None, [*times, latest.get("occurred_at")]), default=None)
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
@@ -266,17 +286,13 @@ class ArticleDetail(PartnerView):
     )
     def get(self, request, pk):
         """The article row decides a conditional request; its related rows load only for a 200."""
-        article = _loaded(readable_articles(self.partner)).annotate(
-            newest_rendition=_newest_rendition(), reference_version=ReferenceDataVersion.current()
-        )
+        article = _loaded(readable_articles(self.partner)).annotate(**_key_annotations())
         article = article.filter(pk=pk).first()
         if article is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
-        self.last_modified = links.version_time(article)
-        row = {
-            field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, "newest_rendition", "reference_version")
-        }
+        row = {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS)}
+        self.last_modified = _changed_at(row)
         self.etag = http.fingerprint_etag("article", ninjs_format, request.build_absolute_uri(), _fingerprint(row))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
