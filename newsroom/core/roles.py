@@ -98,7 +98,7 @@ def may_change_shown_record(user, record):
 
 # Account fields only a superuser may set: superuser and staff status, and permissions given to
 # one account directly, all reach past the roles. Admin access comes with a role instead
-# (``staff_status_for``), so a site admin can let a new writer in without granting staff rights.
+# (``staff_status_for``): a site admin lets a new writer in by giving the Writer role.
 SUPERUSER_ONLY_ACCOUNT_FIELDS = ("is_superuser", "is_staff", "user_permissions")
 
 

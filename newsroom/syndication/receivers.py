@@ -8,7 +8,7 @@ from django.utils import timezone
 from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
 from newsroom.syndication import webhooks
-from newsroom.syndication.changes import record_change
+from newsroom.syndication.changes import lock_feed, record_change
 from newsroom.syndication.models import ChangeEvent
 from newsroom.syndication.tasks import announce_updates, schedule_release
 
@@ -67,4 +67,7 @@ def announce_articles_showing(record):
     this request one query and one queued task, inside its transaction, so it is never lost."""
     article_ids = list(Article.objects.live().showing(record).order_by("pk").values_list("pk", flat=True))
     if article_ids:
+        # Any change recorded after this moment commits after this edit, so it shows partners the
+        # edited record: the task may skip the articles such changes cover.
+        lock_feed()
         announce_updates.enqueue(article_ids, timezone.now().isoformat())

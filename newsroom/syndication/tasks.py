@@ -55,9 +55,10 @@ ANNOUNCE_BATCH = 100
 @task(queue_name="webhooks")
 def announce_updates(article_ids, changed_at):
     """After an image, tag, author or section that live articles show changed at ``changed_at``:
-    an "updated" change and its webhooks for each article still live, unless partners already heard
-    of it since then (any later change shows the article as it is now). So a run that is retried,
-    or that follows a second edit, tells nobody twice. Returns how many were announced."""
+    an "updated" change and its webhooks for each article still live, unless a change recorded
+    since then already tells partners (changes recorded after ``changed_at`` commit after the edit,
+    see ``receivers.announce_articles_showing``, and show the article as it is now). So a run that
+    is retried, or that follows a second edit, tells nobody twice. Returns how many were announced."""
     since = datetime.fromisoformat(changed_at)
     announced = 0
     for start in range(0, len(article_ids), ANNOUNCE_BATCH):
