@@ -29,6 +29,7 @@ from articles.models import (
     Tag,
     Transition,
 )
+from newsroom.core.admin import ShownRecordGuard
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1
@@ -45,7 +46,7 @@ def positive_number(value):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name",)
@@ -53,14 +54,14 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ShownRecordGuard, admin.ModelAdmin):
     list_display = ("name", "slug", "user")
     list_select_related = ("user",)
     search_fields = ("name", "slug")
@@ -471,6 +472,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     request.user,
                     comment=form.cleaned_data["comment"],
                     publish_at=form.cleaned_data.get("publish_at"),
+                    public_reason=form.cleaned_data.get("public_reason", ""),
                 )
             except workflow.WorkflowError as refusal:
                 error = refusal
@@ -548,10 +550,10 @@ class ArticleAdmin(admin.ModelAdmin):
 class TransitionAdmin(admin.ModelAdmin):
     """The audit log: read-only, for everyone allowed to see it."""
 
-    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment")
+    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment", "public_reason")
     list_filter = ("action", "to_status")
     list_select_related = ("article", "user")
-    search_fields = ("article__headline", "comment", "user__username")
+    search_fields = ("article__headline", "comment", "public_reason", "user__username")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

@@ -168,10 +168,24 @@ class TransitionForm(forms.Form):
                 "Readers see this dated notice under the article, e.g. what was wrong and what is right."
             )
         elif action.name == "withdraw":
-            comment.label, comment.required = "Reason", True
-            comment.help_text = "Recorded in the audit log and sent to partners with the withdrawal."
+            self.fields["public_reason"] = forms.CharField(
+                label="Reason readers and partners see",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=Article._meta.get_field("withdrawal_reason").max_length,
+                help_text="Plain text, shown with the headline at the article's address and sent to partners "
+                "with the withdrawal (webhook, change feed, ninjs).",
+            )
+            comment.label = "Internal note"
+            comment.help_text = "For the audit log only: never shown to readers or partners."
+            self.order_fields(["public_reason", "comment"])
         elif action.name == "send_back":
             comment.help_text = "Tell the writer what to change."
+
+    def clean_public_reason(self):
+        try:
+            return workflow.public_reason(self.cleaned_data["public_reason"])
+        except workflow.NotReady as refusal:
+            raise forms.ValidationError(str(refusal)) from None
 
     def clean_publish_at(self):
         publish_at = self.cleaned_data["publish_at"]

@@ -6,11 +6,38 @@ by ``ArticleQuerySet.live``.
 
 import functools
 import operator
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
+
+
+class ShownRecord(NamedTuple):
+    lookup: str  # from an article to the record
+    fields: tuple  # what pages and the API show of it
+
+
+# Records an article shows besides its own row, by model label. A change to one of their shown
+# fields changes every article that shows the record (``ArticleQuerySet.showing``).
+SHOWN_RECORDS = {
+    "articles.Section": ShownRecord("section", ("name", "slug")),
+    "articles.Tag": ShownRecord("tags", ("name", "slug")),
+    "articles.Author": ShownRecord("authors", ("name", "slug")),
+    "media.Image": ShownRecord(
+        "lead_image",
+        ("title", "alt_text", "is_decorative", "caption", "credit", "copyright", "focal_x", "focal_y"),
+    ),
+}
+
+
+class ShownRecordQuerySet(models.QuerySet):
+    def shown_by(self, articles):
+        """The records some of ``articles`` show: ``Tag.objects.shown_by(Article.objects.live())`` are
+        the tags readers can find. A tag or byline nothing public uses yet has no public page."""
+        lookup = SHOWN_RECORDS[self.model._meta.label].lookup
+        return self.filter(models.Exists(articles.filter(**{lookup: models.OuterRef("pk")})))
 
 
 class Section(models.Model):
@@ -30,6 +57,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
+    objects = ShownRecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -46,6 +75,8 @@ class Author(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="author"
     )
     bio = models.TextField(blank=True)
+
+    objects = ShownRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -75,6 +106,15 @@ class ArticleQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         return self.filter(status__in=LIVE_STATUSES, publish_at__lte=now)
+
+    def live_or_scheduled(self):
+        """Live now, or going live at its minute with nobody reviewing it again: whatever such an
+        article shows reaches readers unreviewed when it changes (``roles.may_change_shown_record``)."""
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def showing(self, record):
+        """Articles that show ``record``, an image, tag, author or section (``SHOWN_RECORDS``)."""
+        return self.filter(**{SHOWN_RECORDS[record._meta.label].lookup: record})
 
     def in_any(self, *id_subqueries):
         """Rows whose pk is in any of ``id_subqueries`` (sliced ``values("pk")`` querysets, e.g.
@@ -110,6 +150,11 @@ class Article(models.Model):
     # The last time readers were told the article changed (update or correction): "Updated …".
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by the workflow's withdraw step, cleared by redraft: the 410 page, webhooks, the change
+    # feed and ninjs carry it. The editor's internal note stays in the Transition's comment.
+    withdrawal_reason = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="Why it was withdrawn, as readers and partners are told."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -241,7 +286,8 @@ class Transition(models.Model):
     to_status = models.CharField(max_length=20, choices=Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, help_text="Internal: never shown to readers or partners.")
+    public_reason = models.TextField(blank=True, help_text="A withdrawal's reason as readers and partners were told.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,6 +9,7 @@ headings, lists, links with safe schemes, emphasis, quotes and figures. Everythi
 import re
 
 import nh3
+from django.utils.html import strip_tags
 
 ALLOWED_TAGS = frozenset(
     {
@@ -83,3 +84,14 @@ def clean_body(html):
     # parse would turn into a newline: normalise line ends so sanitising twice changes nothing.
     cleaned = _cleaner.clean(html or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return "" if _EMPTY.match(cleaned) else cleaned
+
+
+# C0 and C1 control characters (tab, newline and carriage return among them).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain_line(text):
+    """``text`` as one line of plain text, safe to show anywhere (a page, a partner's site):
+    tags removed, control characters and runs of whitespace made single spaces."""
+    text = _CONTROL_CHARACTERS.sub(" ", strip_tags(text or ""))
+    return " ".join(text.split())

@@ -159,7 +159,8 @@ def section_detail(request, slug):
 @require_safe
 @public_page
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    # Only once a live article uses it: a tag made for a draft puts nobody's text in public.
+    tag = get_object_or_404(Tag.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(tags=tag)))
     context = {"title": tag.name, "kicker": "Topic", "nav_sections": nav_sections(), **list_context(request, page)}
     return render(request, "articles/article_list.html", context)
@@ -168,7 +169,7 @@ def tag_detail(request, slug):
 @require_safe
 @public_page
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
+    author = get_object_or_404(Author.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(authors=author)))
     context = {
         "title": author.name,
@@ -229,9 +230,10 @@ def _moved_or_gone(slug):
     if target is not None and Article.objects.live().filter(pk=target.pk).exists():
         return HttpResponsePermanentRedirect(target.get_absolute_url())
     gone = Article.objects.filter(Q(slug=slug) | Q(slug_redirects__old_slug=slug), withdrawn_at__isnull=False)
-    if gone.exists():
-        content = loader.render_to_string("articles/withdrawn.html", {"nav_sections": nav_sections()})
-        return HttpResponse(content, status=410)
+    withdrawn = gone.only("headline", "withdrawal_reason").first()
+    if withdrawn is not None:
+        context = {"article": withdrawn, "nav_sections": nav_sections()}
+        return HttpResponse(loader.render_to_string("articles/withdrawn.html", context), status=410)
     raise Http404("No such article.")
 
 

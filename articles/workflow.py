@@ -12,10 +12,11 @@ Called alike by the admin, the API, management commands, tasks and tests::
     workflow.unschedule(article, user, comment="")         # scheduled (not yet live) -> approved
     workflow.update(article, user, comment="")             # live -> published, readers told "Updated"
     workflow.correct(article, user, note)                  # live -> published + a public Correction
-    workflow.withdraw(article, user, reason)               # published/scheduled -> withdrawn
+    workflow.withdraw(article, user, reason, note="")      # published/scheduled -> withdrawn; reason is public
     workflow.redraft(article, user, comment="")            # withdrawn -> draft
 
     workflow.perform("approve", article, user, comment="")  # the same, by action name
+    workflow.public_reason(text)                            # a withdrawal's reason, cleaned, or NotReady
     workflow.allowed_actions(user, article)                 # [Action, ...] this user may take now
     workflow.can_edit(user, article)                        # may this user change the content?
     workflow.publish_checklist(article)                     # ["Lead image", ...] missing for publishing
@@ -24,8 +25,11 @@ Called alike by the admin, the API, management commands, tasks and tests::
 Each transition runs in a transaction with the article row locked, so two editors clicking at
 once cannot both move it; it writes a ``Transition`` row (who, when, from, to, comment) and,
 once committed, sends ``articles.signals.article_event`` ("published", "updated", "corrected",
-"withdrawn" or "scheduled"). A refused transition raises a ``WorkflowError`` subclass with a
-message fit to show the user, and changes nothing:
+"withdrawn" or "scheduled"). A step's ``comment`` is for the audit log; only a correction's is
+also public (the notice). A withdrawal keeps two texts apart: ``comment``, the internal note, and
+``public_reason``, what readers and partners are told (``Article.withdrawal_reason``).
+A refused transition raises a ``WorkflowError`` subclass with a message fit to show the user, and
+changes nothing:
 
 - ``IllegalTransition``: not possible from the article's current status;
 - ``NotAllowed``: this user's role may not do it;
@@ -42,6 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+from articles import sanitize
 from articles.models import Article, Correction, Status, Transition
 from articles.signals import article_changing, article_event
 from newsroom.media.checks import image_is_publishable
@@ -202,8 +207,22 @@ def allowed_actions(user, article, now=None):
     return [action for action in ACTIONS.values() if _refusal(action, user, article, now) is None]
 
 
-def perform(name, article, user, *, comment="", publish_at=None):
-    """Take the action called ``name``; see the module docstring for the refusals."""
+def public_reason(text):
+    """A withdrawal's reason as readers and partners will read it: one line of plain text, neither
+    empty nor longer than ``Article.withdrawal_reason`` holds; else ``NotReady`` saying why."""
+    reason = sanitize.plain_line(text)
+    if not reason:
+        raise NotReady("Write the reason readers and partners will see for the withdrawal.")
+    limit = Article._meta.get_field("withdrawal_reason").max_length
+    if len(reason) > limit:
+        raise NotReady(f"Keep the public reason to {limit} characters; it has {len(reason)}.")
+    return reason
+
+
+def perform(name, article, user, *, comment="", publish_at=None, public_reason=""):
+    """Take the action called ``name``; see the module docstring for the refusals.
+
+    ``public_reason`` is a withdrawal's reason for readers and partners (required there)."""
     if name not in ACTIONS:
         raise IllegalTransition(f"There is no workflow action called {name!r}.")
     action = ACTIONS[name]
@@ -219,7 +238,7 @@ def perform(name, article, user, *, comment="", publish_at=None):
             missing = publish_checklist(current)
             if missing:
                 raise NotReady("Cannot publish yet. Missing: " + "; ".join(missing) + ".", missing)
-        changes = _changes(action, current, now, publish_at, comment)
+        changes = _changes(action, current, now, publish_at, comment, public_reason)
         Article.objects.filter(pk=current.pk).update(**changes)
         for field, value in {**changes, "status": action.target}.items():
             setattr(article, field, value)
@@ -231,6 +250,7 @@ def perform(name, article, user, *, comment="", publish_at=None):
             user=user,
             created_at=now,
             comment=comment,
+            public_reason=changes.get("withdrawal_reason", ""),
         )
         if action.name == "correct":
             Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
@@ -240,7 +260,7 @@ def perform(name, article, user, *, comment="", publish_at=None):
     return article
 
 
-def _changes(action, current, now, publish_at, comment):
+def _changes(action, current, now, publish_at, comment, reason):
     changes = {"status": action.target}
     if action.name == "schedule":
         if publish_at is None:
@@ -264,11 +284,11 @@ def _changes(action, current, now, publish_at, comment):
             raise NotReady("Write the correction notice readers will see.")
         changes["last_published_at"] = now
     elif action.name == "withdraw":
-        if not comment:
-            raise NotReady("Give a reason for withdrawing the article; partners receive it.")
         changes["withdrawn_at"] = now
+        changes["withdrawal_reason"] = public_reason(reason)
     elif action.name == "redraft":
         changes["withdrawn_at"] = None
+        changes["withdrawal_reason"] = ""
     return changes
 
 
@@ -304,8 +324,9 @@ def correct(article, user, note):
     return perform("correct", article, user, comment=note)
 
 
-def withdraw(article, user, reason):
-    return perform("withdraw", article, user, comment=reason)
+def withdraw(article, user, reason, note=""):
+    """``reason`` is what readers and partners are told; ``note`` stays in the audit log."""
+    return perform("withdraw", article, user, comment=note, public_reason=reason)
 
 
 def redraft(article, user, comment=""):

@@ -1,13 +1,146 @@
-"""Who has two-factor sign-in on, for site admins, who can remove a lost device: the admin's
-delete records who removed it (LogEntry) and two_factor.remove_devices logs it.
+"""The admin's share of ``roles`` and of sign-in.
 
-Replaces django-otp's own TOTP device admin, which lets an admin add devices for other people
-and show their secrets: here nobody sees or sets another user's secret."""
+Records that live articles show are changed only by those who may publish (``ShownRecordGuard``,
+used by the image, tag, author and section admins), and user accounts are managed within the
+actor's own rights, every change of an account's rights landing in the admin's audit log
+(``LogEntry``: who, whose account, each right before → after), shown on the account's History page.
 
-from django.contrib import admin
+Who has two-factor sign-in on is listed for site admins, who can remove a lost device: the
+admin's delete records who removed it (LogEntry) and two_factor.remove_devices logs it. This
+replaces django-otp's own TOTP device admin, which lets an admin add devices for other people and
+show their secrets: here nobody sees or sets another user's secret."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from newsroom.core import two_factor
+from newsroom.core import roles, two_factor
+
+User = get_user_model()
+
+
+class ShownRecordGuard:
+    """Admin mixin for an image, tag, author or section: changing or deleting one that live or
+    scheduled articles show is ``roles.may_change_shown_record``'s call. Django asks these
+    per-object permissions on every path: the change form (read-only here, saying why), a crafted
+    POST to it (403), the list's editable columns (such rows are skipped) and bulk delete (403)."""
+
+    def _may_change(self, request, obj):
+        # Asked several times per page: once per record and request is enough.
+        decided = request.__dict__.setdefault("_may_change_shown_record", {})
+        key = (obj._meta.label, obj.pk)
+        if key not in decided:
+            decided[key] = roles.may_change_shown_record(request.user, obj)
+        return decided[key]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._may_change(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self._may_change(request, obj))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and super().has_change_permission(request, obj) and not self._may_change(request, obj):
+            shown_by = roles.articles_showing(obj).order_by("-publish_at").first()
+            self.message_user(
+                request,
+                f"“{shown_by}” shows this {obj._meta.verbose_name}, and readers would see a change to it "
+                "without review: only an editor may change it now.",
+                messages.WARNING,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class AccountChangeForm(UserAdmin.form):
+    actor = None  # set by AccountAdmin.get_form: whose change this is
+
+    def clean_groups(self):
+        groups = self.cleaned_data["groups"]
+        changed = set(groups) ^ set(self.instance.groups.all())
+        refused = roles.groups_beyond(self.actor, changed)
+        if refused:
+            names = ", ".join(sorted(f"“{group.name}”" for group in refused))
+            raise forms.ValidationError(
+                f"You may not give or take away {names}: it holds permissions your own role does not."
+            )
+        return groups
+
+
+# The account fields ``_rights`` describes; the audit log names any other changed field as well.
+RIGHTS_FIELDS = {"groups", "user_permissions", "is_superuser", "is_staff", "is_active"}
+
+
+def _rights(account):
+    """What an account may do, as the audit log names it."""
+    permissions = account.user_permissions.select_related("content_type")
+    return {
+        "Groups": ", ".join(sorted(group.name for group in account.groups.all())) or "none",
+        "Permissions": ", ".join(sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions)) or "none",
+        "Superuser status": "yes" if account.is_superuser else "no",
+        "Staff status": "yes" if account.is_staff else "no",
+        "Active": "yes" if account.is_active else "no",
+    }
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    form = AccountChangeForm
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or roles.may_manage_account(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or roles.may_manage_account(request.user, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, *roles.SUPERUSER_ONLY_ACCOUNT_FIELDS)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form  # the add form: a name and a password, no rights
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            request.account_rights_before = _rights(User.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        account = form.instance
+        if not request.user.is_superuser and "groups" in form.changed_data:
+            staff = roles.staff_status_for(account.groups.all())
+            if account.is_staff != staff:
+                account.is_staff = staff
+                account.save(update_fields=["is_staff"])
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Rights as "Groups: Writer → Editor, Writer", other changed fields by name."""
+        before = getattr(request, "account_rights_before", None)
+        if add or before is None:
+            return super().construct_change_message(request, form, formsets, add)
+        after = _rights(User.objects.get(pk=form.instance.pk))
+        changes = [f"{name}: {before[name]} → {after[name]}" for name in before if before[name] != after[name]]
+        if not changes:
+            return super().construct_change_message(request, form, formsets, add)
+        others = [str(form.fields[name].label) for name in form.changed_data if name not in RIGHTS_FIELDS]
+        if others:
+            changes.append("also changed " + ", ".join(others))
+        return "; ".join(changes) + "."
+
 
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)

@@ -43,7 +43,9 @@ _EDITOR_EXTRA = {
 
 _SITE_ADMIN_EXTRA = {
     "syndication": ["*"],
-    "auth": ["add_user", "change_user", "view_user", "view_group", "change_group"],
+    # Groups are defined here, not in the admin: a site admin who could edit a group's permissions
+    # could hand itself any of them through its own group.
+    "auth": ["add_user", "change_user", "view_user", "view_group"],
     "articles": ["delete_article", "delete_section"],
     "django_tasks_database": ["view_dbtaskresult"],
     # Who has two-factor sign-in on, removing a lost device; sign-in lockouts, lifting one.
@@ -65,6 +67,75 @@ ROLES = {
     EDITOR: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA),
     SITE_ADMIN: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA, _SITE_ADMIN_EXTRA),
 }
+
+
+# The permission that lets a role put a change in front of readers without anyone reviewing it.
+PUBLISHES = "articles.publish_article"
+
+# Set by the articles app when it starts (roles sit below it): record -> the live or scheduled
+# articles that show it (an image, tag, author or section).
+_articles_showing = None
+
+
+def register_articles_showing(finder):
+    global _articles_showing
+    _articles_showing = finder
+
+
+def articles_showing(record):
+    """The live or scheduled articles that show ``record``, or None when nothing shows such records."""
+    return _articles_showing(record) if _articles_showing and record.pk is not None else None
+
+
+def may_change_shown_record(user, record):
+    """Whether ``user`` may change or delete ``record``, an image, tag, author or section.
+
+    Once a live or scheduled article shows it, a change reaches readers and partners at once (or
+    at the go-live minute) with no review, so only a role that may publish may make it. Anyone
+    with the model's permissions may still edit a record nothing public shows yet."""
+    if user.has_perm(PUBLISHES):
+        return True
+    shown_by = articles_showing(record)
+    return shown_by is None or not shown_by.exists()
+
+
+# Account fields only a superuser may set: superuser and staff status, and permissions given to
+# one account directly, all reach past the roles. Admin access comes with a role instead
+# (``staff_status_for``): a site admin lets a new writer in by giving the Writer role.
+SUPERUSER_ONLY_ACCOUNT_FIELDS = ("is_superuser", "is_staff", "user_permissions")
+
+
+def may_manage_account(actor, account):
+    """Whether ``actor`` may change ``account`` (its details, password, groups, active flag).
+
+    A superuser's account is a superuser's business alone: anyone else could otherwise reset its
+    password and log in as it."""
+    if actor.is_superuser:
+        return True
+    return actor.has_perm("auth.change_user") and not account.is_superuser
+
+
+def groups_beyond(actor, groups):
+    """The groups among ``groups`` holding a permission ``actor`` does not hold itself: nobody
+    may grant (or take away) more than they have. Empty for a superuser."""
+    groups = list(groups)
+    if actor.is_superuser or not groups:
+        return []
+    held = actor.get_all_permissions()
+    rows = type(groups[0]).permissions.through.objects.filter(group__in=groups)
+    beyond = {
+        group_id
+        for group_id, app_label, codename in rows.values_list(
+            "group_id", "permission__content_type__app_label", "permission__codename"
+        )
+        if f"{app_label}.{codename}" not in held
+    }
+    return [group for group in groups if group.pk in beyond]
+
+
+def staff_status_for(groups):
+    """Admin access comes with a role: an account in any group may log in to the admin."""
+    return bool(groups)
 
 
 def sync_roles(group_model, permission_model):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from newsroom.core.admin import ShownRecordGuard
 from newsroom.media.checks import image_is_publishable, live_articles_leading_with
 from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
 from newsroom.media.models import Image
@@ -111,7 +112,7 @@ class AltTextFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
     add_form = ImageUploadForm
     form = ImageChangeForm
     list_display = ["thumbnail", "title", "alt_status", "dimensions", "credit", "uploaded_at"]

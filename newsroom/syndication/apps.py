@@ -17,6 +17,7 @@ class SyndicationConfig(AppConfig):
         # (or roll back) together with the change, so a sync can never miss a publish.
         article_changing.connect(on_article_event, dispatch_uid="syndication.on_article_event")
         _count_reference_data_changes()
+        _announce_shown_record_changes()
 
 
 # Records article representations show besides the article's own row, as "app_label.ModelName".
@@ -46,3 +47,22 @@ def _count_reference_data_changes():
             signal.connect(
                 ReferenceDataVersion.bump, sender=apps.get_model(label), dispatch_uid=f"syndication.{signal}.{label}"
             )
+
+
+def _announce_shown_record_changes():
+    """An edited image, tag, author or section reaches partners as an update of each live article
+    showing it (``receivers.announce_articles_showing``)."""
+    from django.apps import apps
+    from django.db.models.signals import post_save, pre_delete, pre_save
+
+    from articles.models import SHOWN_RECORDS
+    from newsroom.syndication import receivers
+
+    for label in SHOWN_RECORDS:
+        model = apps.get_model(label)
+        for signal, receiver in (
+            (pre_save, receivers.remember_shown_fields),
+            (post_save, receivers.on_shown_record_saved),
+            (pre_delete, receivers.on_shown_record_deleting),
+        ):
+            signal.connect(receiver, sender=model, dispatch_uid=f"syndication.shown.{signal}.{label}")

@@ -12,16 +12,22 @@ from newsroom.syndication.models import ChangeEvent
 _CHANGE_LOCK_KEY = 7_240_001
 
 
+def lock_feed():
+    """Hold the change feed's insert lock until this transaction ends: changes recorded from now
+    on commit after it. On PostgreSQL a transaction-level advisory lock; SQLite serialises
+    writers already (IMMEDIATE transactions)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOCK_KEY])
+
+
 def record_change(article, event, now=None):
     """Append one change for ``article`` and return it.
 
-    On PostgreSQL a transaction-level advisory lock is taken before the insert and held until
-    commit, so sequence numbers are handed out in commit order: no reader can see change N+1
-    before change N is visible. SQLite serialises writers already (IMMEDIATE transactions)."""
+    The feed's lock (``lock_feed``) is taken before the insert and held until commit, so sequence
+    numbers are handed out in commit order: no reader can see change N+1 before change N is visible."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOCK_KEY])
+        lock_feed()
         previous = ChangeEvent.objects.filter(article=article).order_by("-id").values_list("section_id", flat=True)
         previous_section_id = previous.first()
         return ChangeEvent.objects.create(
@@ -63,7 +69,8 @@ def articles_for(partner, now=None):
 
 
 def changes_for(partner, now=None):
-    """The changes this partner may see, each annotated with whether its article is readable now.
+    """The changes this partner may see, each annotated with whether its article is readable now
+    and, when it is withdrawn, the public reason (``withdrawal_reason``, "" otherwise).
 
     A change shows the article as it is now (never as it was), so a withdrawn body never travels
     again; a change whose article is no longer readable is a tombstone."""
@@ -72,4 +79,4 @@ def changes_for(partner, now=None):
     if section_ids is not None:
         queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
     readable = articles_for(partner, now).filter(pk=OuterRef("article_id"))
-    return queryset.annotate(readable=Exists(readable))
+    return queryset.annotate(readable=Exists(readable), withdrawal_reason=F("article__withdrawal_reason"))

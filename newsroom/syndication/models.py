@@ -273,6 +273,10 @@ class ReferenceDataVersion(models.Model):
     the database because a per-process cache would give each server its own ETags."""
 
     number = models.PositiveBigIntegerField(default=0)
+    # When the number last moved: part of every article's Last-Modified, as the number is of its
+    # ETag, so a partner asking If-Modified-Since learns of a change exactly when one asking
+    # If-None-Match does.
+    changed_at = models.DateTimeField(null=True, editable=False)
 
     def __str__(self):
         return f"reference data version {self.number}"
@@ -280,10 +284,11 @@ class ReferenceDataVersion(models.Model):
     @classmethod
     def bump(cls, **kwargs):
         """post_save / post_delete receiver."""
-        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1):
-            cls.objects.get_or_create(pk=1)
+        now = timezone.now()
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=now):
+            cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
 
     @classmethod
-    def current(cls):
-        """The number, as a subquery to read alongside the articles (no query of its own)."""
-        return models.Subquery(cls.objects.filter(pk=1).values("number")[:1])
+    def current(cls, field="number"):
+        """The number (or ``changed_at``), as a subquery to read alongside the articles (no query of its own)."""
+        return models.Subquery(cls.objects.filter(pk=1).values(field)[:1])

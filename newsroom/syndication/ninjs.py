@@ -197,12 +197,16 @@ def article_document(article):
     return document
 
 
-def tombstone_document(article_id, removed_at):
-    """What a partner gets for an article it must remove: its identity, and that it is canceled."""
-    return {
+def tombstone_document(article_id, removed_at, reason=""):
+    """What a partner gets for an article it must remove: its identity, that it is canceled, and,
+    for a withdrawal, the public reason (a description with role "withdrawal", as corrections are)."""
+    document = {
         "uri": links.article_uri_for_id(article_id),
         "type": "text",
         "pubStatus": "canceled",
         "versionCreated": _time(removed_at),
         "altIds": [{"role": "id", "value": str(article_id)}],
     }
+    if reason:
+        document["descriptions"] = [{"role": "withdrawal", "contentType": "text/plain", "value": reason}]
+    return document

@@ -1,15 +1,16 @@
-"""Listeners for ``articles.signals.article_changing`` (sent inside the workflow's transaction)."""
+"""Listeners for ``articles.signals.article_changing`` (sent inside the workflow's transaction),
+and for changes to the images, tags, authors and sections live articles show."""
 
 import logging
 
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
 from newsroom.syndication import webhooks
-from newsroom.syndication.changes import record_change
+from newsroom.syndication.changes import lock_feed, record_change
 from newsroom.syndication.models import ChangeEvent
-from newsroom.syndication.tasks import schedule_release
+from newsroom.syndication.tasks import announce_updates, schedule_release
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +36,38 @@ def on_article_event(sender, article, event, **kwargs):
 def _ever_public(article):
     went_live = article.first_published_at is not None and article.first_published_at <= timezone.now()
     return went_live or ChangeEvent.objects.filter(article=article).exists()
+
+
+def remember_shown_fields(sender, instance, raw=False, **kwargs):
+    """pre_save: what articles show of the record before this save, to tell a change from a re-save."""
+    if raw or instance.pk is None:
+        return
+    fields = SHOWN_RECORDS[sender._meta.label].fields
+    instance._shown_before = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+
+
+def on_shown_record_saved(sender, instance, created=False, raw=False, **kwargs):
+    """post_save: a record nothing showed before this save (a new one) has no articles to announce."""
+    before = instance.__dict__.pop("_shown_before", None)
+    if raw or created or before is None:
+        return
+    if any(before[field] != getattr(instance, field) for field in before):
+        announce_articles_showing(instance)
+
+
+def on_shown_record_deleting(sender, instance, **kwargs):
+    """pre_delete: only a tag can go while articles show it (the others are protected), and
+    afterwards nothing says which articles showed it."""
+    announce_articles_showing(instance)
+
+
+def announce_articles_showing(record):
+    """Each live article showing ``record`` reaches partners as updated (a change-feed entry and its
+    webhooks), as any change does. A task does the work: a tag on thousands of live articles costs
+    this request one query and one queued task, inside its transaction, so it is never lost."""
+    article_ids = list(Article.objects.live().showing(record).order_by("pk").values_list("pk", flat=True))
+    if article_ids:
+        # Any change recorded after this moment commits after this edit, so it shows partners the
+        # edited record: the task may skip the articles such changes cover.
+        lock_feed()
+        announce_updates.enqueue(article_ids, timezone.now().isoformat())

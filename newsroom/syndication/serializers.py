@@ -157,6 +157,9 @@ class TombstoneSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     uri = serializers.URLField()
     status = serializers.ChoiceField(choices=["canceled"])
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why it was withdrawn, for your readers too; null when it was not withdrawn."
+    )
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -166,7 +169,8 @@ class ChangeSerializer(serializers.Serializer):
     article_id = serializers.IntegerField()
     article = serializers.JSONField(
         help_text="The article as it is now (same shape as /api/v1/articles/{id}/), or a tombstone "
-        "{id, uri, status: 'canceled'} when the partner must remove it."
+        "{id, uri, status: 'canceled', reason} when the partner must remove it; reason is the public "
+        "withdrawal reason, or null when the article was not withdrawn (e.g. it left your sections)."
     )
 
 

@@ -51,17 +51,40 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-# What a representation of an article is built from, besides its related rows (see ``_fingerprint``).
+# What a representation of an article is built from besides its related rows: the article's own
+# columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
+# and the version of the names, captions and vehicle records it shows. Every input that can change
+# comes with the time it changed, so the ETag (all of them, ``_fingerprint``) and Last-Modified (the
+# latest time, ``_changed_at``) move together.
 FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
+KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at")
+CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at")
 # Columns no representation reads.
-UNUSED_COLUMNS = ("status", "withdrawn_at", "created_by", "lead_image__content_hash", "lead_image__uploaded_by")
+UNUSED_COLUMNS = (
+    "status",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "created_by",
+    "lead_image__content_hash",
+    "lead_image__uploaded_by",
+)
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 
-def _newest_rendition():
-    """Renditions are made on first use: a new one changes the representation of its article."""
-    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("id")[:1]
+def _renditions_at():
+    """Renditions are made on first use (and never removed while the image is in use): a new one
+    changes the representation of its article."""
+    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
     return Subquery(newest)
+
+
+def _key_annotations():
+    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys."""
+    return {
+        "renditions_at": _renditions_at(),
+        "reference_version": ReferenceDataVersion.current(),
+        "reference_changed_at": ReferenceDataVersion.current("changed_at"),
+    }
 
 
 def _related_lookups(ninjs_format):
@@ -123,7 +146,12 @@ def _attach_renditions(images):
 
 
 def _fingerprint(row):
-    return tuple(row[field] for field in FINGERPRINT_FIELDS) + (row["newest_rendition"], row["reference_version"])
+    return tuple(row[field] for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS))
+
+
+def _changed_at(row):
+    """The Last-Modified that goes with ``_fingerprint``: when any of its inputs last changed."""
+    return max(filter(None, (row[field] for field in CHANGE_TIMES)))
 
 
 class PartnerView(GenericAPIView):
@@ -206,7 +234,7 @@ class ArticleList(PartnerView):
         now = timezone.now()
         articles = self.filter_queryset(readable_articles(self.partner, now))
         rows, cursor, position, newest_change_at = self._page_keys(request, articles, now)
-        times = [max(filter(None, (row["publish_at"], row["last_published_at"]))) for row in rows]
+        times = [_changed_at(row) for row in rows]
         self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
@@ -239,8 +267,7 @@ class ArticleList(PartnerView):
         feed_head = ChangeEvent.objects.order_by("-id")
         window = articles.values(
             *FINGERPRINT_FIELDS,
-            newest_rendition=_newest_rendition(),
-            reference_version=ReferenceDataVersion.current(),
+            **_key_annotations(),
             feed_position=feed_position(now),
             feed_at=Subquery(feed_head.values("occurred_at")[:1]),
         )
@@ -273,17 +300,13 @@ class ArticleDetail(PartnerView):
     )
     def get(self, request, pk):
         """The article row decides a conditional request; its related rows load only for a 200."""
-        article = _loaded(readable_articles(self.partner)).annotate(
-            newest_rendition=_newest_rendition(), reference_version=ReferenceDataVersion.current()
-        )
+        article = _loaded(readable_articles(self.partner)).annotate(**_key_annotations())
         article = article.filter(pk=pk).first()
         if article is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
-        self.last_modified = links.version_time(article)
-        row = {
-            field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, "newest_rendition", "reference_version")
-        }
+        row = {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS)}
+        self.last_modified = _changed_at(row)
         self.etag = http.fingerprint_etag("article", ninjs_format, request.build_absolute_uri(), _fingerprint(row))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
@@ -304,7 +327,8 @@ class ChangeFeed(PartnerView):
         description=(
             "Follow `next` until it is null, keep `cursor`, and poll again with `?cursor=` later. Each change "
             "appears exactly once, in commit order. `article` is the article as it is now, or a tombstone "
-            "(`status: canceled`; ninjs `pubStatus: canceled`) when you must remove it."
+            "(`status: canceled`; ninjs `pubStatus: canceled`) when you must remove it; a withdrawn article's "
+            "tombstone carries the public `reason` (ninjs: a description with role `withdrawal`), null otherwise."
         ),
         parameters=[*PAGE_PARAMETERS, FORMAT_PARAMETER],
         responses={
@@ -330,6 +354,7 @@ class ChangeFeed(PartnerView):
                                 "id": 42,
                                 "uri": "https://newsroom.example/api/v1/articles/42/",
                                 "status": "canceled",
+                                "reason": "The recall figures it reported were wrong; a corrected story follows.",
                             },
                         }
                     ],
@@ -357,16 +382,22 @@ class ChangeFeed(PartnerView):
         )
 
     def _item(self, event, article):
+        reason = event.withdrawal_reason or None
         if self.wants_ninjs():
             document = (
                 ninjs.article_document(article)
                 if article
-                else ninjs.tombstone_document(event.article_id, event.occurred_at)
+                else ninjs.tombstone_document(event.article_id, event.occurred_at, reason)
             )
         elif article:
             document = serializers.ArticleSerializer(article).data
         else:
-            document = {"id": event.article_id, "uri": links.article_uri_for_id(event.article_id), "status": "canceled"}
+            document = {
+                "id": event.article_id,
+                "uri": links.article_uri_for_id(event.article_id),
+                "status": "canceled",
+                "reason": reason,
+            }
         return {
             "sequence": event.pk,
             "event": event.event,
@@ -416,7 +447,7 @@ def _sections_for(partner):
 
 def _tags_for(partner):
     """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
-    return Tag.objects.filter(Exists(articles_for(partner).filter(tags=OuterRef("pk"))))
+    return Tag.objects.shown_by(articles_for(partner))
 
 
 class TagList(PartnerView):

@@ -103,17 +103,20 @@ def sign(secret, message_id, timestamp, body):
 
 
 def payload_for(change, article):
+    data = {
+        "event": change.event,
+        "sequence": change.pk,
+        "article_id": article.pk,
+        "uri": links.article_uri(article),
+        "url": links.web_url(article),
+        "version": change.article_version,
+    }
+    if change.event == "withdrawn":
+        data["reason"] = article.withdrawal_reason  # the public reason; the internal note never leaves
     return {
         "type": f"article.{change.event}",
         "timestamp": change.occurred_at.isoformat().replace("+00:00", "Z"),
-        "data": {
-            "event": change.event,
-            "sequence": change.pk,
-            "article_id": article.pk,
-            "uri": links.article_uri(article),
-            "url": links.web_url(article),
-            "version": change.article_version,
-        },
+        "data": data,
     }
 
 

@@ -40,8 +40,9 @@ WRITER_MAY = {"submit"}
 
 def _kwargs(action):
     return {
-        "comment": "A reason." if action in ("correct", "withdraw") else "",
+        "comment": "A reason." if action == "correct" else "",
         "publish_at": timezone.now() + timedelta(hours=3) if action == "schedule" else None,
+        "public_reason": "A reason." if action == "withdraw" else "",
     }
 
 
@@ -227,6 +228,30 @@ def test_withdrawn_article_is_not_live_and_needs_a_reason(make_article, editor):
     workflow.withdraw(article, editor, "Embargo broken")
     assert not Article.objects.live().filter(pk=article.pk).exists()
     assert Article.objects.get(pk=article.pk).withdrawn_at is not None
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "<b></b>", "\x00\t\n", "x" * 501])
+def test_a_withdrawal_without_a_usable_public_reason_is_refused_and_changes_nothing(make_article, editor, reason):
+    article = make_article("published")
+    with pytest.raises(workflow.NotReady, match="reason"):
+        workflow.perform("withdraw", article, editor, comment="An internal note is not enough.", public_reason=reason)
+    stored = Article.objects.get(pk=article.pk)
+    assert (stored.status, stored.withdrawal_reason) == (Status.PUBLISHED, "")
+    assert not Transition.objects.filter(article=article, action="withdraw").exists()
+
+
+def test_a_withdrawal_keeps_the_public_reason_and_the_internal_note_apart(make_article, editor):
+    article = make_article("published")
+    reason = ' The <a href="https://evil.example">recall</a> figures\r\nwere   wrong.\x07 '
+    workflow.withdraw(article, editor, reason, note="Call from the legal desk.")
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.withdrawal_reason == "The recall figures were wrong."  # plain text, one line
+    step = Transition.objects.get(article=article, action="withdraw")
+    assert (step.comment, step.public_reason) == ("Call from the legal desk.", "The recall figures were wrong.")
+    # Back to draft, the reason no longer describes the article; the audit log keeps it.
+    workflow.redraft(article, editor)
+    assert Article.objects.get(pk=article.pk).withdrawal_reason == ""
+    assert Transition.objects.get(article=article, action="withdraw").public_reason == stored.withdrawal_reason
 
 
 def test_publish_sets_dates_once(make_article, editor):

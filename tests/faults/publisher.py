@@ -38,9 +38,9 @@ def main(seconds):
             choice = choice or next((name for name in PREFERENCE if name in names), None)
             if choice is None:
                 continue
-            comment = "Taken down during a fault test." if choice == "withdraw" else "Fault test."
+            reason = "Taken down during a fault test." if choice == "withdraw" else ""
             try:
-                workflow.perform(choice, article, admin, comment=comment)
+                workflow.perform(choice, article, admin, comment="Fault test.", public_reason=reason)
             except workflow.WorkflowError:
                 refused += 1
             else:

@@ -1,16 +1,20 @@
 """The image library in the admin, driven through the real add, change and list pages."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from PIL import Image as PILImage
 
+from articles.models import Status
 from newsroom.media.ingest import ingest_image
 from newsroom.media.models import Image
 from tests.media import corpus
+from tests.syndication.conftest import make_article
 
 ADD_URL = reverse("admin:media_image_add")
 LIST_URL = reverse("admin:media_image_changelist")
@@ -180,3 +184,31 @@ def test_deleting_an_image_removes_its_files(client, editor, stored_files, photo
 
     assert response.status_code == 302
     assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "hours_from_now", "protected"),
+    [
+        (Status.PUBLISHED, -1, True),
+        (Status.SCHEDULED, 2, True),  # goes live at its minute with nobody reviewing it again
+        (Status.DRAFT, None, False),
+        (Status.WITHDRAWN, -1, False),
+    ],
+)
+def test_a_writer_may_not_change_an_image_a_live_or_scheduled_article_shows(
+    writer_client, photo, status, hours_from_now, protected
+):
+    image = ingest_image(photo, title="Road", alt_text="Road", caption="As approved.")
+    publish_at = timezone.now() + timedelta(hours=hours_from_now) if hours_from_now else None
+    article = make_article(status=status, publish_at=publish_at, image=image, headline="Camry returns")
+    url = reverse("admin:media_image_change", args=[image.pk])
+    page = writer_client.get(url).content.decode()
+    crafted = writer_client.post(url, change_form(image, caption="Unreviewed caption", focal_x="0.1"))
+    image.refresh_from_db()
+    if protected:
+        assert "“Camry returns” shows this image" in page and 'name="caption"' not in page
+        assert crafted.status_code == 403
+        assert (image.caption, image.focal_x) == ("As approved.", 0.5)
+    else:
+        assert 'name="caption"' in page and crafted.status_code == 302, article.status
+        assert (image.caption, image.focal_x) == ("Unreviewed caption", 0.1)

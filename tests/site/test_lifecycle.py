@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from articles import workflow
 from articles.cache import page_timeout
@@ -63,6 +64,19 @@ def test_withdrawn_article_is_410_gone_with_a_notice(client, newsroom, editor, d
     assert "This article has been withdrawn" in html
     assert story.standfirst not in html
     assert story.headline not in client.get("/").content.decode()
+
+
+def test_the_withdrawn_page_names_the_story_and_why_but_not_the_internal_note(client, newsroom, editor):
+    story = newsroom["story"]
+    workflow.withdraw(story, editor, "It gave the wrong <em>launch</em> date.", note="INTERNAL: dealer complaint")
+    SlugRedirect.objects.create(old_slug="toyota-japan-old-headline", article=story)
+    for path in (f"/articles/{TOYOTA_SLUG}/", "/articles/toyota-japan-old-headline/"):
+        response = client.get(path)
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert escape(story.headline) in html
+        assert "Why: It gave the wrong launch date." in html.replace("<strong>", "").replace("</strong>", "")
+        assert "INTERNAL" not in html and "<em>" not in html
 
 
 def test_old_slug_answers_301_to_the_new_url(client, newsroom):

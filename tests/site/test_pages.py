@@ -10,9 +10,19 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
+from articles.models import Author, Byline, Tag
 from tests.site.conftest import TOYOTA_SLUG
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_client(db):
+    from django.test import Client
+
+    from tests.syndication.conftest import ApiClient, make_partner
+
+    return ApiClient(Client(), make_partner().issue_key()[1])
 
 
 class PageParser(HTMLParser):
@@ -157,6 +167,28 @@ def test_list_pages_show_live_articles_only(client, newsroom):
         assert "Secret draft" not in html
         assert "Scheduled story for next week" not in html
         assert parse(response).h1 == 1
+
+
+def test_tag_and_author_pages_answer_only_once_a_live_article_uses_them(client, newsroom, api_client):
+    """Else a tag or byline made for a draft would put unreviewed text on a public page."""
+    tag = Tag.objects.create(name="Unreviewed words", slug="unreviewed")
+    author = Author.objects.create(name="Not Yet Published", slug="not-yet", bio="Unreviewed bio.")
+    for article in (newsroom["draft"], newsroom["future"]):
+        article.tags.add(tag)
+        Byline.objects.create(article=article, author=author)
+    pages = ("/tag/unreviewed/", "/author/not-yet/")
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Unreviewed" not in response.content.decode()
+    assert api_client.get("/api/v1/tags/unreviewed/").status_code == 404  # the same rule
+
+    story = newsroom["story"]
+    story.tags.add(tag)
+    Byline.objects.create(article=story, author=author, position=9)
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    assert api_client.get("/api/v1/tags/unreviewed/").status_code == 200
 
 
 def test_section_page_links_its_own_feeds(client, newsroom):

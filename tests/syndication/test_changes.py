@@ -1,6 +1,7 @@
 """The change feed: every publish, update, correction and withdrawal exactly once, in commit
 order, withdrawn articles as tombstones, and a sync that stays exact while editors publish."""
 
+import json
 import threading
 
 import pytest
@@ -11,6 +12,8 @@ from articles.models import Article, Section, Status
 from articles.services import save_article
 from newsroom.syndication.models import ChangeEvent
 from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_image, make_partner, sync
+
+INTERNAL_NOTE = "Internal: solicitor's letter ref. 2026/114, do not repeat."
 
 
 def _approved(**fields):
@@ -33,27 +36,34 @@ def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, 
     assert new[-1]["article"]["headline"] == "A better headline"
     assert new[-1]["article"]["corrections"][0]["text"].startswith("An earlier version")
 
-    act(workflow.withdraw, article, editor, "Legal asked us to.")
+    act(workflow.withdraw, article, editor, "Legal asked us to.", note=INTERNAL_NOTE)
     new, cursor = sync(api, cursor)
     assert [(c["event"], c["article_id"]) for c in new] == [("withdrawn", article.pk)]
-    assert new[0]["article"] == {
+    tombstone = {
         "id": article.pk,
         "uri": f"{settings.SITE_URL}/api/v1/articles/{article.pk}/",
         "status": "canceled",
+        "reason": "Legal asked us to.",
     }
+    assert new[0]["article"] == tombstone
     assert "body_html" not in new[0]["article"]
 
     # Caught up: polling again brings nothing and keeps the position.
     assert sync(api, cursor) == ([], cursor)
-    # Replaying from the start never shows the withdrawn body again, in any format.
+    # Replaying from the start never shows the withdrawn body again, in any format, and every
+    # entry tells why the article went; the editor's internal note is in none of them.
     replay, _ = sync(api)
     assert [c["event"] for c in replay] == ["published", "updated", "corrected", "withdrawn"]
-    assert all(c["article"] == {"id": article.pk, "uri": c["article"]["uri"], "status": "canceled"} for c in replay)
+    assert all(c["article"] == tombstone for c in replay)
     ninjs_replay, _ = sync(api, fmt="ninjs")
     for change in ninjs_replay:
         assert_ninjs(change["article"])
         assert change["article"]["pubStatus"] == "canceled"
         assert "bodies" not in change["article"] and "headlines" not in change["article"]
+        assert change["article"]["descriptions"] == [
+            {"role": "withdrawal", "contentType": "text/plain", "value": "Legal asked us to."}
+        ]
+    assert INTERNAL_NOTE not in json.dumps([replay, ninjs_replay])
 
 
 @pytest.mark.django_db
@@ -94,6 +104,7 @@ def test_moving_out_of_a_partners_sections_reaches_it_as_a_removal(client, edito
     act(save_article, article, editor, expected_version=article.version, message="Moved to reviews")
     moved, _ = sync(api, cursor)
     assert [(c["event"], c["article"]["status"]) for c in moved] == [("updated", "canceled")]
+    assert moved[0]["article"]["reason"] is None  # removed for this partner, not withdrawn: no reason to give
 
 
 @pytest.mark.django_db

@@ -72,6 +72,18 @@ def test_only_the_events_an_endpoint_asked_for(endpoint, receiver, editor, media
     assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["article.withdrawn"]
 
 
+def test_a_withdrawal_carries_the_public_reason_and_never_the_internal_note(endpoint, receiver, editor, media, act):
+    article = _approved()
+    act(workflow.publish, article, editor)
+    note = "Internal: the manufacturer's lawyers called, keep this between us."
+    act(workflow.withdraw, article, editor, "The recall figures were wrong; a corrected story follows.", note=note)
+    published, withdrawn = (json.loads(request["body"]) for request in receiver.requests)
+    assert "reason" not in published["data"]
+    assert withdrawn["type"] == "article.withdrawn"
+    assert withdrawn["data"]["reason"] == "The recall figures were wrong; a corrected story follows."
+    assert note not in receiver.requests[1]["body"].decode()
+
+
 def test_out_of_scope_articles_are_not_sent(receiver, editor, media, act):
     news = Section.objects.create(name="Newsy", slug="newsy")
     partner = make_partner("Scoped", sections=[news])
