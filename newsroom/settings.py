@@ -169,10 +169,6 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "newsroom"}}
-# CSV import keeps the uploaded file between the preview and the confirm step. With several app
-# servers the confirm may reach another one, so the file goes to the shared cache, not local /tmp.
-if REDIS_URL:
-    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # Exported cells that editors typed starting with "=" must not run as spreadsheet formulas.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Anonymous pages are cached for this long; publishing invalidates them at once.
