@@ -119,19 +119,15 @@ def ignored_columns(resource, headers):
     return [header for header in headers if header not in known]
 
 
-def row_problems(result, column_of):
-    """[(row number, column, message)] for one checked row."""
-    number = result.row_number
-    if result.validation_error is not None:
-        error = result.validation_error
-        if not hasattr(error, "error_dict"):
-            return [(number, None, message) for message in error.messages]
-        return [
-            (number, None if name == NON_FIELD_ERRORS else column_of.get(name, name), message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    return [(number, None, str(error.error)) for error in result.errors]
+@dataclass
+class CheckedRow:
+    """One row after its check: what importing it does (NEW, UPDATE, SKIP) or its problems."""
+
+    number: int
+    import_type: str
+    instance: object
+    original: object  # the record as it was, for an UPDATE
+    problems: list  # [(row number, column or None, message)]
 
 
 class Importer:
@@ -146,32 +142,42 @@ class Importer:
         self.column_of = {field.attribute: field.column_name for field in resource.fields.values() if field.attribute}
 
     def check(self, start, stop):
-        """Rows start+1..stop as import-export's RowResults (with `row_number`); reads only."""
+        """Rows start+1..stop as CheckedRows; reads only."""
         rows = [self.csv_file.row(index) for index in range(start, stop)]
         self.loader.load(rows)
-        results = []
+        checked = []
         for number, row in enumerate(rows, start=start + 1):
             # dry_run without transactions: import-export cleans, validates and compares, but saves nothing.
             result = self.resource.import_row(
                 row, self.loader, dry_run=True, using_transactions=False, row_number=number
             )
-            result.row_number = number
-            result.problems = row_problems(result, self.column_of)
-            results.append(result)
-        return results
+            problems = self.problems(number, result)
+            checked.append(CheckedRow(number, result.import_type, result.instance, result.original, problems))
+        return checked
 
-    def save(self, results):
+    def problems(self, number, result):
+        if result.validation_error is not None:
+            error = result.validation_error
+            if not hasattr(error, "error_dict"):
+                return [(number, None, message) for message in error.messages]
+            return [
+                (number, None if name == NON_FIELD_ERRORS else self.column_of.get(name, name), message)
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        return [(number, None, str(error.error)) for error in result.errors]
+
+    def save(self, rows):
         """Writes checked rows (in the caller's transaction): new records whole, changed ones
         only in the columns whose values changed, so an edit made meanwhile to anything else stays."""
         added, changed = [], []
-        for result in results:
-            instance = result.instance
-            if result.import_type == NEW:
-                instance.save(force_insert=True)
-                added.append(instance)
-            elif result.import_type == UPDATE:
-                instance.save(update_fields=changed_fields(result.original, instance))
-                changed.append(instance)
+        for row in rows:
+            if row.import_type == NEW:
+                row.instance.save(force_insert=True)
+                added.append(row.instance)
+            elif row.import_type == UPDATE:
+                row.instance.save(update_fields=changed_fields(row.original, row.instance))
+                changed.append(row.instance)
         if self.user is not None:
             for instances, flag in ((added, ADDITION), (changed, CHANGE)):
                 if instances:
@@ -195,12 +201,12 @@ class Outcome:
     totals: Counter = field(default_factory=Counter)
     problems: list = field(default_factory=list)
 
-    def add(self, results):
-        for result in results:
-            if result.problems:
-                self.problems.extend(result.problems)
+    def add(self, rows):
+        for row in rows:
+            if row.problems:
+                self.problems.extend(row.problems)
             else:
-                self.totals[result.import_type] += 1
+                self.totals[row.import_type] += 1
 
 
 def check_csv(resource, text, *, after_batch=None):
@@ -287,9 +293,7 @@ def run_import(csv_import, *, seconds=None):
         importer = Importer(RESOURCES[csv_import.kind](), read_csv(csv_import.text), user=csv_import.created_by)
         deadline = None if seconds is None else time.monotonic() + seconds
         while True:
-            finished = import_batch(csv_import, importer)
-            batch_done.send(sender=CsvImport, csv_import=csv_import)
-            if finished:
+            if import_batch(csv_import, importer):
                 return True
             if deadline is not None and time.monotonic() >= deadline:
                 return False
@@ -307,9 +311,9 @@ def import_batch(csv_import, importer):
         return True
     start = progress["rows_imported"]
     total = len(importer.csv_file.rows)
-    results = importer.check(start, min(total, start + BATCH_ROWS))
-    failed = next((result for result in results if result.problems), None)
-    good = results[: results.index(failed)] if failed else results
+    rows = importer.check(start, min(total, start + BATCH_ROWS))
+    failed = next((row for row in rows if row.problems), None)
+    good = rows[: rows.index(failed)] if failed else rows
     try:
         with transaction.atomic():
             locked = CsvImport.objects.select_for_update().only("status", "rows_imported", "imported")
@@ -319,9 +323,10 @@ def import_batch(csv_import, importer):
             importer.save(good)
             record_written(locked, good, failed, total)
     except DatabaseError as error:
-        rows = f"rows {start + 1}–{start + len(good)}" if len(good) > 1 else f"row {start + 1}"
-        stop_import(csv_import, f"the database refused {rows} ({error}).")
+        refused = f"rows {start + 1}–{start + len(good)}" if len(good) > 1 else f"row {start + 1}"
+        stop_import(csv_import, f"the database refused {refused} ({error}).")
         return True
+    batch_done.send(sender=CsvImport, csv_import=csv_import)
     return failed is not None or start + len(good) == total
 
 
@@ -329,7 +334,7 @@ def record_written(locked, written, failed, total):
     """The progress of the batch just written, in its transaction (`locked` is the import as it
     stood, locked)."""
     imported = Counter(locked.imported)
-    imported.update(result.import_type for result in written)
+    imported.update(row.import_type for row in written)
     done = locked.rows_imported + len(written)
     now = timezone.now()
     changes = {"rows_imported": done, "imported": dict(imported), "updated_at": now}

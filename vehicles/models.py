@@ -229,6 +229,8 @@ class Powertrain(models.Model):
 
     class Meta:
         ordering = ["vehicle_model", "power_kw"]
+        # How the CSV import finds the powertrain a row updates: a model's powertrain by name.
+        indexes = [models.Index(fields=["vehicle_model", "name"], name="powertrain_model_name")]
 
     def __str__(self):
         return f"{self.vehicle_model} {self.name}"

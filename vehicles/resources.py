@@ -270,8 +270,10 @@ class BatchInstanceLoader(instance_loaders.BaseInstanceLoader):
         self.found = {}
         if not keys:
             return
-        candidates = self.resource.get_queryset().filter(
-            **{f"{attname}__in": {key[i] for key in keys} for i, attname in enumerate(self.attnames)}
+        candidates = (
+            self.resource.get_queryset()
+            .filter(**{f"{attname}__in": {key[i] for key in keys} for i, attname in enumerate(self.attnames)})
+            .order_by()
         )
         for record in candidates:
             key = tuple(getattr(record, attname) for attname in self.attnames)
