@@ -88,6 +88,7 @@ class CsvAdmin(ExportMixin, admin.ModelAdmin):
             "form": form,
             "columns": [field.column_name for field in resource.get_user_visible_fields()],
             "required_columns": resource.required_columns,
+            "key_columns": resource.key_columns,
             "recent_imports": [(csv_import, self._progress_url(csv_import)) for csv_import in recent[:RECENT_IMPORTS]],
         }
         return TemplateResponse(request, "vehicles/admin/csv_import.html", context)

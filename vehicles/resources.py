@@ -290,7 +290,7 @@ class BatchInstanceLoader(instance_loaders.BaseInstanceLoader):
 
 class NoDiff:
     """import-export compares every row's fields before and after for its HTML preview, which an
-    import of thousands of rows does not show; this skips the work."""
+    import of thousands of rows does not show (`skip_html_diff`); this skips the work."""
 
     def __init__(self, resource, instance, new):
         pass

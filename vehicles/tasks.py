@@ -31,14 +31,13 @@ def start_check(csv_import):
 
 
 def start_import(csv_import):
-    """Starts a checked import, or resumes a stopped one. False when it was neither."""
+    """Starts a checked import, or resumes a stopped one; does nothing to any other."""
     if not importing.mark_importing(csv_import):
-        return False
+        return
     if runs_inline(csv_import):
         importing.run_import(csv_import)
     else:
         import_task.enqueue(csv_import.pk)
-    return True
 
 
 @task()

@@ -250,3 +250,18 @@ def test_columns_the_import_does_not_know_are_named(toyotas, client, editor):
     text = POWERTRAIN_HEADER.replace("\n", ",colour\n") + "Toyota,Camry,Test engine 1,ice,gasoline,,,150,,,red\n"
     page = page_text(client.post(IMPORT_URL, {"import_file": upload(text)}, follow=True))
     assert "Columns the import does not know, left alone: colour." in page
+
+
+def test_the_import_page_lists_the_latest_imports_in_a_fixed_number_of_queries(
+    toyotas, client, editor, django_assert_num_queries
+):
+    csv_file = importing.read_csv(FIVE_NEW_POWERTRAINS)
+    for number in range(12):
+        importing.create_import("powertrain", f"file-{number}.csv", csv_file, FIVE_NEW_POWERTRAINS, editor)
+    importing.create_import("marketavailability", "launches.csv", csv_file, FIVE_NEW_POWERTRAINS, editor)
+    client.force_login(editor)
+    with django_assert_num_queries(5):  # session, editor, its permissions (2), the latest imports
+        page = page_text(client.get(IMPORT_URL))
+    listed = [f"file-{number}.csv" for number in range(12) if f"file-{number}.csv " in page]
+    assert listed == [f"file-{number}.csv" for number in range(2, 12)]  # the latest ten, of powertrains only
+    assert "launches.csv" not in page
