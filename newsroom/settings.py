@@ -186,10 +186,6 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000), "CULL_FREQUENCY": 3},
         }
     }
-# CSV import keeps the uploaded file between the preview and the confirm step. With several app
-# servers the confirm may reach another one, so the file goes to the shared cache, not local /tmp.
-if REDIS_URL:
-    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 # Exported cells that editors typed starting with "=" must not run as spreadsheet formulas.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Anonymous pages are cached for this long; publishing invalidates them at once.

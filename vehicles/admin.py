@@ -2,15 +2,19 @@
 and market launches inline), plants, markets and WMIs; import and export CSV; decode a VIN."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
-from import_export.admin import ImportExportModelAdmin
-from import_export.tmp_storages import TempFolderStorage
+from django.urls import path, reverse
+from import_export.admin import ExportMixin
 
+from vehicles import tasks
 from vehicles import vin as vin_module
-from vehicles.forms import MarketAvailabilityForm, PowertrainForm, VinForm
+from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
+from vehicles.importing import create_import
 from vehicles.models import (
     WMI,
+    CsvImport,
     Make,
     Manufacturer,
     Market,
@@ -20,15 +24,28 @@ from vehicles.models import (
     Powertrain,
     VehicleModel,
 )
-from vehicles.resources import MarketAvailabilityResource, PowertrainResource, VehicleModelResource
-from vehicles.spreadsheet_csv import ExactTempFolderStorage, SpreadsheetSafeCSV
+from vehicles.resources import RESOURCES, MarketAvailabilityResource, PowertrainResource, VehicleModelResource
+from vehicles.spreadsheet_csv import SpreadsheetSafeCSV
+
+# How many of a kind's latest imports the import page lists.
+RECENT_IMPORTS = 10
 
 
-class CsvAdmin(ImportExportModelAdmin):
-    """CSV only, safe to open in a spreadsheet. Import needs add and change permission; export needs
-    view permission."""
+def duration_text(start, end):
+    """ "1 min 5 s" """
+    if not (start and end):
+        return ""
+    minutes, seconds = divmod(round((end - start).total_seconds()), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+class CsvAdmin(ExportMixin, admin.ModelAdmin):
+    """Export: CSV safe to open in a spreadsheet; needs view permission. Import (add and change
+    permission): upload a file, see its check, start the import and follow it on the import's own
+    page (vehicles.importing), which anyone who may import can reopen later."""
 
     formats = [SpreadsheetSafeCSV]
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -36,9 +53,77 @@ class CsvAdmin(ImportExportModelAdmin):
     def has_export_permission(self, request):
         return self.has_view_permission(request)
 
-    def get_tmp_storage_class(self):
-        storage = super().get_tmp_storage_class()
-        return ExactTempFolderStorage if storage is TempFolderStorage else storage
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        imports = [
+            path("import/", view(self.import_view), name=self._url_name("import")),
+            path("import/<int:import_id>/", view(self.import_progress_view), name=self._url_name("import_progress")),
+        ]
+        return imports + super().get_urls()
+
+    def _url_name(self, view):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def import_view(self, request):
+        """Upload a file; it is checked (now, or by the task worker) and its page shows the result."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        kind = self.opts.model_name
+        resource = RESOURCES[kind]()
+        form = CsvUploadForm(resource, request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            csv_import = create_import(kind, upload.name, form.csv_file, form.text, request.user)
+            tasks.start_check(csv_import)
+            return redirect(self._progress_url(csv_import))
+        recent = CsvImport.objects.filter(kind=kind).defer("text", "problems").select_related("created_by")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "form": form,
+            "columns": [field.column_name for field in resource.get_user_visible_fields()],
+            "required_columns": resource.required_columns,
+            "key_columns": resource.key_columns,
+            "recent_imports": [(csv_import, self._progress_url(csv_import)) for csv_import in recent[:RECENT_IMPORTS]],
+        }
+        return TemplateResponse(request, "vehicles/admin/csv_import.html", context)
+
+    def import_progress_view(self, request, import_id):
+        """One import: its check, its progress (the page reloads itself meanwhile) and its result.
+        POST starts a checked import, or resumes a stopped one."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        imports = CsvImport.objects.defer("text").select_related("created_by")
+        csv_import = get_object_or_404(imports, pk=import_id, kind=self.opts.model_name)
+        if request.method == "POST":
+            tasks.start_import(csv_import)  # a second click finds it importing already: nothing to do
+            return redirect(self._progress_url(csv_import))
+        checking = csv_import.status == CsvImport.Status.CHECKING
+        rows_done = csv_import.rows_checked if checking else csv_import.rows_imported
+        no_totals = {"new": 0, "update": 0, "skip": 0}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import of {csv_import.file_name}",
+            "opts": self.opts,
+            "csv_import": csv_import,
+            "stalled": csv_import.stalled(),
+            "rows_done": rows_done,
+            "percent": rows_done * 100 // max(1, csv_import.total_rows),
+            "next_row": csv_import.rows_imported + 1,
+            "expected": no_totals | csv_import.expected,
+            "imported": no_totals | csv_import.imported,
+            "elapsed": duration_text(csv_import.import_started_at, csv_import.finished_at),
+            "upload_url": reverse(f"admin:{self._url_name('import')}"),
+        }
+        return TemplateResponse(request, "vehicles/admin/csv_import_progress.html", context)
+
+    def _progress_url(self, csv_import):
+        return reverse(f"admin:{self._url_name('import_progress')}", args=[csv_import.pk])
 
 
 @admin.register(Manufacturer)

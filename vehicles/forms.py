@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from vehicles import units
+from vehicles import importing, units
 from vehicles.models import DatePrecision, MarketAvailability, Powertrain
 
 PARTIAL_DATE_HELP = "2026, 2026-03 or 2026-03-15: as much as is known."
@@ -167,3 +167,38 @@ class VinForm(forms.Form):
         help_text="17 characters; spaces are ignored.",
         widget=forms.TextInput(attrs={"size": 24, "autofocus": True, "autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class CsvUploadForm(forms.Form):
+    """A CSV file of vehicle records to import: readable, within the size limit, with the columns
+    the import needs. The rows themselves are checked afterwards (vehicles.importing)."""
+
+    import_file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header row, as the export writes it (“CSV UTF-8” in a spreadsheet).",
+    )
+
+    def __init__(self, resource, *args, **kwargs):
+        self.resource = resource
+        self.text = self.csv_file = None
+        super().__init__(*args, **kwargs)
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > importing.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 2**20:.0f} MB; an import takes up to "
+                f"{importing.MAX_UPLOAD_BYTES // 2**20} MB: split it into several files."
+            )
+        try:
+            self.text = importing.decode(upload.read())
+            self.csv_file = importing.read_csv(self.text)
+        except importing.UnreadableFile as error:
+            raise forms.ValidationError(str(error))
+        problems = importing.file_problems(self.resource, self.csv_file)
+        if problems:
+            messages = [message for _, _, message in problems]
+            if any(column for _, column, _ in problems):
+                messages.append(f"The file needs these columns: {', '.join(self.resource.required_columns)}.")
+            raise forms.ValidationError(messages)
+        return upload

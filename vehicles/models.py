@@ -15,11 +15,13 @@ For serialisers (pages, API, feeds), without N+1 queries:
 Reporting articles are only shown when live: check `article.id in live_ids` before linking.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from vehicles import units
 
@@ -227,6 +229,8 @@ class Powertrain(models.Model):
 
     class Meta:
         ordering = ["vehicle_model", "power_kw"]
+        # How the CSV import finds the powertrain a row updates: a model's powertrain by name.
+        indexes = [models.Index(fields=["vehicle_model", "name"], name="powertrain_model_name")]
 
     def __str__(self):
         return f"{self.vehicle_model} {self.name}"
@@ -418,3 +422,62 @@ class MarketAvailability(models.Model):
 
     def timeline_text(self):
         return f"{self.market.name} — {', '.join(self.timeline_phrases()) or self.get_status_display().lower()}"
+
+
+# An import in progress that has not moved for this long is shown as stalled.
+STALLED_AFTER_SECONDS = 60
+
+
+class CsvImport(models.Model):
+    """One CSV file of vehicle records an editor imports (`vehicles.importing`): the file, what its
+    check found, and how far the import has got. Kept so everyone who may import sees what
+    happened, during the import and after, whether or not they kept the page open."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking the file"
+        REFUSED = "refused", "Refused: the file has problems"
+        READY = "ready", "Checked: ready to import"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        STOPPED = "stopped", "Stopped"
+
+    # Which records the file holds: a key of vehicles.resources.RESOURCES (a model name).
+    kind = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=255)
+    text = models.TextField(help_text="The file as uploaded (decoded), read again by each step.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on by every batch checked or written: the page tells a stalled import by it.
+    updated_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    # {"new": n, "update": n, "skip": n}: what the check expects, and what the import has done so far.
+    expected = models.JSONField(default=dict)
+    imported = models.JSONField(default=dict)
+    # [[row number or null, column or null, message], …]: the first PROBLEMS_KEPT of problem_count.
+    problems = models.JSONField(default=list)
+    problem_count = models.PositiveIntegerField(default=0)
+    ignored_columns = models.JSONField(default=list)
+    stopped_because = models.TextField(blank=True)
+    import_started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="csv_import_kind_recent")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display().lower()})"
+
+    @property
+    def in_progress(self):
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    def stalled(self, now=None):
+        """In progress, but nothing has moved for a minute: no task worker is running it."""
+        quiet = (now or timezone.now()) - self.updated_at
+        return self.in_progress and quiet.total_seconds() > STALLED_AFTER_SECONDS

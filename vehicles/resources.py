@@ -5,20 +5,25 @@ per market launch (`MarketAvailabilityResource`), with makes and models named as
 them ("Toyota", "Tundra"), markets by country code, plants by code, choices by code or label,
 power in kW and partial dates as typed in the admin ("2026", "2026-03", "2026-03-15").
 
-Every problem is reported against its row and column: a missing column, a number that is not
-one, an unknown make or model, a row repeated in the file, and anything the model's own
-validation refuses. Imports are all-or-nothing: `import_csv` (and the admin's confirm step)
-roll back the whole file when any row is wrong.
+Every problem is reported against its row and column: a number that is not one, an unknown
+make or model, a row repeated in the file (or two rows that would clash on a unique constraint),
+and anything the model's own validation refuses. `vehicles.importing` checks a whole file
+without writing anything, then writes it in short batches.
 
-Files are written and read as `spreadsheet_csv.SpreadsheetSafeCSV`: text a spreadsheet would run
-as a formula is exported behind a single quote, which the import takes off again.
+The records a file names by text (makes, models, markets, plants) are read once per import
+(`References`), and the records a batch of rows updates in one query (`BatchInstanceLoader`),
+not row by row.
+
+Files are written as `spreadsheet_csv.SpreadsheetSafeCSV`: text a spreadsheet would run as a
+formula is exported behind a single quote, which the import takes off again.
 """
 
+import contextlib
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, MultipleObjectsReturned, ValidationError
 from django.utils.text import slugify
-from import_export import fields, resources, widgets
+from import_export import fields, instance_loaders, resources, widgets
 
 from vehicles import units
 from vehicles.models import (
@@ -33,7 +38,6 @@ from vehicles.models import (
     VehicleModel,
     VehicleType,
 )
-from vehicles.spreadsheet_csv import SpreadsheetSafeCSV
 
 
 class NumberWidget(widgets.DecimalWidget):
@@ -86,47 +90,108 @@ class BooleanWidget(widgets.BooleanWidget):
         raise ValueError(f"“{value}” is not yes or no.")
 
 
-class MakeWidget(widgets.ForeignKeyWidget):
+class References:
+    """The records rows name by text, read once: every make, market and plant (short lists), and
+    a make's models when a row first names that make. One per resource instance, so one check or
+    one run of the import task sees the database as it was when it began."""
+
+    def __init__(self):
+        self._makes = self._markets = self._plants = None
+        self._models = {}
+
+    @staticmethod
+    def _index(records, *keys):
+        """{key(record): record} per key function; the first record in the model's order wins,
+        as `.first()` did."""
+        indexes = tuple({} for _ in keys)
+        for record in records:
+            for index, key in zip(indexes, keys, strict=True):
+                index.setdefault(key(record), record)
+        return indexes
+
+    def make(self, text):
+        """By name (any case), else by slug."""
+        if self._makes is None:
+            self._makes = self._index(Make.objects.all(), lambda make: make.name.lower(), lambda make: make.slug)
+        by_name, by_slug = self._makes
+        return by_name.get(text.lower()) or by_slug.get(slugify(text))
+
+    def vehicle_model(self, make, text):
+        """One of the make's models by name (any case), else by slug."""
+        if make.pk not in self._models:
+            models = list(VehicleModel.objects.filter(make=make).order_by("name"))
+            for model in models:
+                model.make = make  # what messages and exported columns show, without a query per row
+            self._models[make.pk] = self._index(models, lambda model: model.name.lower(), lambda model: model.slug)
+        by_name, by_slug = self._models[make.pk]
+        return by_name.get(text.lower()) or by_slug.get(slugify(text))
+
+    def market(self, text):
+        """By country code, else by name (any case)."""
+        if self._markets is None:
+            self._markets = self._index(Market.objects.all(), lambda market: market.country, lambda m: m.name.lower())
+        by_country, by_name = self._markets
+        return by_country.get(text.upper()) or by_name.get(text.lower())
+
+    def plant(self, text):
+        """By code (any case)."""
+        if self._plants is None:
+            (self._plants,) = self._index(Plant.objects.all(), lambda plant: plant.code.lower())
+        return self._plants.get(text.lower())
+
+
+class ReferenceWidget(widgets.ForeignKeyWidget):
+    """A column naming another record; a resource gives all its widgets one `References`."""
+
+    def __init__(self, model, field, **kwargs):
+        self.references = References()
+        super().__init__(model, field=field, **kwargs)
+
+
+def find_make(references, value):
+    text = str(value or "").strip()
+    make = references.make(text)
+    if make is None:
+        raise ValueError(f"No make named “{text}”: add the make in the admin first.")
+    return make
+
+
+class MakeWidget(ReferenceWidget):
     def __init__(self, **kwargs):
         super().__init__(Make, field="name", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip()
-        make = Make.objects.filter(name__iexact=text).first() or Make.objects.filter(slug=slugify(text)).first()
-        if make is None:
-            raise ValueError(f"No make named “{text}”: add the make in the admin first.")
-        return make
+        return find_make(self.references, value)
 
 
-class VehicleModelWidget(widgets.ForeignKeyWidget):
+class VehicleModelWidget(ReferenceWidget):
     """The model column names a model of the row's make, by name or slug."""
 
     def __init__(self, **kwargs):
         super().__init__(VehicleModel, field="name", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        make = MakeWidget().clean(row.get("make"))
+        make = find_make(self.references, row.get("make"))
         text = str(value or "").strip()
-        found = VehicleModel.objects.filter(make=make, name__iexact=text).first()
-        found = found or VehicleModel.objects.filter(make=make, slug=slugify(text)).first()
+        found = self.references.vehicle_model(make, text)
         if found is None:
             raise ValueError(f"{make.name} has no model named “{text}”: import or add the model first.")
         return found
 
 
-class MarketWidget(widgets.ForeignKeyWidget):
+class MarketWidget(ReferenceWidget):
     def __init__(self, **kwargs):
         super().__init__(Market, field="country", **kwargs)
 
     def clean(self, value, row=None, **kwargs):
         text = str(value or "").strip()
-        market = Market.objects.filter(country=text.upper()).first() or Market.objects.filter(name__iexact=text).first()
+        market = self.references.market(text)
         if market is None:
             raise ValueError(f"No market “{text}”: use a market's country code (JP) or name (Japan).")
         return market
 
 
-class PlantWidget(widgets.ForeignKeyWidget):
+class PlantWidget(ReferenceWidget):
     def __init__(self, **kwargs):
         super().__init__(Plant, field="code", **kwargs)
 
@@ -134,7 +199,7 @@ class PlantWidget(widgets.ForeignKeyWidget):
         text = str(value or "").strip()
         if not text:
             return None
-        plant = Plant.objects.filter(code__iexact=text).first()
+        plant = self.references.plant(text)
         if plant is None:
             raise ValueError(f"No plant with the code “{text}”.")
         return plant
@@ -182,27 +247,88 @@ class PartialDateField(fields.Field):
         )
 
 
+class BatchInstanceLoader(instance_loaders.BaseInstanceLoader):
+    """Finds the records a batch of rows updates with one query (`load`), where import-export's
+    loader runs one per row. Matching is exact, as the database's `get()` was."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.id_fields = [resource.fields[name] for name in resource.get_import_id_fields()]
+        model = resource._meta.model
+        self.attnames = [model._meta.get_field(field.attribute).attname for field in self.id_fields]
+        self.found = {}
+
+    def key(self, row):
+        values = [field.clean(row) for field in self.id_fields]
+        return tuple(getattr(value, "pk", value) for value in values)
+
+    def load(self, rows):
+        keys = set()
+        for row in rows:
+            with contextlib.suppress(ValueError, KeyError):  # the row's own check reports it
+                keys.add(self.key(row))
+        self.found = {}
+        if not keys:
+            return
+        candidates = (
+            self.resource.get_queryset()
+            .filter(**{f"{attname}__in": {key[i] for key in keys} for i, attname in enumerate(self.attnames)})
+            .order_by()
+        )
+        for record in candidates:
+            key = tuple(getattr(record, attname) for attname in self.attnames)
+            if key in keys:
+                self.found.setdefault(key, []).append(record)
+
+    def get_instance(self, row):
+        matches = self.found.get(self.key(row), [])
+        if len(matches) > 1:
+            model = self.resource._meta.model
+            raise MultipleObjectsReturned(f"{len(matches)} {model._meta.verbose_name_plural} match this row.")
+        return matches[0] if matches else None
+
+
+class NoDiff:
+    """import-export compares every row's fields before and after for its HTML preview, which an
+    import of thousands of rows does not show (`skip_html_diff`); this skips the work."""
+
+    def __init__(self, resource, instance, new):
+        pass
+
+    def compare_with(self, resource, instance):
+        pass
+
+
 class CheckedResource(resources.ModelResource):
-    """Checks each row as a whole before it is loaded, so the dry run lists every problem."""
+    """Checks each row as a whole before it is loaded, so the check lists every problem."""
 
     required_columns: tuple = ()
     # Columns whose values identify a record; a second row with the same values is an error.
     key_columns: tuple = ()
 
-    def before_import(self, dataset, **kwargs):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.references = References()
+        for field in self.fields.values():
+            if isinstance(field.widget, ReferenceWidget):
+                field.widget.references = self.references
         self._seen = {}
-        super().before_import(dataset, **kwargs)
+        self._unique_keys = {}
+        self._row_number = None
+        self._import_fields = None
+        model = self._meta.model
+        self._unique_field_sets = [constraint.fields for constraint in model._meta.total_unique_constraints]
+        self._unique_field_sets += [(field.name,) for field in model._meta.local_fields if field.unique]
 
     def before_import_row(self, row, **kwargs):
+        self._row_number = kwargs.get("row_number")
         errors = {}
         for column in self.required_columns:
-            if column not in row:
-                errors[column] = f"The file has no “{column}” column."
-            elif not str(row[column] or "").strip():
+            if not str(row.get(column) or "").strip():
                 errors[column] = "This value is required."
         if str(row.get("make") or "").strip():
             try:
-                MakeWidget().clean(row["make"])
+                find_make(self.references, row["make"])
             except ValueError as error:
                 errors["make"] = str(error)
         for field in self.get_import_fields():
@@ -215,16 +341,59 @@ class CheckedResource(resources.ModelResource):
                     errors[field.column_name] = str(error)
         if self.key_columns and all(column in row for column in self.key_columns):
             key = tuple(str(row[column] or "").strip().lower() for column in self.key_columns)
-            number = kwargs.get("row_number")
             if key in self._seen:
                 errors.setdefault(
                     self.key_columns[-1], f"Row {self._seen[key]} has the same {' and '.join(self.key_columns)}."
                 )
             else:
-                self._seen[key] = number
+                self._seen[key] = self._row_number
         if errors:
             raise ValidationError(errors)
         super().before_import_row(row, **kwargs)
+
+    def get_import_fields(self):
+        # import-export asks for this list several times a row; it never changes.
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def get_diff_class(self):
+        return NoDiff
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """`Model.full_clean()`, less the query per row and relation that checks a related record
+        exists when the widgets have just read it from the database; then the unique constraints
+        among the file's rows: rows are checked before any is saved, so the database cannot see
+        two rows of the file clash."""
+        errors = dict(import_validation_errors or {})
+        just_read = {
+            field.name for field in instance._meta.concrete_fields if field.is_relation and field.is_cached(instance)
+        }
+        try:
+            instance.full_clean(exclude=set(errors) | just_read, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # As full_clean() does: the unique and other constraints, over the fields that passed.
+        for validate in (instance.validate_unique, instance.validate_constraints):
+            try:
+                validate(exclude={name for name in errors if name != NON_FIELD_ERRORS})
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        keys = []
+        for field_names in self._unique_field_sets:
+            values = tuple(getattr(instance, self._meta.model._meta.get_field(name).attname) for name in field_names)
+            if None in values:
+                continue  # NULLs never clash
+            keys.append((field_names, values))
+            earlier = self._unique_keys.get((field_names, values))
+            if earlier is not None and earlier != self._row_number:
+                raise ValidationError(
+                    {field_names[-1]: f"Row {earlier} has the same {' and '.join(field_names)} (“{values[-1]}”)."}
+                )
+        for key in keys:
+            self._unique_keys.setdefault(key, self._row_number)
 
 
 class VehicleModelResource(CheckedResource):
@@ -240,15 +409,20 @@ class VehicleModelResource(CheckedResource):
         import_id_fields = ("make", "name")
         clean_model_instances = True
         skip_unchanged = True
+        skip_html_diff = True
         report_skipped = True
+        store_instance = True  # the check hands each row's record to the write step
 
     def before_import_row(self, row, **kwargs):
         if not str(row.get("slug") or "").strip() and row.get("name"):
             row["slug"] = slugify(row["name"])
         super().before_import_row(row, **kwargs)
 
-    def get_export_queryset(self, request=None):
+    def get_queryset(self):
         return VehicleModel.objects.for_listing()
+
+    def get_export_queryset(self, request=None):
+        return self.get_queryset()
 
 
 class PowertrainResource(CheckedResource):
@@ -288,10 +462,15 @@ class PowertrainResource(CheckedResource):
         import_id_fields = ("vehicle_model", "name")
         clean_model_instances = True
         skip_unchanged = True
+        skip_html_diff = True
         report_skipped = True
+        store_instance = True  # the check hands each row's record to the write step
+
+    def get_queryset(self):
+        return Powertrain.objects.select_related("vehicle_model__make")
 
     def get_export_queryset(self, request=None):
-        return Powertrain.objects.select_related("vehicle_model__make")
+        return self.get_queryset()
 
 
 class MarketAvailabilityResource(CheckedResource):
@@ -324,7 +503,9 @@ class MarketAvailabilityResource(CheckedResource):
         import_id_fields = ("vehicle_model", "market", "status")
         clean_model_instances = True
         skip_unchanged = True
+        skip_html_diff = True
         report_skipped = True
+        store_instance = True  # the check hands each row's record to the write step
 
     def dehydrate_market(self, availability):
         return availability.market.country
@@ -332,33 +513,16 @@ class MarketAvailabilityResource(CheckedResource):
     def dehydrate_source_plant(self, availability):
         return availability.source_plant.code if availability.source_plant else ""
 
-    def get_export_queryset(self, request=None):
+    def get_queryset(self):
         return MarketAvailability.objects.select_related("vehicle_model__make", "market", "source_plant")
 
-
-def import_csv(resource, text, *, dry_run):
-    """Import CSV text all-or-nothing; returns import-export's Result (check `has_errors()`,
-    `has_validation_errors()`, `invalid_rows`). Nothing is saved on a dry run or on any error."""
-    try:
-        dataset = SpreadsheetSafeCSV().create_dataset(text)
-    except Exception as error:  # tablib and csv raise several kinds for a malformed file
-        result = resource.get_result_class()()
-        result.append_base_error(
-            resource.get_error_result_class()(ValueError(f"This is not a readable CSV file ({error})"))
-        )
-        return result
-    return resource.import_data(
-        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, raise_errors=False
-    )
+    def get_export_queryset(self, request=None):
+        return self.get_queryset()
 
 
-def row_problems(result):
-    """[(row number, column, message)] from a Result: what the dry run shows, as data."""
-    problems = []
-    for row in result.invalid_rows:
-        for column, messages in row.error_dict.items():
-            problems.extend((row.number, column, message) for message in messages)
-    for row in result.error_rows:
-        problems.extend((row.number, None, str(error.error)) for error in row.errors)
-    problems.extend((None, None, str(error.error)) for error in result.base_errors)
-    return problems
+# What a CsvImport's `kind` names: the model (admin URL name) and the resource that reads its rows.
+RESOURCES = {
+    "vehiclemodel": VehicleModelResource,
+    "powertrain": PowertrainResource,
+    "marketavailability": MarketAvailabilityResource,
+}

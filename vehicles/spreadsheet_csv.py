@@ -5,14 +5,10 @@ injection, OWASP). On export every text cell that starts with one of them gets a
 quote, as OWASP recommends, so the spreadsheet shows it as text. Only text is quoted: numeric
 columns reach the format as numbers (see `resources.NumberWidget`), so a negative torque stays -12.
 
-On import one leading quote is taken off such a cell again, so importing our own export changes
-nothing, however often it is repeated. To keep that exact both ways, a text that already starts
-with quotes followed by one of those characters ("'=x") gets one more quote on export too.
-
-The admin keeps an upload awaiting the confirm step in local /tmp when there is no Redis, and
-django-import-export reads it back in text mode, which turns every carriage return into a line
-feed: a name with one would no longer match its record, and the quote before a leading one would
-stay. `ExactTempFolderStorage` reads the file back as it was uploaded, as the Redis cache does.
+On import (`vehicles.importing.read_csv`) one leading quote is taken off such a cell again, so
+importing our own export changes nothing, however often it is repeated. To keep that exact both
+ways, a text that already starts with quotes followed by one of those characters ("'=x") gets one
+more quote on export too.
 
 django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT only deletes a leading "=" (so
 the text changes, and + - @ pass); it still runs after this and finds nothing left to do.
@@ -20,7 +16,6 @@ the text changes, and + - @ pass); it still runs after this and finds nothing le
 
 import tablib
 from import_export.formats.base_formats import CSV
-from import_export.tmp_storages import TempFolderStorage
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -46,12 +41,3 @@ def map_cells(dataset, function):
 class SpreadsheetSafeCSV(CSV):
     def export_data(self, dataset, **kwargs):
         return super().export_data(map_cells(dataset, quote_formula), **kwargs)
-
-    def create_dataset(self, in_stream, **kwargs):
-        return map_cells(super().create_dataset(in_stream, **kwargs), unquote_formula)
-
-
-class ExactTempFolderStorage(TempFolderStorage):
-    def read(self):
-        with open(self.get_full_path(), self.read_mode, encoding=self.encoding, newline="") as file:
-            return file.read()
