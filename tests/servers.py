@@ -24,6 +24,16 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def wait_for_port(port, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
 def get(url, headers=None, timeout=10):
     """(status, headers, body) for a GET; HTTP errors are answers, not exceptions."""
     request = urllib.request.Request(url, headers=headers or {})

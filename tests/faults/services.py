@@ -5,13 +5,11 @@ servers other tests and CI use (PostgreSQL on 5432, Redis on 6379) are never tou
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import free_port, wait_for_port
 
 PG_BIN = Path(os.environ.get("FAULTS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -80,7 +78,7 @@ class Redis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for_port(self.port)
+        wait_for_port(self.port)
 
     def stop(self):
         self.process.terminate()
@@ -89,13 +87,3 @@ class Redis:
     def destroy(self):
         if self.process.poll() is None:
             self.stop()
-
-
-def _wait_for_port(port, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")

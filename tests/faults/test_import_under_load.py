@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from tests.faults import csv_import
-from tests.faults.services import ROOT, _wait_for_port, free_port
+from tests.servers import ROOT, free_port, wait_for_port
 
 ROWS = int(os.environ.get("FAULTS_IMPORT_ROWS", "100000"))
 PASSWORD = "faults-import-password"
@@ -51,7 +51,7 @@ def test_a_100000_row_import_while_an_editor_saves_every_second(tmp_path, capsys
         subprocess.Popen([*manage, "worker", "--queue-name", "*"], cwd=ROOT, env=env, stdout=log, stderr=log),
     ]
     try:
-        _wait_for_port(port, timeout=60)
+        wait_for_port(port, timeout=60)
         result = csv_import.run(f"http://127.0.0.1:{port}", ROWS, ("importer", PASSWORD), ("desk", PASSWORD))
     finally:
         for process in processes:
