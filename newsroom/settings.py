@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "articles",
     "vehicles",
     "newsroom.syndication",
+    "demo",
 ]
 
 MIDDLEWARE = [

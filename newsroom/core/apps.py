@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
-    """Site-wide plumbing: roles, signing in, health checks, request ids, demo content."""
+    """Site-wide plumbing: roles, signing in, health checks, request ids."""
 
     name = "newsroom.core"
     label = "core"
