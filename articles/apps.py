@@ -6,11 +6,20 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from articles import cache
-        from articles.models import Article
-        from newsroom.core import roles
+        from articles.models import Article, Author, Section, Tag
+        from articles.signals import article_event
+        from newsroom.core import pagecache, public_data, roles
+        from newsroom.media import checks
+        from vehicles import models as vehicles
 
-        cache.connect_receivers()
-        # Who may change an image, tag, author or section is decided in roles, which sit below
-        # articles: tell them which articles show a record.
-        roles.register_articles_showing(lambda record: Article.objects.live_or_scheduled().showing(record))
+        # Answer the questions the layers below ask about articles (they may not import articles).
+        roles.live_or_scheduled_articles_showing.register(
+            lambda record: Article.objects.live_or_scheduled().showing(record)
+        )
+        checks.live_article_leading_with.register(
+            lambda image: Article.objects.live().filter(lead_image=image).order_by("-publish_at").first()
+        )
+        vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
+        pagecache.next_go_live.register(Article.objects.next_go_live)
+        article_event.connect(pagecache.on_article_event, dispatch_uid="articles.pagecache.article_event")
+        public_data.register(Section, Tag, Author)

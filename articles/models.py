@@ -116,6 +116,32 @@ class ArticleQuerySet(models.QuerySet):
         """Articles that show ``record``, an image, tag, author or section (``SHOWN_RECORDS``)."""
         return self.filter(**{SHOWN_RECORDS[record._meta.label].lookup: record})
 
+    def about_vehicle_model(self, vehicle_model, limit):
+        """The newest ``limit`` live articles about ``vehicle_model``, plus every live article
+        reporting one of its market launches (so each reported launch can link to its source),
+        newest first: the vehicle page's articles (``VehicleModel.related_live_articles``).
+
+        Both parts are bounded id lists, so the page costs the same with 60 articles or 60,000."""
+        about = (
+            self.live()
+            .filter(pk__in=ArticleVehicle.objects.filter(vehicle_model=vehicle_model).values("article_id"))
+            .order_by("-publish_at", "-id")
+            .values("pk")[:limit]
+        )
+        reporting = vehicle_model.availabilities.filter(reported_in__isnull=False).values("reported_in_id")
+        return (
+            self.live()
+            .filter(models.Q(pk__in=about) | models.Q(pk__in=reporting))
+            .defer("body")
+            .order_by("-publish_at", "-id")
+        )
+
+    def next_go_live(self, now):
+        """When the set of live articles next changes by the clock alone (a scheduled article's
+        minute), or None. Articles that are not scheduled have no future publish_at, or only make
+        pages expire a little early."""
+        return self.filter(publish_at__gt=now).aggregate(next=models.Min("publish_at"))["next"]
+
     def in_any(self, *id_subqueries):
         """Rows whose pk is in any of ``id_subqueries`` (sliced ``values("pk")`` querysets, e.g.
         each section's newest few), found by a few index lookups however large the table is.

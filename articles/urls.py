@@ -2,7 +2,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from articles import feeds, sitemaps, views
-from articles.cache import public_page
+from newsroom.core.pagecache import public_page
 
 app_name = "articles"
 

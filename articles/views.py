@@ -1,7 +1,7 @@
 """Public pages for readers: home, article, section, tag, author, latest, search, robots.txt.
 
 Only ``Article.objects.live()`` is ever shown. Each page runs a fixed number of queries
-(bylines, tags, vehicles are prefetched), and anonymous pages go through ``articles.cache``.
+(bylines, tags, vehicles are prefetched), and anonymous pages go through ``newsroom.core.pagecache``.
 
 The admin preview renders ``articles/article_detail.html`` with
 ``{"article": article, **article_page_context(article)}``; the template also renders with only
@@ -22,8 +22,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from articles import search as article_search
-from articles.cache import public_page
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
+from newsroom.core.pagecache import public_page
 from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
 from newsroom.media.templatetags.images import image_url

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "articles",
     "vehicles",
     "newsroom.syndication",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -97,8 +98,8 @@ MIDDLEWARE = [
     "newsroom.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Readers' cached pages are answered here, before sessions, auth and CSRF (articles.cache).
-    "articles.cache.PageCacheMiddleware",
+    # Readers' cached pages are answered here, before sessions, auth and CSRF (newsroom.core.pagecache).
+    "newsroom.core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

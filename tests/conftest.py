@@ -55,7 +55,7 @@ def site_admin(db):
 @pytest.fixture
 def demo(db, settings, tmp_path):
     """The demo content, with its image written under a temporary MEDIA_ROOT."""
-    from newsroom.core.demo import load_demo
+    from demo.content import load_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path

@@ -9,7 +9,7 @@ For serialisers (pages, API, feeds), without N+1 queries:
     VehicleModel.objects.for_listing()    make only, for lists
     vehicle_model.plants_built()          distinct plants over the prefetched model years
     vehicle_model.manufacturers()         companies building it (plants' manufacturers, else the make's)
-    vehicle_model.related_live_articles() live articles about it (via Article.objects.live())
+    vehicle_model.related_live_articles() live articles about it (answered by the articles app)
     powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
     availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
 Reporting articles are only shown when live: check `article.id in live_ids` before linking.
@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.core.hooks import Hook
 from vehicles import units
 
 country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. US or JP.")
@@ -97,6 +98,9 @@ class VehicleType(models.TextChoices):
 # How many articles about a model its page lists (launch reports come on top).
 RELATED_ARTICLES_LIMIT = 30
 
+# Answered by the articles app, which sits above vehicles: (vehicle model, limit) -> its articles.
+live_articles_about = Hook("live articles about a vehicle model", default=())
+
 
 class VehicleModelQuerySet(models.QuerySet):
     def for_listing(self):
@@ -164,25 +168,9 @@ class VehicleModel(models.Model):
         return sorted(found.values(), key=lambda m: m.name) or list(self.make.manufacturers.all())
 
     def related_live_articles(self, limit=RELATED_ARTICLES_LIMIT):
-        """The newest ``limit`` live articles about this model, plus every live article reporting
-        one of its market launches (so each reported launch can link to its source), newest first.
-
-        Both parts are bounded id lists, so the page costs the same with 60 articles or 60,000."""
-        from articles.models import Article, ArticleVehicle
-
-        about = (
-            Article.objects.live()
-            .filter(pk__in=ArticleVehicle.objects.filter(vehicle_model=self).values("article_id"))
-            .order_by("-publish_at", "-id")
-            .values("pk")[:limit]
-        )
-        reporting = self.availabilities.filter(reported_in__isnull=False).values("reported_in_id")
-        return (
-            Article.objects.live()
-            .filter(models.Q(pk__in=about) | models.Q(pk__in=reporting))
-            .defer("body")
-            .order_by("-publish_at", "-id")
-        )
+        """The live articles about this model and those reporting its market launches, newest
+        first (``Article.objects.about_vehicle_model``); none while the articles app is not there."""
+        return live_articles_about(self, limit)
 
 
 class EngineType(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles.cache import public_page
+from newsroom.core.pagecache import public_page
 from vehicles import views
 
 app_name = "vehicles"

@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
-    """Site-wide plumbing: roles, signing in, health checks, request ids, demo content."""
+    """Site-wide plumbing: roles, signing in, health checks, request ids."""
 
     name = "newsroom.core"
     label = "core"
@@ -13,10 +13,11 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from newsroom.core import signin
+        from newsroom.core import pagecache, signin
         from newsroom.core.roles import sync_roles_after_migrate
 
         # Apps may add permissions in later migrations; keep the roles complete after each migrate.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="newsroom.core.sync_roles")
         user_logged_in.connect(signin.log_sign_in, dispatch_uid="newsroom.core.log_sign_in")
         user_locked_out.connect(signin.log_lockout, dispatch_uid="newsroom.core.log_lockout")
+        pagecache.connect_receivers()

@@ -5,6 +5,8 @@ groups; after every `migrate` the groups are brought back in line with it, so pe
 added by later migrations reach the roles without another data migration.
 """
 
+from newsroom.core.hooks import Hook
+
 WRITER = "Writer"
 EDITOR = "Editor"
 SITE_ADMIN = "Site admin"
@@ -72,19 +74,14 @@ ROLES = {
 # The permission that lets a role put a change in front of readers without anyone reviewing it.
 PUBLISHES = "articles.publish_article"
 
-# Set by the articles app when it starts (roles sit below it): record -> the live or scheduled
-# articles that show it (an image, tag, author or section).
-_articles_showing = None
-
-
-def register_articles_showing(finder):
-    global _articles_showing
-    _articles_showing = finder
+# Answered by the articles app, which sits above roles: record -> the live or scheduled articles
+# that show it (an image, tag, author or section).
+live_or_scheduled_articles_showing = Hook("live or scheduled articles showing a record")
 
 
 def articles_showing(record):
     """The live or scheduled articles that show ``record``, or None when nothing shows such records."""
-    return _articles_showing(record) if _articles_showing and record.pk is not None else None
+    return live_or_scheduled_articles_showing(record) if record.pk is not None else None
 
 
 def may_change_shown_record(user, record):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from newsroom.core.admin import ShownRecordGuard
-from newsroom.media.checks import image_is_publishable, live_articles_leading_with
+from newsroom.media.checks import image_is_publishable, live_article_leading_with
 from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
 from newsroom.media.models import Image
 from newsroom.media.renditions import RENDER_ERRORS, get_rendition
@@ -79,7 +79,7 @@ class ImageChangeForm(forms.ModelForm):
         edited = Image(alt_text=cleaned.get("alt_text", ""), is_decorative=cleaned.get("is_decorative", False))
         if not edited.needs_alt_text:
             return cleaned
-        article = live_articles_leading_with(self.instance).order_by("-publish_at").first()
+        article = live_article_leading_with(self.instance)
         if article is not None:
             self.add_error(
                 "alt_text",

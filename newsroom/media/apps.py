@@ -9,4 +9,8 @@ class MediaConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self):
+        from newsroom.core import public_data
         from newsroom.media import signals  # noqa: F401  (connects the file clean-up)
+        from newsroom.media.models import Image
+
+        public_data.register(Image)

@@ -1,8 +1,12 @@
 """What an image needs before it can appear in a published article."""
 
-from articles.models import Article
+from newsroom.core.hooks import Hook
 
 ALT_TEXT_MISSING = "The image “%(title)s” needs alt text, or must be marked as decorative."
+
+# Answered by the articles app, which sits above media: image -> the newest live article the
+# public sees now with this image at the top, or None.
+live_article_leading_with = Hook("newest live article leading with an image")
 
 
 def image_is_publishable(image):
@@ -10,11 +14,6 @@ def image_is_publishable(image):
 
     The rule itself is `Image.needs_alt_text` / `Image.objects.needing_alt_text()`."""
     return image is None or not image.needs_alt_text
-
-
-def live_articles_leading_with(image):
-    """Articles the public sees now with this image at the top."""
-    return Article.objects.live().filter(lead_image=image)
 
 
 def alt_for(image):

@@ -10,43 +10,17 @@ class SyndicationConfig(AppConfig):
 
     def ready(self):
         from articles.signals import article_changing
+        from newsroom.core import public_data
         from newsroom.syndication import authentication  # noqa: F401 (registers the OpenAPI security scheme)
+        from newsroom.syndication.models import ReferenceDataVersion
         from newsroom.syndication.receivers import on_article_event
 
         # Inside the workflow's transaction: the feed entry and the webhook deliveries commit
         # (or roll back) together with the change, so a sync can never miss a publish.
         article_changing.connect(on_article_event, dispatch_uid="syndication.on_article_event")
-        _count_reference_data_changes()
+        # Renaming a tag or a manufacturer changes what the API shows: new ETags at once.
+        public_data.changed.connect(ReferenceDataVersion.bump, dispatch_uid="syndication.reference_data")
         _announce_shown_record_changes()
-
-
-# Records article representations show besides the article's own row, as "app_label.ModelName".
-REFERENCE_MODELS = (
-    "articles.Section",
-    "articles.Tag",
-    "articles.Author",
-    "media.Image",
-    "vehicles.Make",
-    "vehicles.Manufacturer",
-    "vehicles.VehicleModel",
-    "vehicles.ModelYear",
-    "vehicles.Plant",
-    "vehicles.Market",
-    "vehicles.MarketAvailability",
-)
-
-
-def _count_reference_data_changes():
-    from django.apps import apps
-    from django.db.models.signals import post_delete, post_save
-
-    from newsroom.syndication.models import ReferenceDataVersion
-
-    for label in REFERENCE_MODELS:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                ReferenceDataVersion.bump, sender=apps.get_model(label), dispatch_uid=f"syndication.{signal}.{label}"
-            )
 
 
 def _announce_shown_record_changes():

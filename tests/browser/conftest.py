@@ -84,7 +84,7 @@ def _smaller_demo_image():
 
     from django.core.files.base import ContentFile
 
-    from newsroom.core.demo import make_demo_image_bytes
+    from demo.stories import make_demo_image_bytes
     from newsroom.media.models import Image
 
     image = Image.objects.get(title="Demo: a road at dusk")

@@ -84,7 +84,7 @@ def test_request_id_from_a_proxy_is_kept_only_when_sane(client, db):
 
 
 def test_load_demo_twice_creates_nothing_twice(demo):
-    from newsroom.core.demo import load_demo
+    from demo.content import load_demo
 
     counts = (
         Article.objects.count(),

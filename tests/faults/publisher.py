@@ -22,7 +22,7 @@ def main(seconds):
 
     from articles import workflow
     from articles.models import Article
-    from newsroom.core.demo import TOYOTA_STORY_SLUG
+    from demo.stories import TOYOTA_STORY_SLUG
 
     admin = get_user_model().objects.get(username="admin")
     done, refused, cycle = {}, 0, 0

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from articles.demo import TOYOTA_STORY_SLUG
+from demo.stories import TOYOTA_STORY_SLUG
 from tests.servers import ROOT, get
 
 ARTICLE = f"/articles/{TOYOTA_STORY_SLUG}/"

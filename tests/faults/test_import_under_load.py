@@ -18,7 +18,7 @@ PASSWORD = "faults-import-password"
 SETUP = f"""
 from django.contrib.auth.models import Group, User
 from tests.faults.csv_import import prepare
-from vehicles.demo import load_toyota_japan
+from demo.toyotas import load_toyota_japan
 
 load_toyota_japan()
 prepare()

@@ -125,7 +125,7 @@ def test_a_page_that_sets_a_cookie_is_never_stored(rf, newsroom):
     """Whatever marked it storable: a Set-Cookie belongs to one visitor, not to every reader."""
     from django.http import HttpResponse
 
-    from articles.cache import PageCacheMiddleware
+    from newsroom.core.pagecache import PageCacheMiddleware
 
     def view_setting_a_cookie(request):
         response = HttpResponse("personal")
@@ -144,7 +144,7 @@ def test_a_page_that_sets_a_cookie_is_never_stored(rf, newsroom):
 def test_a_tag_rename_makes_pages_stale_only_once_it_commits(client, newsroom, django_capture_on_commit_callbacks):
     """Made stale before the commit, a page a reader asks for in between would be stored with
     the old name under the new generation and kept."""
-    from articles.cache import generation
+    from newsroom.core.pagecache import generation
 
     before = generation()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from articles import workflow
-from articles.cache import page_timeout
 from articles.models import Article, SlugRedirect
+from newsroom.core.pagecache import page_timeout
 from tests.site.conftest import TOYOTA_SLUG
 
 pytestmark = pytest.mark.django_db

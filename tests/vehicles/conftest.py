@@ -13,7 +13,7 @@ def fresh_page_cache():
 @pytest.fixture
 def toyotas(db):
     """The demo's vehicle records only (no articles, images or logins): quicker than `demo`."""
-    from vehicles.demo import load_toyota_japan
+    from demo.toyotas import load_toyota_japan
 
     return load_toyota_japan()
 

@@ -12,6 +12,7 @@ from vehicles.models import (
     AvailabilityStatus,
     DatePrecision,
     Make,
+    Manufacturer,
     Market,
     MarketAvailability,
     ModelYear,
@@ -216,3 +217,14 @@ def test_pages_are_cached_for_readers_and_refreshed_after_an_edit(
     with django_capture_on_commit_callbacks(execute=True):
         tundra.save()
     assert "Large pickup" in client.get(tundra.get_absolute_url()).text
+
+
+def test_renaming_a_manufacturer_refreshes_the_vehicle_page(client, tundra, django_capture_on_commit_callbacks):
+    """The page shows its plants' manufacturers: a rename in the admin reaches readers at once."""
+    assert "Toyota Motor North America, Inc." in client.get(tundra.get_absolute_url()).text
+    manufacturer = Manufacturer.objects.get(name="Toyota Motor North America, Inc.")
+    manufacturer.name = "Toyota Motor North America"
+    with django_capture_on_commit_callbacks(execute=True):
+        manufacturer.save()
+    page = client.get(tundra.get_absolute_url()).text
+    assert "Toyota Motor North America<" in page and "Toyota Motor North America, Inc." not in page

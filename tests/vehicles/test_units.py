@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from demo.toyotas import load_toyota_japan
 from vehicles import units
-from vehicles.demo import load_toyota_japan
 from vehicles.models import MarketAvailability, ModelYear, Plant, Powertrain, VehicleModel
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from newsroom.core.demo import load_demo
+from demo.content import load_demo
 
 
 class Command(BaseCommand):

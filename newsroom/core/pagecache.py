@@ -12,15 +12,19 @@ per-site cache does. A reader is a request without a session cookie; anyone with
 to the view, which decides.
 
 Invalidation is a "generation" number kept in the cache and part of every page key. Publishing,
-updating, correcting, withdrawing or scheduling an article (``articles.signals.article_event``)
-bumps it, so every cached page is a miss on the next request and old entries simply expire.
-A scheduled article goes live without any event, so a page is never kept past the next go-live
-minute of any article (``next_go_live``). The generation lives in the default cache, which every
-process shares: the machine's file cache, or Redis (``REDIS_URL``) across app servers, so a
-withdrawal made by any process (an admin request in one gunicorn worker, the task worker, a
-management command) makes every worker's next answer fresh. Keys for what each page shows can
-replace the one generation without changing the middleware: only ``_cache_key`` and
-``invalidate`` know how staleness is decided.
+updating, correcting, withdrawing or scheduling an article (the articles app connects
+``on_article_event`` to its ``article_event``) and any change to the registered public data
+(``newsroom.core.public_data``) bump it, so every cached page is a miss on the next request and
+old entries simply expire. A scheduled article goes live without any event, so a page is never
+kept past the next go-live minute of any article (``next_go_live``, answered by the articles app).
+The generation lives in the default cache, which every process shares: the machine's file cache,
+or Redis (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin
+request in one gunicorn worker, the task worker, a management command) makes every worker's next
+answer fresh. Keys for what each page shows can replace the one generation without changing the
+middleware: only ``_cache_key`` and ``invalidate`` know how staleness is decided.
+
+It lives in core, below every app, because it runs in front of every URL (``/api/`` and
+``/admin/`` too) and the public views of several apps use ``public_page``.
 """
 
 import functools
@@ -30,10 +34,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+
+from newsroom.core import public_data
+from newsroom.core.hooks import Hook
 
 GENERATION_KEY = "public-pages:generation"
 # How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, because
@@ -67,20 +73,16 @@ def on_article_event(sender, article=None, event=None, **kwargs):
 
 
 def on_public_data_change(sender, **kwargs):
-    """post_save / post_delete receiver for things shown on public pages besides article text
+    """``public_data.changed`` receiver: things shown on public pages besides article text
     (sections, tags, bylines, images, vehicle records). Only once the change has committed: a
     reader's request between the bump and the commit would otherwise store the old page under
     the new generation."""
     transaction.on_commit(invalidate)
 
 
-def next_go_live(now):
-    """When the set of live articles next changes by the clock alone (a scheduled article's
-    minute), or None. Articles that are not scheduled have no future publish_at, or only make
-    pages expire a little early."""
-    from articles.models import Article
-
-    return Article.objects.filter(publish_at__gt=now).aggregate(next=Min("publish_at"))["next"]
+# Answered by the articles app: now -> when the set of live articles next changes by the clock
+# alone (a scheduled article's minute), or None.
+next_go_live = Hook("next go-live minute")
 
 
 def page_timeout(now):
@@ -182,30 +184,5 @@ def _mark_public(response):
         )
 
 
-# Records shown on public pages besides the article itself, as "app_label.ModelName".
-PUBLIC_DATA_MODELS = (
-    "articles.Section",
-    "articles.Tag",
-    "articles.Author",
-    "media.Image",
-    "vehicles.Make",
-    "vehicles.VehicleModel",
-    "vehicles.Powertrain",
-    "vehicles.ModelYear",
-    "vehicles.Plant",
-    "vehicles.Market",
-    "vehicles.MarketAvailability",
-)
-
-
 def connect_receivers():
-    from django.apps import apps
-    from django.db.models.signals import post_delete, post_save
-
-    from articles.signals import article_event
-
-    article_event.connect(on_article_event, dispatch_uid="articles.cache.article_event")
-    for label in PUBLIC_DATA_MODELS:
-        model = apps.get_model(label)
-        for signal in (post_save, post_delete):
-            signal.connect(on_public_data_change, sender=model, dispatch_uid=f"articles.cache.{signal}.{label}")
+    public_data.changed.connect(on_public_data_change, dispatch_uid="newsroom.core.pagecache.public_data")
