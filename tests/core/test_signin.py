@@ -273,6 +273,10 @@ def test_site_admins_see_who_has_two_factor_and_remove_a_lost_device(editor, wri
     sign_in(admin, site_admin.username)
     listing = admin.get("/admin/otp_totp/totpdevice/")
     assert listing.status_code == 200 and editor.username in listing.text and writer.username not in listing.text
+    # In the newsroom's words, not the library's ("Select TOTP device to view", "Confirmed").
+    assert "<h1>Who has two-factor sign-in</h1>" in listing.text
+    headings = re.findall(r'<th scope="col" class="[^"]*column-\w+[^"]*">.*?<a [^>]*>([^<]+)</a>', listing.text, re.S)
+    assert headings == ["Account", "Device", "Turned on", "Since", "Last used"]
     detail = admin.get(f"/admin/otp_totp/totpdevice/{lost.pk}/change/")
     assert lost.key not in detail.text and "Save" not in detail.text  # nobody sees another's secret
     assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403
