@@ -107,6 +107,20 @@ class AccountAdmin(UserAdmin):
             return readonly
         return (*readonly, *roles.SUPERUSER_ONLY_ACCOUNT_FIELDS)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        # Say why those fields are read-only here, and how to let someone in instead.
+        why = (
+            "Admin access comes with a role: give the account a group and it may sign in to the admin. "
+            "Superuser status, staff status and single permissions are a superuser’s to change."
+        )
+        return [
+            (name, {**options, "description": why}) if "is_superuser" in options["fields"] else (name, options)
+            for name, options in fieldsets
+        ]
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
