@@ -147,6 +147,8 @@ class ArticleForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     """What a workflow button asks for before acting: a comment, a go-live time, a notice."""
 
+    required_css_class = "required"  # the admin's bold label for what must be filled in
+
     comment = forms.CharField(
         label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
@@ -172,8 +174,8 @@ class TransitionForm(forms.Form):
                 label="Reason readers and partners see",
                 widget=forms.Textarea(attrs={"rows": 2}),
                 max_length=Article._meta.get_field("withdrawal_reason").max_length,
-                help_text="Plain text, shown with the headline at the article's address and sent to partners "
-                "with the withdrawal (webhook, change feed, ninjs).",
+                help_text="Plain text. Readers who open the article's address see it under the headline, and "
+                "partners who carry our stories receive it with the withdrawal.",
             )
             comment.label = "Internal note"
             comment.help_text = "For the audit log only: never shown to readers or partners."

@@ -16,7 +16,6 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
@@ -216,14 +215,14 @@ def _search_page_url(query, number):
 def article_detail(request, slug):
     article = Article.objects.live().select_related("section", "lead_image").filter(
         slug=slug
-    ).first() or _moved_or_gone(slug)
+    ).first() or _moved_or_gone(request, slug)
     if isinstance(article, HttpResponse):
         return article
     context = {"article": article, "nav_sections": nav_sections(), **article_page_context(article)}
     return render(request, "articles/article_detail.html", context)
 
 
-def _moved_or_gone(slug):
+def _moved_or_gone(request, slug):
     """Not live under this slug: an old slug of a live article (301), a withdrawn one (410), or 404."""
     redirect = SlugRedirect.objects.filter(old_slug=slug).select_related("article").first()
     target = redirect.article if redirect else None
@@ -233,7 +232,7 @@ def _moved_or_gone(slug):
     withdrawn = gone.only("headline", "withdrawal_reason").first()
     if withdrawn is not None:
         context = {"article": withdrawn, "nav_sections": nav_sections()}
-        return HttpResponse(loader.render_to_string("articles/withdrawn.html", context), status=410)
+        return render(request, "articles/withdrawn.html", context, status=410)
     raise Http404("No such article.")
 
 

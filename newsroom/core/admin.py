@@ -107,6 +107,20 @@ class AccountAdmin(UserAdmin):
             return readonly
         return (*readonly, *roles.SUPERUSER_ONLY_ACCOUNT_FIELDS)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or request.user.is_superuser:
+            return fieldsets
+        # Say why those fields are read-only here, and how to let someone in instead.
+        why = (
+            "Admin access comes with a role: give the account a group and it may sign in to the admin. "
+            "Superuser status, staff status and single permissions are a superuser’s to change."
+        )
+        return [
+            (name, {**options, "description": why}) if "is_superuser" in options["fields"] else (name, options)
+            for name, options in fieldsets
+        ]
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
@@ -148,12 +162,36 @@ if admin.site.is_registered(TOTPDevice):
 
 @admin.register(TOTPDevice)
 class TwoFactorDeviceAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_display = ("account", "device", "turned_on", "since", "last_used")
     list_filter = ("confirmed",)
     list_select_related = ("user",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     fields = ("user", "name", "confirmed", "created_at", "last_used_at")
     readonly_fields = fields
+
+    @admin.display(description="account", ordering="user__username")
+    def account(self, device):
+        return device.user
+
+    @admin.display(description="device", ordering="name")
+    def device(self, device):
+        return device.name
+
+    @admin.display(description="turned on", boolean=True, ordering="confirmed")
+    def turned_on(self, device):
+        return device.confirmed  # not yet: set up but never confirmed with a code
+
+    @admin.display(description="since", ordering="created_at")
+    def since(self, device):
+        return device.created_at
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, device):
+        return device.last_used_at
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Who has two-factor sign-in", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False  # each user sets up their own, from "Two-factor sign-in"

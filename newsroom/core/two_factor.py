@@ -63,10 +63,18 @@ def readable_secret(device):
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+class CodeInput(forms.TextInput):
+    """Never shows a code again: a refused one left in the field would have the next code typed
+    after it (and refused in turn), and a code is of no use twice anyway."""
+
+    def format_value(self, value):
+        return None
+
+
 class CodeField(forms.CharField):
     def __init__(self, **kwargs):
         attrs = {"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}
-        super().__init__(label="Code", max_length=10, widget=forms.TextInput(attrs=attrs), **kwargs)
+        super().__init__(label="Code", max_length=10, widget=CodeInput(attrs=attrs), **kwargs)
 
     def clean(self, value):
         value = "".join(super().clean(value).split())

@@ -147,15 +147,14 @@ class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["upload", *TEXT_FIELDS]}), ("Focal point", {"fields": [FOCAL_FIELDS]})]
+        focal_point = "Crops keep this point in frame."
+        if self.has_change_permission(request, obj):
+            focal_point += " Click the picture, or type fractions from 0 (left, top) to 1 (right, bottom)."
         return [
             (None, {"fields": TEXT_FIELDS}),
             (
                 "Focal point",
-                {
-                    "fields": ["focal_point_picker", FOCAL_FIELDS, "crop_previews"],
-                    "description": "Crops keep this point in frame. Click the picture, or type fractions "
-                    "from 0 (left, top) to 1 (right, bottom).",
-                },
+                {"fields": ["focal_point_picker", FOCAL_FIELDS, "crop_previews"], "description": focal_point},
             ),
             ("File", {"fields": ["original", "dimensions", "format", "byte_size", "uploaded_by", "uploaded_at"]}),
         ]
@@ -196,7 +195,7 @@ class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
     def original(self, obj):
         return format_html('<a href="{}">{}</a>', obj.file.url, obj.file.name.rsplit("/", 1)[-1])
 
-    @admin.display(description="Click the point to keep")
+    @admin.display(description="Point to keep")
     def focal_point_picker(self, obj):
         try:
             preview = get_rendition(obj, "width-1024", "jpeg")

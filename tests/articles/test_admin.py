@@ -275,6 +275,10 @@ def test_withdrawing_asks_for_a_public_reason_and_an_internal_note(editor_client
     assert (stored.status, stored.withdrawal_reason) == (Status.WITHDRAWN, "It named the wrong plant.")
     history = text(editor_client.get(f"/admin/articles/article/{article.pk}/revisions/"))
     assert "Legal desk asked." in history and "Public reason: It named the wrong plant." in history
+    # The article's own page says what readers and partners were told, in its panel and its log.
+    change = text(editor_client.get(CHANGE.format(article.pk)))
+    assert "Readers and partners are told: It named the wrong plant." in change
+    assert "Legal desk asked." in change and "Public reason: It named the wrong plant." in change
 
 
 def test_bulk_actions_are_limited_by_role(editor_client, client, make_article, writer):

@@ -62,6 +62,8 @@ def test_a_site_admin_cannot_make_anyone_a_superuser_or_staff_even_by_a_crafted_
     page = admin_client.get(CHANGE.format(newcomer.pk)).content.decode()
     assert 'name="is_superuser"' not in page and 'name="is_staff"' not in page
     assert 'name="user_permissions"' not in page
+    # The form says why they are read-only and where admin access comes from instead.
+    assert "Admin access comes with a role" in page and "a superuser’s to change" in page
     delete_user = Permission.objects.get(codename="delete_user")
     for account in (newcomer, site_admin):
         crafted = account_form(account, is_superuser="on", is_staff="on", user_permissions=[str(delete_user.pk)])

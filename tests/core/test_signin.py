@@ -205,6 +205,20 @@ def test_users_without_a_device_still_sign_in_with_the_password(client, editor, 
     assert signed_in_as(client) == editor.username
 
 
+def test_a_refused_code_is_cleared_so_the_next_one_is_not_typed_after_it(client, editor, writer):
+    """A wrong code left in the field would have the next code typed after it (and refused again)."""
+    with_device(editor)
+    sign_in(client, editor.username)
+    refused = client.post(CODE, {"code": "123456"}, REMOTE_ADDR="198.51.100.7")
+    assert refused.status_code == 400 and "That code is not right" in refused.text
+    assert "123456" not in refused.text
+    setup = Client()
+    sign_in(setup, writer.username)  # setting up: the confirming code is refused the same way
+    setup.post(TWO_FACTOR, {"action": "start"})
+    wrong = setup.post(TWO_FACTOR, {"action": "confirm", "code": "654321"})
+    assert wrong.status_code == 400 and "That code is not right" in wrong.text and "654321" not in wrong.text
+
+
 def test_the_code_step_needs_the_password_step_first_and_expires(client, editor):
     device = with_device(editor)
     assert client.post(CODE, {"code": totp_code(device)})["Location"] == LOGIN
@@ -259,6 +273,10 @@ def test_site_admins_see_who_has_two_factor_and_remove_a_lost_device(editor, wri
     sign_in(admin, site_admin.username)
     listing = admin.get("/admin/otp_totp/totpdevice/")
     assert listing.status_code == 200 and editor.username in listing.text and writer.username not in listing.text
+    # In the newsroom's words, not the library's ("Select TOTP device to view", "Confirmed").
+    assert "<h1>Who has two-factor sign-in</h1>" in listing.text
+    headings = re.findall(r'<th scope="col" class="[^"]*column-\w+[^"]*">.*?<a [^>]*>([^<]+)</a>', listing.text, re.S)
+    assert headings == ["Account", "Device", "Turned on", "Since", "Last used"]
     detail = admin.get(f"/admin/otp_totp/totpdevice/{lost.pk}/change/")
     assert lost.key not in detail.text and "Save" not in detail.text  # nobody sees another's secret
     assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403

@@ -207,8 +207,10 @@ def test_a_writer_may_not_change_an_image_a_live_or_scheduled_article_shows(
     image.refresh_from_db()
     if protected:
         assert "“Camry returns” shows this image" in page and 'name="caption"' not in page
+        assert "Click the picture" not in page  # the read-only form asks for nothing it ignores
         assert crafted.status_code == 403
         assert (image.caption, image.focal_x) == ("As approved.", 0.5)
     else:
         assert 'name="caption"' in page and crafted.status_code == 302, article.status
+        assert "Click the picture" in page
         assert (image.caption, image.focal_x) == ("Unreviewed caption", 0.1)

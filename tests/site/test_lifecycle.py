@@ -77,6 +77,9 @@ def test_the_withdrawn_page_names_the_story_and_why_but_not_the_internal_note(cl
         assert escape(story.headline) in html
         assert "Why: It gave the wrong launch date." in html.replace("<strong>", "").replace("</strong>", "")
         assert "INTERNAL" not in html and "<em>" not in html
+        # A page of the site like the others: its name in the title and the feed links.
+        assert "<title>Article withdrawn | Newsroom</title>" in html
+        assert 'title="Newsroom: latest news (RSS)"' in html
 
 
 def test_old_slug_answers_301_to_the_new_url(client, newsroom):
