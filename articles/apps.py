@@ -13,4 +13,4 @@ class ArticlesConfig(AppConfig):
         cache.connect_receivers()
         # Who may change an image, tag, author or section is decided in roles, which sit below
         # articles: tell them which articles show a record.
-        roles.register_articles_showing(lambda record: Article.objects.live_or_scheduled().showing(record))
+        roles.register_articles_showing(lambda record: Article.objects.submitted_or_public().showing(record))

@@ -22,8 +22,8 @@ User = get_user_model()
 
 
 class ShownRecordGuard:
-    """Admin mixin for an image, tag, author or section: changing or deleting one that live or
-    scheduled articles show is ``roles.may_change_shown_record``'s call. Django asks these
+    """Admin mixin for an image, tag, author or section: changing or deleting one that articles in
+    review, approved, scheduled or live show is ``roles.may_change_shown_record``'s call. Django asks these
     per-object permissions on every path: the change form (read-only here, saying why), a crafted
     POST to it (403), the list's editable columns (such rows are skipped) and bulk delete (403)."""
 
