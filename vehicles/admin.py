@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
+from newsroom.core.admin import KnownKeysAutocomplete
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -174,7 +175,7 @@ class PowertrainInline(admin.TabularInline):
     extra = 0
 
 
-class ModelYearInline(admin.TabularInline):
+class ModelYearInline(KnownKeysAutocomplete, admin.TabularInline):
     model = ModelYear
     extra = 0
     fields = ["year", "trim", "body_class", "doors", "seats", "drive_type", "powertrain", "plants"]
@@ -190,7 +191,7 @@ class ModelYearInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MarketAvailabilityInline(admin.StackedInline):
+class MarketAvailabilityInline(KnownKeysAutocomplete, admin.StackedInline):
     model = MarketAvailability
     form = MarketAvailabilityForm
     extra = 0
@@ -210,7 +211,7 @@ class VehicleModelAdmin(CsvAdmin):
 
 
 @admin.register(Powertrain)
-class PowertrainAdmin(CsvAdmin):
+class PowertrainAdmin(KnownKeysAutocomplete, CsvAdmin):
     resource_classes = [PowertrainResource]
     form = PowertrainForm
     list_display = ["name", "vehicle_model", "engine_type", "fuel_type", "power_kw", "power_hp", "torque_nm"]
@@ -228,7 +229,7 @@ class PowertrainAdmin(CsvAdmin):
 
 
 @admin.register(ModelYear)
-class ModelYearAdmin(admin.ModelAdmin):
+class ModelYearAdmin(KnownKeysAutocomplete, admin.ModelAdmin):
     """Mostly edited inline on the model; registered so articles can search model years."""
 
     list_display = ["__str__", "year", "trim", "drive_type", "powertrain"]
@@ -254,7 +255,7 @@ class MarketAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketAvailability)
-class MarketAvailabilityAdmin(CsvAdmin):
+class MarketAvailabilityAdmin(KnownKeysAutocomplete, CsvAdmin):
     resource_classes = [MarketAvailabilityResource]
     form = MarketAvailabilityForm
     list_display = ["vehicle_model", "market", "status", "announced_on", "on_sale_from", "until", "source_plant"]
