@@ -1,7 +1,8 @@
 """Admin for vehicle records: editors keep makes, models (with their model years, powertrains
 and market launches inline), plants, markets and WMIs; import and export CSV; decode a VIN."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -53,6 +54,21 @@ class CsvAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def export_action(self, request):
+        """The export, narrowed by the list's filters in its URL. Filters that name no field, or a
+        value of the wrong kind, send the editor back to the list with the reason (as the list
+        itself answers them) instead of failing."""
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            self.message_user(
+                request,
+                f"Nothing was exported: the filters in that address do not apply to "
+                f"{self.opts.verbose_name_plural}. Filter the list, then export from it.",
+                messages.ERROR,
+            )
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
