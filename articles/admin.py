@@ -28,7 +28,7 @@ from articles.models import (
     Tag,
     Transition,
 )
-from newsroom.core.admin import KnownKeysAutocomplete, KnownKeysAutocompleteSelect, ShownRecordGuard
+from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, ShownRecordGuard
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1
@@ -250,7 +250,7 @@ def _bulk(action_name):
 
 
 @admin.register(Article)
-class ArticleAdmin(KnownKeysAutocomplete, admin.ModelAdmin):
+class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ("headline", "status_label", "section", "author_names", "publish_at", "updated_at", "last_editor")

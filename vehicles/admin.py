@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from newsroom.core.admin import KnownKeysAutocomplete
+from newsroom.core.admin import KnownKeysAdmin
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -151,7 +151,7 @@ class ManufacturerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Make)
-class MakeAdmin(admin.ModelAdmin):
+class MakeAdmin(KnownKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "country"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -191,7 +191,7 @@ class PowertrainInline(admin.TabularInline):
     extra = 0
 
 
-class ModelYearInline(KnownKeysAutocomplete, admin.TabularInline):
+class ModelYearInline(KnownKeysAdmin, admin.TabularInline):
     model = ModelYear
     extra = 0
     fields = ["year", "trim", "body_class", "doors", "seats", "drive_type", "powertrain", "plants"]
@@ -207,7 +207,7 @@ class ModelYearInline(KnownKeysAutocomplete, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MarketAvailabilityInline(KnownKeysAutocomplete, admin.StackedInline):
+class MarketAvailabilityInline(KnownKeysAdmin, admin.StackedInline):
     model = MarketAvailability
     form = MarketAvailabilityForm
     extra = 0
@@ -227,7 +227,7 @@ class VehicleModelAdmin(CsvAdmin):
 
 
 @admin.register(Powertrain)
-class PowertrainAdmin(KnownKeysAutocomplete, CsvAdmin):
+class PowertrainAdmin(KnownKeysAdmin, CsvAdmin):
     resource_classes = [PowertrainResource]
     form = PowertrainForm
     list_display = ["name", "vehicle_model", "engine_type", "fuel_type", "power_kw", "power_hp", "torque_nm"]
@@ -245,7 +245,7 @@ class PowertrainAdmin(KnownKeysAutocomplete, CsvAdmin):
 
 
 @admin.register(ModelYear)
-class ModelYearAdmin(KnownKeysAutocomplete, admin.ModelAdmin):
+class ModelYearAdmin(KnownKeysAdmin, admin.ModelAdmin):
     """Mostly edited inline on the model; registered so articles can search model years."""
 
     list_display = ["__str__", "year", "trim", "drive_type", "powertrain"]
@@ -256,7 +256,7 @@ class ModelYearAdmin(KnownKeysAutocomplete, admin.ModelAdmin):
 
 
 @admin.register(Plant)
-class PlantAdmin(admin.ModelAdmin):
+class PlantAdmin(KnownKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "city", "region", "country", "vin_plant_codes"]
     list_filter = ["country"]
     search_fields = ["name", "code", "city", "region"]
@@ -271,7 +271,7 @@ class MarketAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketAvailability)
-class MarketAvailabilityAdmin(KnownKeysAutocomplete, CsvAdmin):
+class MarketAvailabilityAdmin(KnownKeysAdmin, CsvAdmin):
     resource_classes = [MarketAvailabilityResource]
     form = MarketAvailabilityForm
     list_display = ["vehicle_model", "market", "status", "announced_on", "on_sale_from", "until", "source_plant"]

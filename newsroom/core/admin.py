@@ -1,8 +1,8 @@
 """The admin's share of ``roles`` and of sign-in.
 
 Records that submitted or live articles show are changed only by those who may publish
-(``ShownRecordGuard``, used by the image, tag, author and section admins), autocomplete fields take
-any value a crafted request sends (``KnownKeysAutocomplete``), and user accounts are managed within the
+(``ShownRecordGuard``, used by the image, tag, author and section admins), relation fields take any
+value a crafted request sends (``KnownKeysAdmin``), and user accounts are managed within the
 actor's own rights, every change of an account's rights landing in the admin's audit log
 (``LogEntry``: who, whose account, each right before → after), shown on the account's History page.
 
@@ -105,9 +105,9 @@ class KnownKeysMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class KnownKeysAutocomplete:
-    """ModelAdmin or inline mixin: its ``autocomplete_fields`` answer a crafted value in a form (or
-    in the add form's URL) with the field's own "not a valid choice" error, not a 500."""
+class KnownKeysAdmin:
+    """ModelAdmin or inline mixin: its autocomplete and many-to-many fields answer a crafted key in a
+    form (or in the add form's URL) with the field's own "not a valid choice" error, not a 500."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -117,7 +117,7 @@ class KnownKeysAutocomplete:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = KnownKeysAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
-            kwargs.setdefault("form_class", KnownKeysMultipleChoiceField)
+        kwargs.setdefault("form_class", KnownKeysMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -156,7 +156,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(KnownKeysAdmin, UserAdmin):
     form = AccountChangeForm
 
     def has_change_permission(self, request, obj=None):
