@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
@@ -29,7 +28,7 @@ from articles.models import (
     Tag,
     Transition,
 )
-from newsroom.core.admin import ShownRecordGuard
+from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, ShownRecordGuard
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1
@@ -96,7 +95,7 @@ class SharedChoicesFormSet(forms.BaseInlineFormSet):
         return form
 
 
-class BatchedAutocompleteSelect(AutocompleteSelect):
+class BatchedAutocompleteSelect(KnownKeysAutocompleteSelect):
     """An autocomplete whose selected labels were looked up once for the whole formset."""
 
     selected_labels = None
@@ -251,7 +250,7 @@ def _bulk(action_name):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ("headline", "status_label", "section", "author_names", "publish_at", "updated_at", "last_editor")

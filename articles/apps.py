@@ -13,8 +13,8 @@ class ArticlesConfig(AppConfig):
         from vehicles import models as vehicles
 
         # Answer the questions the layers below ask about articles (they may not import articles).
-        roles.live_or_scheduled_articles_showing.register(
-            lambda record: Article.objects.live_or_scheduled().showing(record)
+        roles.submitted_or_public_articles_showing.register(
+            lambda record: Article.objects.submitted_or_public().showing(record)
         )
         checks.live_article_leading_with.register(
             lambda image: Article.objects.live().filter(lead_image=image).order_by("-publish_at").first()

@@ -95,6 +95,7 @@ class Status(models.TextChoices):
 
 
 LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
+SUBMITTED_OR_PUBLIC_STATUSES = (Status.IN_REVIEW, Status.APPROVED, *LIVE_STATUSES)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -107,10 +108,12 @@ class ArticleQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status__in=LIVE_STATUSES, publish_at__lte=now)
 
-    def live_or_scheduled(self):
-        """Live now, or going live at its minute with nobody reviewing it again: whatever such an
-        article shows reaches readers unreviewed when it changes (``roles.may_change_shown_record``)."""
-        return self.filter(status__in=LIVE_STATUSES)
+    def submitted_or_public(self):
+        """In review, approved, scheduled or live: articles reviewed as they stand, which their writer
+        no longer edits (``workflow.can_edit``). Whatever such an article shows reaches readers
+        unreviewed when it changes, now, at the go-live minute or at publication after approval
+        (``roles.may_change_shown_record``)."""
+        return self.filter(status__in=SUBMITTED_OR_PUBLIC_STATUSES)
 
     def showing(self, record):
         """Articles that show ``record``, an image, tag, author or section (``SHOWN_RECORDS``)."""

@@ -1,13 +1,15 @@
 """Admin for vehicle records: editors keep makes, models (with their model years, powertrains
 and market launches inline), plants, markets and WMIs; import and export CSV; decode a VIN."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
+from newsroom.core.admin import KnownKeysAdmin
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -52,6 +54,21 @@ class CsvAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def export_action(self, request):
+        """The export, narrowed by the list's filters in its URL. Filters that name no field, or a
+        value of the wrong kind, send the editor back to the list with the reason (as the list
+        itself answers them) instead of failing."""
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            self.message_user(
+                request,
+                f"Nothing was exported: the filters in that address do not apply to "
+                f"{self.opts.verbose_name_plural}. Filter the list, then export from it.",
+                messages.ERROR,
+            )
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "has_import_permission": self.has_import_permission(request)}
@@ -134,7 +151,7 @@ class ManufacturerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Make)
-class MakeAdmin(admin.ModelAdmin):
+class MakeAdmin(KnownKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "country"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -174,7 +191,7 @@ class PowertrainInline(admin.TabularInline):
     extra = 0
 
 
-class ModelYearInline(admin.TabularInline):
+class ModelYearInline(KnownKeysAdmin, admin.TabularInline):
     model = ModelYear
     extra = 0
     fields = ["year", "trim", "body_class", "doors", "seats", "drive_type", "powertrain", "plants"]
@@ -190,7 +207,7 @@ class ModelYearInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MarketAvailabilityInline(admin.StackedInline):
+class MarketAvailabilityInline(KnownKeysAdmin, admin.StackedInline):
     model = MarketAvailability
     form = MarketAvailabilityForm
     extra = 0
@@ -210,7 +227,7 @@ class VehicleModelAdmin(CsvAdmin):
 
 
 @admin.register(Powertrain)
-class PowertrainAdmin(CsvAdmin):
+class PowertrainAdmin(KnownKeysAdmin, CsvAdmin):
     resource_classes = [PowertrainResource]
     form = PowertrainForm
     list_display = ["name", "vehicle_model", "engine_type", "fuel_type", "power_kw", "power_hp", "torque_nm"]
@@ -228,7 +245,7 @@ class PowertrainAdmin(CsvAdmin):
 
 
 @admin.register(ModelYear)
-class ModelYearAdmin(admin.ModelAdmin):
+class ModelYearAdmin(KnownKeysAdmin, admin.ModelAdmin):
     """Mostly edited inline on the model; registered so articles can search model years."""
 
     list_display = ["__str__", "year", "trim", "drive_type", "powertrain"]
@@ -239,7 +256,7 @@ class ModelYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Plant)
-class PlantAdmin(admin.ModelAdmin):
+class PlantAdmin(KnownKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "city", "region", "country", "vin_plant_codes"]
     list_filter = ["country"]
     search_fields = ["name", "code", "city", "region"]
@@ -254,7 +271,7 @@ class MarketAdmin(admin.ModelAdmin):
 
 
 @admin.register(MarketAvailability)
-class MarketAvailabilityAdmin(CsvAdmin):
+class MarketAvailabilityAdmin(KnownKeysAdmin, CsvAdmin):
     resource_classes = [MarketAvailabilityResource]
     form = MarketAvailabilityForm
     list_display = ["vehicle_model", "market", "status", "announced_on", "on_sale_from", "until", "source_plant"]

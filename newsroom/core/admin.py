@@ -1,7 +1,8 @@
 """The admin's share of ``roles`` and of sign-in.
 
-Records that live articles show are changed only by those who may publish (``ShownRecordGuard``,
-used by the image, tag, author and section admins), and user accounts are managed within the
+Records that submitted or live articles show are changed only by those who may publish
+(``ShownRecordGuard``, used by the image, tag, author and section admins), relation fields take any
+value a crafted request sends (``KnownKeysAdmin``), and user accounts are managed within the
 actor's own rights, every change of an account's rights landing in the admin's audit log
 (``LogEntry``: who, whose account, each right before → after), shown on the account's History page.
 
@@ -12,8 +13,11 @@ show their secrets: here nobody sees or sets another user's secret."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from newsroom.core import roles, two_factor
@@ -22,8 +26,8 @@ User = get_user_model()
 
 
 class ShownRecordGuard:
-    """Admin mixin for an image, tag, author or section: changing or deleting one that live or
-    scheduled articles show is ``roles.may_change_shown_record``'s call. Django asks these
+    """Admin mixin for an image, tag, author or section: changing or deleting one that articles in
+    review, approved, scheduled or live show is ``roles.may_change_shown_record``'s call. Django asks these
     per-object permissions on every path: the change form (read-only here, saying why), a crafted
     POST to it (403), the list's editable columns (such rows are skipped) and bulk delete (403)."""
 
@@ -53,6 +57,68 @@ class ShownRecordGuard:
                 messages.WARNING,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def could_be_key(field, value):
+    """Whether ``value`` could be stored in ``field`` (a key column): a lookup by anything else
+    fails in the database (ValueError; OverflowError on SQLite) instead of finding nothing."""
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return False
+    if isinstance(value, int):
+        lowest, highest = connection.ops.integer_field_range(field.get_internal_type())
+        return (lowest is None or value >= lowest) and (highest is None or value <= highest)
+    return True
+
+
+class KnownKeysOnly:
+    """Widget mixin for Django's autocomplete, which looks up the records its value names to show
+    them: a value no record could have (a crafted "x", an id beyond the column) names nothing."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+        return super().optgroups(name, [item for item in value if could_be_key(key, item)], attr)
+
+
+class KnownKeysAutocompleteSelect(KnownKeysOnly, AutocompleteSelect):
+    pass
+
+
+class KnownKeysAutocompleteSelectMultiple(KnownKeysOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class KnownKeysMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses a key no record could have before asking the database, which on SQLite answers an id
+    beyond its integer range with OverflowError instead of finding nothing."""
+
+    def _check_values(self, value):
+        model = self.queryset.model
+        key = model._meta.get_field(self.to_field_name or model._meta.pk.name)
+        for item in value:
+            if not could_be_key(key, item):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                )
+        return super()._check_values(value)
+
+
+class KnownKeysAdmin:
+    """ModelAdmin or inline mixin: its autocomplete and many-to-many fields answer a crafted key in a
+    form (or in the add form's URL) with the field's own "not a valid choice" error, not a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownKeysAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KnownKeysAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        kwargs.setdefault("form_class", KnownKeysMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class AccountChangeForm(UserAdmin.form):
@@ -90,7 +156,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(KnownKeysAdmin, UserAdmin):
     form = AccountChangeForm
 
     def has_change_permission(self, request, obj=None):

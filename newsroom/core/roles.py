@@ -74,22 +74,23 @@ ROLES = {
 # The permission that lets a role put a change in front of readers without anyone reviewing it.
 PUBLISHES = "articles.publish_article"
 
-# Answered by the articles app, which sits above roles: record -> the live or scheduled articles
-# that show it (an image, tag, author or section).
-live_or_scheduled_articles_showing = Hook("live or scheduled articles showing a record")
+# Answered by the articles app, which sits above roles: record -> the articles in review,
+# approved, scheduled or live that show it (an image, tag, author or section).
+submitted_or_public_articles_showing = Hook("submitted or public articles showing a record")
 
 
 def articles_showing(record):
-    """The live or scheduled articles that show ``record``, or None when nothing shows such records."""
-    return live_or_scheduled_articles_showing(record) if record.pk is not None else None
+    """The submitted or public articles that show ``record``, or None when nothing shows such records."""
+    return submitted_or_public_articles_showing(record) if record.pk is not None else None
 
 
 def may_change_shown_record(user, record):
     """Whether ``user`` may change or delete ``record``, an image, tag, author or section.
 
-    Once a live or scheduled article shows it, a change reaches readers and partners at once (or
-    at the go-live minute) with no review, so only a role that may publish may make it. Anyone
-    with the model's permissions may still edit a record nothing public shows yet."""
+    Once an article in review, approved, scheduled or live shows it, a change reaches readers and
+    partners with no review (at once, at the go-live minute, or when the approved article is
+    published as it was reviewed), so only a role that may publish may make it. Anyone with the
+    model's permissions may still edit a record that only drafts (or nothing) show."""
     if user.has_perm(PUBLISHES):
         return True
     shown_by = articles_showing(record)

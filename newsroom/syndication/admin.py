@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from newsroom.core.admin import KnownKeysAdmin
 from newsroom.syndication import webhooks
 from newsroom.syndication.models import ApiKey, Partner, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -58,7 +59,7 @@ class WebhookEndpointInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(KnownKeysAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "contact_email",

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Q
 from rest_framework.utils.urls import replace_query_param
 
+from newsroom.core.site import absolute_url
 from newsroom.syndication.parameters import timestamp, whole_number
 from newsroom.syndication.problems import InvalidParameter
 
@@ -99,6 +100,8 @@ class KeysetPaginator:
 
 
 def next_link(request, cursor):
+    """This request's URL at ``cursor``, on the public site (``SITE_URL``): never the host, port or
+    scheme the request named, which a partner would store and follow."""
     if cursor is None:
         return None
-    return replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+    return replace_query_param(absolute_url(request.get_full_path()), "cursor", cursor)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -571,3 +572,12 @@ class VinDecode(PartnerView):
         data = decoded.as_dict()
         data["VehicleModelUri"] = links.vehicle_model_uri(decoded.vehicle_model) if decoded.vehicle_model else None
         return Response(data)
+
+
+class SchemaView(SpectacularAPIView):
+    """The API's one OpenAPI schema. drf-spectacular takes ``?version=`` from anyone and writes it
+    into the schema and the download's file name (Content-Disposition), where a line break or a NUL
+    made a 500; there is one version, ``SPECTACULAR_SETTINGS["VERSION"]``."""
+
+    def _get_version_parameter(self, request):
+        return None

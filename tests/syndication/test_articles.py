@@ -73,6 +73,17 @@ def test_keyset_pagination_walks_every_article_once_newest_first(api, media, db)
     assert [item["id"] for item in seen] == [a.pk for a in sorted(articles, key=lambda a: a.publish_at, reverse=True)]
 
 
+def test_next_links_come_from_the_site_url_whatever_host_the_request_named(api, demo, media, settings):
+    """A partner follows and stores ``next``: it must name the public address, not the host, port or
+    scheme one request reached (an app server behind the proxy, a Host the client chose)."""
+    settings.SITE_URL = "https://news.example.com"
+    make_article()
+    for path in ("/api/v1/articles/", "/api/v1/sections/", "/api/v1/tags/", "/api/v1/vehicle-models/"):
+        page = api.get(path, {"page_size": 1}, HTTP_HOST="localhost:8141", HTTP_X_FORWARDED_PROTO="https").json()
+        assert page["next"].startswith(f"https://news.example.com{path}?"), page["next"]
+        assert "cursor=" in page["next"] and "page_size=1" in page["next"]
+
+
 def test_list_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
     # key+partner, partner sections, page keys with feed head, articles, tags, corrections, renditions,
     # bylines, article vehicles; ninjs also shows markets (availabilities) and manufacturers

@@ -143,3 +143,29 @@ def test_create_partner_key_for_an_unknown_partner(db):
     out = StringIO()
     call_command("create_partner_key", "New Partner", "--create", "--email", "dev@example.com", stdout=out)
     assert Partner.objects.get(name="New Partner").api_keys.count() == 1
+
+
+def test_create_partner_key_never_takes_other_digits_for_a_partner_id(db):
+    """int() reads "٢" (Arabic-Indic two) as 2: the key went to partner 2, whatever its name."""
+    Partner.objects.create(name="First", contact_email="first@example.com")
+    second = Partner.objects.create(name="Second", contact_email="second@example.com")
+    for name in (chr(0x0660 + second.pk), "²", "9" * 30):
+        with pytest.raises(CommandError, match="No partner called"):
+            call_command("create_partner_key", name, stdout=StringIO())
+    assert not ApiKey.objects.exists()
+    call_command("create_partner_key", str(second.pk), stdout=StringIO())
+    assert second.api_keys.count() == 1
+
+
+@pytest.mark.parametrize("days", ["-1", "999999999999", "٣"])
+def test_create_partner_key_refuses_a_rotation_it_cannot_make(partner, days):
+    with pytest.raises(CommandError, match="rotate-days"):
+        call_command("create_partner_key", partner.name, "--rotate-days", days, stdout=StringIO())
+    assert not partner.api_keys.exists()
+
+
+@pytest.mark.parametrize(("name", "email", "problem"), [("", "dev@example.com", "name"), ("Acme", "bad", "email")])
+def test_create_partner_key_checks_a_new_partner_like_the_admin_does(db, name, email, problem):
+    with pytest.raises(CommandError, match=problem):
+        call_command("create_partner_key", name, "--create", "--email", email, stdout=StringIO())
+    assert not Partner.objects.exists()

@@ -36,6 +36,22 @@ def test_schema_is_public_openapi_3_with_bearer_auth(client):
     assert "application/problem+json" in paths["/api/v1/articles/"]["get"]["responses"]["401"]["content"]
 
 
+@pytest.mark.parametrize("version", ["2.0", "<script>", "a\r\nSet-Cookie: x=1", "a\x00"])
+def test_the_schema_is_the_one_version_whatever_the_url_asks(client, version):
+    """``?version=`` named the downloaded file (Content-Disposition) and the schema's own version:
+    a control character in it was a 500 for anyone, no key needed."""
+    response = client.get("/api/schema/", {"version": version}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["info"]["version"] == "1.0.0"
+    assert response["Content-Disposition"] == 'inline; filename="Newsroom syndication API.json"'
+
+
+def test_the_docs_page_answers_only_reads(client):
+    assert client.options("/api/docs/").status_code == 405
+    assert client.post("/api/docs/").status_code == 405
+    assert client.head("/api/docs/").status_code == 200
+
+
 def test_docs_page_loads_its_assets_from_the_app_under_the_csp(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200

@@ -348,3 +348,16 @@ def test_vin_tool_matches_a_vin_to_the_vehicle_record(editor_client, tundra):
     assert "Toyota Motor Manufacturing Texas, San Antonio, Texas, United States" in page
     assert f'href="/admin/vehicles/vehiclemodel/{tundra.pk}/change/">Toyota Tundra</a>' in page
     assert "<td>2025</td>" in page
+
+
+@pytest.mark.parametrize("model_name", ["vehiclemodel", "powertrain", "marketavailability"])
+@pytest.mark.parametrize("crafted", ["nothing=1", "id__exact=x", "id__in=1,%C2%B2"])
+def test_an_export_with_filters_that_do_not_apply_is_refused_with_a_message(editor_client, tundra, model_name, crafted):
+    """The export takes the list's filters from its URL: one naming no field, or a value of the
+    wrong kind, sends the editor back to the list with the reason, as the list itself does."""
+    response = editor_client.get(f"/admin/vehicles/{model_name}/export/?{crafted}", follow=True)
+    assert response.redirect_chain[-1] == (f"/admin/vehicles/{model_name}/", 302)
+    assert "Nothing was exported: the filters in that address do not apply" in response.text
+    # The list's own filters still narrow the export.
+    filtered = editor_client.get(f"/admin/vehicles/{model_name}/export/?id__exact=1")
+    assert filtered.status_code == 200 and "form" in filtered.context
