@@ -66,10 +66,10 @@ class LatestArticlesRss(Feed):
     item_guid_is_permalink = False
 
     def item_pubdate(self, article):
-        return article.first_published_at or article.publish_at
+        return article.first_published
 
     def item_updateddate(self, article):
-        return article.last_published_at or article.first_published_at or article.publish_at
+        return article.last_updated
 
     def item_author_name(self, article):
         return ", ".join(byline.author.name for byline in article.bylines.all()) or None

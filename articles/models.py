@@ -6,10 +6,12 @@ by ``ArticleQuerySet.live``.
 
 import functools
 import operator
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections, models
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,6 +99,20 @@ class Status(models.TextChoices):
 LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
 SUBMITTED_OR_PUBLIC_STATUSES = (Status.IN_REVIEW, Status.APPROVED, *LIVE_STATUSES)
 
+# An article's public dates, decided here and only here (``Article.first_published``,
+# ``Article.last_updated``, ``Article.updated_line``); pages, cards, feeds, sitemaps, JSON-LD,
+# the API and ninjs all read them.
+#
+# A change readers were told about within this long of first publication is part of publishing
+# (a typo fixed in the first minute): the page shows no "Updated" line for it.
+UPDATED_LINE_AFTER = timedelta(seconds=60)
+# ``Article.first_published`` in SQL, for filtering.
+FIRST_PUBLISHED = Coalesce("first_published_at", "publish_at")
+# ``Article.last_updated`` in SQL, for filtering. ``publish_at`` counts because republishing a
+# withdrawn article by scheduling it moves only ``publish_at``; Coalesce because SQLite's
+# GREATEST is NULL when any argument is.
+LAST_UPDATED = Greatest("publish_at", Coalesce("last_published_at", "publish_at"))
+
 
 class ArticleQuerySet(models.QuerySet):
     def live(self, now=None):
@@ -138,6 +154,19 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body")
             .order_by("-publish_at", "-id")
         )
+
+    def first_published_since(self, since):
+        """Articles first published at or after ``since`` (``Article.first_published``). A first
+        publication is never after ``publish_at``, so the indexed ``publish_at`` bounds the search."""
+        return (
+            self.filter(publish_at__gte=since)
+            .alias(first_published_on=FIRST_PUBLISHED)
+            .filter(first_published_on__gte=since)
+        )
+
+    def with_last_updated(self):
+        """Filterable by ``last_updated_at``: ``Article.last_updated``, computed by the database."""
+        return self.alias(last_updated_at=LAST_UPDATED)
 
     def next_go_live(self, now):
         """When the set of live articles next changes by the clock alone (a scheduled article's
@@ -219,6 +248,28 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def first_published(self):
+        """When readers first saw the article ("Published …"), kept through updates, withdrawal
+        and republishing. Rows from before ``first_published_at`` existed have only ``publish_at``."""
+        return self.first_published_at or self.publish_at
+
+    @property
+    def last_updated(self):
+        """When readers were last told the article changed: its latest publication, update or
+        correction (first publication if none since). Feeds, sitemaps, the API's ``updated_at`` and
+        ninjs ``versionCreated`` show it; SQL twin: ``ArticleQuerySet.with_last_updated``."""
+        return max(filter(None, (self.publish_at, self.last_published_at)), default=None)
+
+    @property
+    def updated_line(self):
+        """The time on the page's "Updated" line (and its metadata), or None: ``last_updated`` when
+        it is well after first publication (``UPDATED_LINE_AFTER``)."""
+        published, updated = self.first_published, self.last_updated
+        if published and updated and updated - published >= UPDATED_LINE_AFTER:
+            return updated
+        return None
 
     def is_live(self, now=None):
         """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule."""

@@ -32,7 +32,7 @@ class ArticleSitemap(SiteUrlSitemap):
         return Article.objects.live().only("slug", "publish_at", "first_published_at", "last_published_at")
 
     def lastmod(self, article):
-        return article.last_published_at or article.first_published_at or article.publish_at
+        return article.last_updated
 
 
 class SectionSitemap(SiteUrlSitemap):
@@ -66,7 +66,7 @@ def news_sitemap(request):
     since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)
     articles = (
         Article.objects.live()
-        .filter(publish_at__gte=since)
+        .first_published_since(since)
         .prefetch_related(Prefetch("tags"))
         .only("slug", "headline", "publish_at", "first_published_at")[:1000]
     )

@@ -46,8 +46,6 @@ CARD_IMAGES = Prefetch("lead_image__renditions", queryset=CARD_RENDITIONS)
 ARTICLE_RENDITIONS = Rendition.objects.filter(Q(spec__startswith="width-") | Q(spec=SHARE_IMAGE_SPEC)).only(
     *RENDITION_COLUMNS
 )
-# An "Updated" line is shown only for changes readers were told about, well after publication.
-UPDATED_AFTER_SECONDS = 60
 
 
 def listing(queryset, images=True):
@@ -262,17 +260,11 @@ def article_page_context(article):
     )
     authors = [byline.author for byline in article.bylines.all()]
     tags = list(article.tags.all())
-    published = article.first_published_at or article.publish_at
-    updated = article.last_published_at
-    if published and updated and (updated - published).total_seconds() < UPDATED_AFTER_SECONDS:
-        updated = None
     share_image = share_image_url(article.lead_image) if article.lead_image_id else None
     context = {
         "authors": authors,
         "tags": tags,
         "corrections": list(article.corrections.all()),
-        "published": published,
-        "updated": updated,
         "vehicles": [vehicle_box(link) for link in article.article_vehicles.all()],
         "related_articles": related_articles(article, tags),
         "canonical_url": absolute_url(article.get_absolute_url()),
@@ -370,6 +362,7 @@ def share_image_url(image):
 
 def news_article_json_ld(article, context):
     """schema.org NewsArticle, escaped for a <script> element."""
+    published = article.first_published
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -377,8 +370,9 @@ def news_article_json_ld(article, context):
         "description": article.standfirst,
         "mainEntityOfPage": context["canonical_url"],
         "url": context["canonical_url"],
-        "datePublished": context["published"].isoformat() if context["published"] else None,
-        "dateModified": (context["updated"] or context["published"]).isoformat() if context["published"] else None,
+        "datePublished": published.isoformat() if published else None,
+        # The dates the page shows: search engines want structured dates to match the visible ones.
+        "dateModified": (article.updated_line or published).isoformat() if published else None,
         "author": [
             {
                 "@type": "Person",

@@ -4,7 +4,7 @@ from django import template
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from articles.models import Article, Status
+from articles.models import LAST_UPDATED, Article, Status
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def editors_desk(context):
             Article.objects.live(now)
             .select_related("section")
             .annotate(correction_count=Count("corrections"))
-            .order_by("-last_published_at", "-publish_at")[:ROWS]
+            .order_by(LAST_UPDATED.desc(), "-id")[:ROWS]
         ),
         "my_drafts": list(articles.filter(mine, status=Status.DRAFT).distinct().order_by("-updated_at")[:ROWS]),
     }

@@ -74,10 +74,10 @@ class ArticleFilter(django_filters.FilterSet):
         field_name="publish_at", lookup_expr="lt", help_text="ISO 8601 date-time, exclusive."
     )
     updated_after = TimestampFilter(
-        field_name="public_updated_at", lookup_expr="gte", help_text="Last update or correction, inclusive."
+        field_name="last_updated_at", lookup_expr="gte", help_text="Last update or correction, inclusive."
     )
     updated_before = TimestampFilter(
-        field_name="public_updated_at", lookup_expr="lt", help_text="Last update or correction, exclusive."
+        field_name="last_updated_at", lookup_expr="lt", help_text="Last update or correction, exclusive."
     )
 
     class Meta:

@@ -56,11 +56,6 @@ def media_urls(storage):
     return lambda name: absolute_url(storage.url(name))
 
 
-def version_time(article):
-    """When readers were last told the article changed: the last update or correction, else go-live."""
-    return max(filter(None, (article.publish_at, article.last_published_at)))
-
-
 def byline(article):
     names = [line.author.name for line in article.byline_list]
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""

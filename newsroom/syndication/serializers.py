@@ -137,11 +137,11 @@ class ArticleSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_first_published_at(self, article):
-        return DATETIME.to_representation(article.first_published_at or article.publish_at)
+        return DATETIME.to_representation(article.first_published)
 
     @extend_schema_field(serializers.DateTimeField())
     def get_updated_at(self, article):
-        return DATETIME.to_representation(links.version_time(article))
+        return DATETIME.to_representation(article.last_updated)
 
 
 class ArticlePageSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@
 from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
-from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -117,9 +116,7 @@ def _related_lookups(ninjs_format):
 
 def readable_articles(partner, now=None):
     """Readable articles, filterable by the last time readers were told they changed."""
-    return articles_for(partner, now).annotate(
-        public_updated_at=Greatest("publish_at", Coalesce("last_published_at", "publish_at"))
-    )
+    return articles_for(partner, now).with_last_updated()
 
 
 def _loaded(queryset):
@@ -151,7 +148,9 @@ def _fingerprint(row):
 
 
 def _changed_at(row):
-    """The Last-Modified that goes with ``_fingerprint``: when any of its inputs last changed."""
+    """The Last-Modified that goes with ``_fingerprint``: when any of its inputs last changed. The
+    representation's time, not an article date: it also moves for changes readers are not told of
+    (a rendition, a renamed make), which ``Article.last_updated`` does not."""
     return max(filter(None, (row[field] for field in CHANGE_TIMES)))
 
 
