@@ -534,7 +534,8 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:articles_article_revisions", args=[pk]))
         try:
-            restored = revisions.restore(revision, request.user, positive_number(request.POST.get("version")) or 0)
+            expected_version = positive_number(request.POST.get("version")) or 0
+            restored = services.restore_revision(revision, request.user, expected_version)
         except services.EditConflict as conflict:
             self.message_user(request, f"Not restored. {conflict.summary()}", messages.ERROR)
         except workflow.WorkflowError as error:

@@ -4,7 +4,8 @@
 - ``record(article, user, message)``: the immutable ``Revision`` for the article's current version.
 - ``diff(old, new)``: what changed between two snapshots, field by field, as ``FieldChange`` rows
   whose ``html`` is an escaped word-level inline diff (``<del>``/``<ins>``).
-- ``restore(revision, user, expected_version)``: writes an old snapshot back as a NEW revision;
+- ``apply_snapshot(article, data)`` and ``restore_related(article, data)``: put an old snapshot
+  back on an article; ``articles.services.restore_revision`` saves that as a NEW revision, so
   history is never rewritten.
 """
 
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
-from articles.models import ArticleVehicle, Byline, Revision, Section, Tag
+from articles.models import ArticleVehicle, Author, Byline, Revision, Section, Tag
+from newsroom.media.models import Image
+from vehicles.models import ModelYear, VehicleModel
 
 # (snapshot key, label), in the order editors read an article.
 FIELDS = [
@@ -123,21 +126,18 @@ def diff(old, new):
 
 
 def apply_snapshot(article, data):
-    """Set the article's own fields from a snapshot (related rows: see ``restore``)."""
+    """Set the article's own fields from a snapshot (related rows: see ``restore_related``)."""
     for key in ("headline", "slug", "standfirst", "body"):
         setattr(article, key, data.get(key, ""))
     section = data.get("section")
     article.section_id = section["id"] if section and Section.objects.filter(pk=section["id"]).exists() else None
-    from newsroom.media.models import Image
-
     image_id = data.get("lead_image")
     article.lead_image_id = image_id if image_id and Image.objects.filter(pk=image_id).exists() else None
 
 
-def _restore_related(article, data):
-    from articles.models import Author
-    from vehicles.models import ModelYear, VehicleModel
-
+def restore_related(article, data):
+    """Set the article's tags, bylines and vehicles from a snapshot. Anything deleted since (a
+    tag, an author) is left out rather than recreated."""
     article.tags.set(Tag.objects.filter(pk__in=[t["id"] for t in data.get("tags", [])]))
     Byline.objects.filter(article=article).delete()
     existing_authors = set(
@@ -165,23 +165,4 @@ def _restore_related(article, data):
         )
         for i, v in enumerate(wanted)
         if v["id"] in existing_models
-    )
-
-
-def restore(revision, user, expected_version):
-    """Make a new revision whose content is ``revision``'s. Raises ``EditConflict`` when the
-    article changed after ``expected_version``. Anything deleted since (a tag, an author)
-    is left out rather than recreated."""
-    from articles import services
-
-    article = revision.article
-    apply_snapshot(article, revision.snapshot)
-    if not services.slug_is_available(article.slug, article.pk):
-        article.slug = ""  # taken by another article since: save_article makes a fresh one
-    return services.save_article(
-        article,
-        user,
-        expected_version,
-        message=f"Restored version {revision.version}",
-        save_related=lambda: _restore_related(article, revision.snapshot),
     )

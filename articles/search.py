@@ -2,7 +2,7 @@
 
 On PostgreSQL: full-text search with English stemming, ranking (headline weighs most, then
 standfirst, then the body) and highlighted snippets from ``ts_headline``. The weighted document
-is stored per article and GIN-indexed (``newsroom/core/migrations/0003_article_search_document.py``);
+is stored per article and GIN-indexed (``articles/migrations/0006_search_document.py``);
 tags and vehicle names are matched through their own small tables.
 
 On SQLite: every word must appear (case-insensitively) in one of the same fields; snippets are

@@ -19,6 +19,8 @@
 - when the article is live, publishes the change to readers: ``workflow.correct`` if a
   ``correction`` note is given, else ``workflow.update``.
 
+``restore_revision`` writes an old revision's content back through ``save_article``.
+
 Status never changes here; that is ``articles.workflow``'s job.
 """
 
@@ -131,6 +133,22 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
             else:
                 workflow.update(article, user, comment=message)
     return revision
+
+
+def restore_revision(revision, user, expected_version):
+    """Make a new revision whose content is ``revision``'s. Raises ``EditConflict`` when the
+    article changed after ``expected_version``."""
+    article = revision.article
+    revisions.apply_snapshot(article, revision.snapshot)
+    if not slug_is_available(article.slug, article.pk):
+        article.slug = ""  # taken by another article since: save_article makes a fresh one
+    return save_article(
+        article,
+        user,
+        expected_version,
+        message=f"Restored version {revision.version}",
+        save_related=lambda: revisions.restore_related(article, revision.snapshot),
+    )
 
 
 def _update_if_current(article, expected_version, now):

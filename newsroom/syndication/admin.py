@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from newsroom.core.admin import KnownKeysAdmin
-from newsroom.syndication import webhooks
+from newsroom.syndication import tasks
 from newsroom.syndication.models import ApiKey, Partner, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 ROTATION_GRACE = timedelta(days=7)
@@ -158,6 +158,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             if not delivery.endpoint.active:
                 self.message_user(request, f"{delivery.endpoint} is disabled; enable it first.", messages.ERROR)
                 continue
-            webhooks.resend(delivery)
+            tasks.resend(delivery)
             count += 1
         self.message_user(request, f"Queued {count} deliveries again.", messages.SUCCESS)

@@ -12,11 +12,12 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from newsroom.syndication.targets import UnsafeTarget, check_target
 
 KEY_SCHEME = "nrk"
 PREFIX_LENGTH = 8
@@ -184,8 +185,6 @@ class WebhookEndpoint(models.Model):
         return self.url
 
     def clean(self):
-        from newsroom.syndication.webhooks import UnsafeTarget, check_target
-
         unknown = set(self.events or []) - set(WebhookEvent.values)
         if not isinstance(self.events, list) or unknown:
             raise ValidationError({"events": f"Choose from: {', '.join(WebhookEvent.values)}."})
@@ -260,10 +259,6 @@ class ChangeEvent(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.event} article {self.article_id}"
-
-
-def webhooks_allow_private_targets():
-    return settings.DEBUG or getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 
 
 class ReferenceDataVersion(models.Model):

@@ -7,10 +7,9 @@ from django.utils import timezone
 
 from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
-from newsroom.syndication import webhooks
 from newsroom.syndication.changes import lock_feed, record_change
 from newsroom.syndication.models import ChangeEvent
-from newsroom.syndication.tasks import announce_updates, schedule_release
+from newsroom.syndication.tasks import announce_updates, schedule_release, send_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ def on_article_event(sender, article, event, **kwargs):
     if event == "withdrawn" and not _ever_public(current):
         return  # withdrawn before its go-live minute: partners never saw it, so there is nothing to remove
     change = record_change(current, event)
-    webhooks.create_deliveries(change, current)
+    send_webhooks(change, current)
 
 
 def _ever_public(article):

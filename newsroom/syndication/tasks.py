@@ -1,4 +1,6 @@
-"""Background work for syndication, run by the task worker (queue "webhooks")."""
+"""Background work for syndication, run by the task worker (queue "webhooks"), and the functions
+that queue it: webhook deliveries, their retries and re-sends, and scheduled-release announcements.
+``webhooks`` only sends; it never queues, so it never imports this module back."""
 
 import logging
 from datetime import datetime
@@ -10,7 +12,7 @@ from django.utils import timezone
 from articles.models import Article, Status
 from newsroom.syndication import webhooks
 from newsroom.syndication.changes import record_change
-from newsroom.syndication.models import ChangeEvent
+from newsroom.syndication.models import ChangeEvent, DeliveryStatus, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,32 @@ def supports_defer(a_task):
 
 @task(queue_name="webhooks")
 def deliver_webhook(delivery_id):
-    webhooks.attempt(delivery_id)
+    delivery = webhooks.attempt(delivery_id)
+    if delivery.status == DeliveryStatus.RETRYING:
+        schedule_retry(delivery)
+
+
+def send_webhooks(change, article):
+    """Make the change's deliveries (one per interested endpoint) and queue each for the worker."""
+    for delivery in webhooks.create_deliveries(change, article):
+        deliver_webhook.enqueue(delivery.pk)
+
+
+def schedule_retry(delivery):
+    """Queue the next attempt for ``next_attempt_at``. A backend that cannot defer work (the
+    immediate one, in tests and quick demos) leaves it for `resend`/the admin action instead."""
+    if supports_defer(deliver_webhook):
+        deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+    else:
+        logger.info("webhook retry not queued: the task backend cannot defer", extra={"delivery": delivery.pk})
+
+
+def resend(delivery):
+    """Send a delivery again from the start (the admin's re-send action); keeps its webhook-id."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    deliver_webhook.enqueue(delivery.pk)
 
 
 @task(queue_name="webhooks")
@@ -43,7 +70,7 @@ def release_scheduled(article_id, publish_at):
     if not article.is_live(now):
         return "not live"
     change = record_change(article, "published", now=now)
-    webhooks.create_deliveries(change, article)
+    send_webhooks(change, article)
     return "published"
 
 
@@ -66,7 +93,7 @@ def announce_updates(article_ids, changed_at):
         with transaction.atomic():
             told = ChangeEvent.objects.filter(article_id__in=batch, occurred_at__gte=since).values("article_id")
             for article in Article.objects.live().filter(pk__in=batch).exclude(pk__in=told).order_by("pk"):
-                webhooks.create_deliveries(record_change(article, "updated"), article)
+                send_webhooks(record_change(article, "updated"), article)
                 announced += 1
     return announced
 

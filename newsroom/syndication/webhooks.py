@@ -1,6 +1,6 @@
-"""Webhooks: which endpoints hear about a change, signing (Standard Webhooks), sending with
-retries, and refusing targets inside our own network (and connecting only to the addresses
-checked, so a host name that changes its answer cannot lead us inside).
+"""Webhooks: which endpoints hear about a change, signing (Standard Webhooks), sending and
+recording each attempt with its retry time, connecting only to the addresses ``targets`` checked
+(so a host name that changes its answer cannot lead us inside). Queueing is ``tasks``' job.
 
 A payload is a thin notification (what happened to which article, and where to read it), never
 the article itself: a retry a day later must not carry a body that has since been withdrawn.
@@ -10,7 +10,6 @@ import base64
 import hashlib
 import hmac
 import http.client
-import ipaddress
 import json
 import logging
 import socket
@@ -26,12 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from newsroom.syndication import links
-from newsroom.syndication.models import (
-    DeliveryStatus,
-    WebhookDelivery,
-    WebhookEndpoint,
-    webhooks_allow_private_targets,
-)
+from newsroom.syndication.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from newsroom.syndication.targets import UnsafeTarget, check_target, port_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,54 +36,8 @@ TIMEOUT_SECONDS = 10
 RESPONSE_EXCERPT = 1000
 
 
-class UnsafeTarget(ValueError):
-    """A webhook URL we will not send to."""
-
-
 def retry_delays():
     return tuple(getattr(settings, "WEBHOOK_RETRY_DELAYS", DEFAULT_RETRY_DELAYS))
-
-
-def check_target(url):
-    """Refuse URLs that would make us call into our own network (server-side request forgery),
-    and return the addresses a delivery may connect to.
-
-    Every address the host resolves to must be public; private, loopback, link-local and
-    reserved ones are allowed only in development or when WEBHOOK_ALLOW_PRIVATE_TARGETS is on.
-    The delivery connects to exactly the addresses checked here, as (family, socket address)
-    pairs: resolving the name again could give another answer (DNS rebinding) and lead inside.
-    With private targets allowed there is nothing to pin, and None means "connect by name"."""
-    parts = urlsplit(url)
-    allow_private = webhooks_allow_private_targets()
-    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_private):
-        raise UnsafeTarget("Webhook URLs must use https.")
-    if not parts.hostname:
-        raise UnsafeTarget("The URL has no host name.")
-    if parts.username or parts.password:
-        raise UnsafeTarget("Put no user name or password in the URL; deliveries are signed instead.")
-    port = _port_of(parts)
-    if allow_private:
-        return None
-    try:
-        resolved = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError):
-        raise UnsafeTarget(f"The host {parts.hostname} cannot be resolved.")
-    for *_, address in resolved:
-        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
-            # Not the address itself: this text reaches the partner, and could map our network.
-            raise UnsafeTarget(f"{parts.hostname} resolves to an address inside a private network.")
-    return [(family, address) for family, _, _, _, address in resolved]
-
-
-def _port_of(parts):
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        raise UnsafeTarget("The port must be a number from 1 to 65535.")
-    return port or (443 if parts.scheme == "https" else 80)
 
 
 def signing_key(secret):
@@ -138,10 +87,8 @@ def endpoints_for(change):
 
 
 def create_deliveries(change, article):
-    """One delivery per interested endpoint, each queued for the worker."""
-    from newsroom.syndication.tasks import deliver_webhook
-
-    deliveries = [
+    """One delivery per interested endpoint; ``tasks.send_webhooks`` queues them for the worker."""
+    return [
         WebhookDelivery.objects.create(
             endpoint=endpoint,
             message_id=f"msg_{uuid.uuid4().hex}",
@@ -152,9 +99,6 @@ def create_deliveries(change, article):
         )
         for endpoint in endpoints_for(change)
     ]
-    for delivery in deliveries:
-        deliver_webhook.enqueue(delivery.pk)
-    return deliveries
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -227,7 +171,7 @@ def _post(url, body, headers, addresses):
     """POST and return (status code or None, the start of the answer, or what went wrong)."""
     parts = urlsplit(url)
     pinned = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-    connection = pinned(parts.hostname, _port_of(parts), addresses)
+    connection = pinned(parts.hostname, port_of(parts), addresses)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", target, body=body, headers=headers)
@@ -243,7 +187,8 @@ def _post(url, body, headers, addresses):
 
 
 def attempt(delivery_id):
-    """Send one delivery now. Returns the delivery, updated; schedules the next try on failure."""
+    """Send one delivery now. Returns the delivery, updated; on a failure that will be retried it is
+    RETRYING with ``next_attempt_at`` set, and the task that called this queues the retry."""
     delivery = WebhookDelivery.objects.select_related("endpoint__partner").get(pk=delivery_id)
     if delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
         return delivery
@@ -276,9 +221,7 @@ def attempt(delivery_id):
         disable_endpoint(endpoint, f"Deliveries kept failing for {_span(delays)}; last answer: {answer[:200]}")
         return delivery
     delivery.next_attempt_at = now + timedelta(seconds=delays[delivery.attempts - 1])
-    _finish(delivery, DeliveryStatus.RETRYING, code, answer, now)
-    schedule_retry(delivery)
-    return delivery
+    return _finish(delivery, DeliveryStatus.RETRYING, code, answer, now)
 
 
 def _span(delays):
@@ -293,27 +236,6 @@ def _finish(delivery, status, code, answer, now):
     delivery.last_attempt_at = now
     delivery.save()
     return delivery
-
-
-def schedule_retry(delivery):
-    """Queue the next attempt for ``next_attempt_at``. A backend that cannot defer work (the
-    immediate one, in tests and quick demos) leaves it for `resend`/the admin action instead."""
-    from newsroom.syndication.tasks import deliver_webhook, supports_defer
-
-    if supports_defer(deliver_webhook):
-        deliver_webhook.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
-    else:
-        logger.info("webhook retry not queued: the task backend cannot defer", extra={"delivery": delivery.pk})
-
-
-def resend(delivery):
-    """Send a delivery again from the start (the admin's re-send action); keeps its webhook-id."""
-    from newsroom.syndication.tasks import deliver_webhook
-
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
-    deliver_webhook.enqueue(delivery.pk)
 
 
 def disable_endpoint(endpoint, reason):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.models import Article, Revision, SlugRedirect, Tag
-from articles.services import EditConflict, save_article, unique_slug
+from articles.services import EditConflict, restore_revision, save_article, unique_slug
 from articles.signals import article_event
 from tests.articles.conftest import ON_POSTGRES_ONLY
 
@@ -107,7 +107,7 @@ def test_restore_makes_a_new_revision_and_keeps_history(make_article, writer, ta
     article.headline, article.body = "Changed", "<p>Changed body</p>"
     save_article(article, writer, 2, save_related=lambda: article.tags.set(tags[2:4]))
     old = Revision.objects.get(article=article, version=2)
-    restored = revisions.restore(old, writer, expected_version=3)
+    restored = restore_revision(old, writer, expected_version=3)
     article.refresh_from_db()
     assert (restored.version, article.headline, list(article.tags.values_list("name", flat=True))) == (
         4,
@@ -117,7 +117,7 @@ def test_restore_makes_a_new_revision_and_keeps_history(make_article, writer, ta
     assert restored.message == "Restored version 2"
     assert list(Revision.objects.filter(article=article).values_list("version", flat=True)) == [4, 3, 2, 1]
     with pytest.raises(EditConflict):
-        revisions.restore(old, writer, expected_version=3)
+        restore_revision(old, writer, expected_version=3)
 
 
 def test_diff_is_readable_and_escaped():
@@ -236,6 +236,6 @@ def test_restoring_an_incomplete_revision_of_a_scheduled_article_is_refused(make
     workflow.approve(article, editor)
     workflow.schedule(article, editor, timezone.now() + timedelta(hours=1))
     with pytest.raises(workflow.NotReady, match="Body text"):
-        revisions.restore(Revision.objects.get(article=article, version=2), editor, 3)
+        restore_revision(Revision.objects.get(article=article, version=2), editor, 3)
     stored = Article.objects.get(pk=article.pk)
     assert (stored.version, stored.body) == (3, "<p>The finished text.</p>")

@@ -16,10 +16,11 @@ import trustme
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles import workflow
 from articles.models import Article, Section, Status
-from newsroom.syndication import webhooks
+from newsroom.syndication import tasks, webhooks
 from newsroom.syndication.models import ChangeEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from newsroom.syndication.tasks import release_scheduled
 from tests.syndication.conftest import Receiver, make_article, make_image, make_partner
@@ -117,6 +118,24 @@ def test_retries_on_500_with_backoff_then_resumes(endpoint, receiver, editor, me
     assert sum(settings.WEBHOOK_RETRY_DELAYS) >= 24 * 3600
 
 
+def test_a_delivery_the_worker_could_not_make_is_queued_again_for_its_next_attempt(
+    endpoint, receiver, editor, media, act, settings
+):
+    receiver.status = 500
+    act(workflow.publish, _approved(), editor)
+    delivery = WebhookDelivery.objects.get()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
+    tasks.deliver_webhook.call(delivery.pk)  # the second attempt, as the worker runs it
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 2)
+    retry = DBTaskResult.objects.get()
+    assert (retry.task_path, retry.args_kwargs["args"], retry.run_after) == (
+        "newsroom.syndication.tasks.deliver_webhook",
+        [delivery.pk],
+        delivery.next_attempt_at,
+    )
+
+
 def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notice(endpoint, receiver, editor, media, act, settings):
     settings.WEBHOOK_RETRY_DELAYS = [1, 1]
     settings.ADMINS = ["ops@example.com"]
@@ -138,7 +157,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled_with_a_notice(endpoint, rece
     assert len(receiver.requests) == 3
     receiver.status = 200
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=True)
-    webhooks.resend(delivery)
+    tasks.resend(delivery)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and len(receiver.requests) == 4
 

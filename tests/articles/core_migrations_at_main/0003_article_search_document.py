@@ -56,7 +56,9 @@ def forward(apps, schema_editor):
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(BACKWARD)
-        importlib.import_module("newsroom.core.migrations.0002_article_search_index").add_index(apps, schema_editor)
+        importlib.import_module("tests.articles.core_migrations_at_main.0002_article_search_index").add_index(
+            apps, schema_editor
+        )
 
 
 class Migration(migrations.Migration):
