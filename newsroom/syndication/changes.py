@@ -1,11 +1,13 @@
-"""The change feed: recording changes in commit order, and what each partner may see of them."""
+"""The change feed: recording changes in commit order, and what each partner may see: the
+one place that decides which articles, changes, sections, tags and reporting articles a partner
+is shown."""
 
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section, Tag
 from newsroom.syndication.models import ChangeEvent
 
 # Any constant: the advisory lock that serialises change inserts on PostgreSQL.
@@ -66,6 +68,30 @@ def articles_for(partner, now=None):
     if section_ids is not None:
         queryset = queryset.filter(section_id__in=section_ids)
     return queryset
+
+
+def readable_articles(partner, now=None):
+    """``articles_for``, filterable by the last time readers were told they changed."""
+    return articles_for(partner, now).annotate(
+        public_updated_at=Greatest("publish_at", Coalesce("last_published_at", "publish_at"))
+    )
+
+
+def sections_for(partner):
+    """The sections whose articles this partner receives."""
+    section_ids = partner.section_ids()
+    return Section.objects.all() if section_ids is None else Section.objects.filter(pk__in=section_ids)
+
+
+def tags_for(partner):
+    """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
+    return Tag.objects.shown_by(articles_for(partner))
+
+
+def reported_in_readable(partner):
+    """Whether a market availability's reporting article is one this partner can read (an
+    expression on ``MarketAvailability``): the others are not linked."""
+    return Exists(articles_for(partner).filter(pk=OuterRef("reported_in_id")))
 
 
 def changes_for(partner, now=None):

@@ -1,6 +1,6 @@
 """Articles as IPTC ninjs 3.1 documents (https://iptc.org/standards/ninjs/).
 
-Built from an article loaded with ``views.with_related``, which puts its related rows in plain
+Built from an article loaded with ``loading.with_related``, which puts its related rows in plain
 lists (``tag_list``, ``vehicle_links``, ...; its lead image's renditions as ``rendition_rows``), so
 a page of documents costs a fixed number of queries. A withdrawn article is a tombstone:
 pubStatus "canceled", no body.

@@ -110,7 +110,7 @@ class ArticleSerializer(serializers.Serializer):
     body_text = serializers.SerializerMethodField()
     byline = serializers.SerializerMethodField()
     section = SectionRefSerializer(allow_null=True)
-    # The related rows as ``views.with_related`` loads them: plain lists.
+    # The related rows as ``loading.with_related`` loads them: plain lists.
     tags = TagSerializer(many=True, source="tag_list")
     vehicles = ArticleVehicleSerializer(many=True, source="vehicle_links")
     lead_image = ImageSerializer(allow_null=True)
