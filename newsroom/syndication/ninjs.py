@@ -128,7 +128,7 @@ def _organisations(article):
     for link in article.vehicle_links:
         make = link.vehicle_model.make
         seen.setdefault(("make", make.pk), {"name": make.name, "rel": "make", "literal": make.slug})
-        for manufacturer in make.manufacturer_list:
+        for manufacturer in link.vehicle_model.manufacturer_list:
             seen.setdefault(
                 ("manufacturer", manufacturer.pk),
                 {"name": manufacturer.name, "rel": "manufacturer", "literal": str(manufacturer.pk)},

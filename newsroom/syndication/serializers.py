@@ -268,7 +268,7 @@ class VehicleModelSerializer(serializers.Serializer):
         return links.vehicle_model_uri(vehicle_model)
 
     def get_manufacturers(self, vehicle_model) -> list[str]:
-        return [manufacturer.name for manufacturer in vehicle_model.make.manufacturers.all()]
+        return [manufacturer.name for manufacturer in vehicle_model.manufacturers()]
 
 
 class VehicleModelPageSerializer(SimplePageSerializer):
