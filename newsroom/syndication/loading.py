@@ -16,6 +16,7 @@ from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_re
 from articles.models import ArticleVehicle, Byline
 from newsroom.media.models import Rendition
 from newsroom.syndication.changes import feed_position, reported_in_readable
+from newsroom.syndication.facts import article_facts
 from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
 from newsroom.syndication.pagination import KeysetPaginator
 from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, VehicleModel
@@ -142,11 +143,13 @@ def _related_lookups(ninjs_format):
 
 def with_related(articles, ninjs_format):
     """Articles from ``load_articles`` or ``load_article`` with everything the format shows, in a
-    fixed number of queries."""
+    fixed number of queries, and their public facts in ``article.facts``."""
     prefetch_related_objects(articles, *_related_lookups(ninjs_format))
     if ninjs_format:
         _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
     _attach_renditions([article.lead_image for article in articles if article.lead_image])
+    for article in articles:
+        article.facts = article_facts(article)
     return articles
 
 
