@@ -95,14 +95,13 @@ def reported_in_readable(partner):
 
 
 def changes_for(partner, now=None):
-    """The changes this partner may see, each annotated with whether its article is readable now
-    and, when it is withdrawn, the public reason (``withdrawal_reason``, "" otherwise).
+    """The changes this partner may see, each annotated, when its article is withdrawn, with the
+    public reason (``withdrawal_reason``, "" otherwise).
 
     A change shows the article as it is now (never as it was), so a withdrawn body never travels
-    again; a change whose article is no longer readable is a tombstone."""
+    again; a change whose article is not in ``readable_articles`` is a tombstone."""
     queryset = ChangeEvent.objects.all()
     section_ids = partner.section_ids()
     if section_ids is not None:
         queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
-    readable = articles_for(partner, now).filter(pk=OuterRef("article_id"))
-    return queryset.annotate(readable=Exists(readable), withdrawal_reason=F("article__withdrawal_reason"))
+    return queryset.annotate(withdrawal_reason=F("article__withdrawal_reason"))

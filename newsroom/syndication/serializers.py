@@ -153,15 +153,6 @@ class ArticlePageSerializer(serializers.Serializer):
     results = ArticleSerializer(many=True)
 
 
-class TombstoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    uri = serializers.URLField()
-    status = serializers.ChoiceField(choices=["canceled"])
-    reason = serializers.CharField(
-        allow_null=True, help_text="Why it was withdrawn, for your readers too; null when it was not withdrawn."
-    )
-
-
 class ChangeSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(help_text="Position in the feed; increases in commit order.")
     event = serializers.ChoiceField(choices=["published", "updated", "corrected", "withdrawn"])
