@@ -8,7 +8,8 @@ For serialisers (pages, API, feeds), without N+1 queries:
                                           availabilities (market, source plant, reporting article)
     VehicleModel.objects.for_listing()    make only, for lists
     vehicle_model.plants_built()          distinct plants over the prefetched model years
-    vehicle_model.manufacturers()         companies building it (plants' manufacturers, else the make's)
+    vehicle_model.manufacturers()         companies building it (plants' manufacturers, else the make's);
+                                          the rule itself is VehicleModel.builders()
     vehicle_model.related_live_articles() live articles about it (answered by the articles app)
     powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
     availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
@@ -163,9 +164,17 @@ class VehicleModel(models.Model):
         return sorted(plants.values(), key=lambda plant: plant.name)
 
     def manufacturers(self):
-        """The companies building it: its plants' manufacturers, else its make's (prefetched)."""
-        found = {plant.manufacturer.pk: plant.manufacturer for plant in self.plants_built() if plant.manufacturer}
-        return sorted(found.values(), key=lambda m: m.name) or list(self.make.manufacturers.all())
+        """The companies building it (``builders``), from the prefetched plants and make."""
+        return self.builders([plant.manufacturer for plant in self.plants_built()], self.make.manufacturers.all())
+
+    @staticmethod
+    def builders(plant_manufacturers, make_manufacturers):
+        """The rule for which companies build a model, wherever it is shown: the companies running
+        its plants (vPIC's Manufacturer is the company at the plant that affixes the VIN), by name;
+        while no plant's company is known, every company of its make. Takes loaded manufacturers
+        (``None`` for a plant whose company is unknown), so a loader can bring them in any way."""
+        found = {manufacturer.pk: manufacturer for manufacturer in plant_manufacturers if manufacturer}
+        return sorted(found.values(), key=lambda manufacturer: manufacturer.name) or list(make_manufacturers)
 
     def related_live_articles(self, limit=RELATED_ARTICLES_LIMIT):
         """The live articles about this model and those reporting its market launches, newest

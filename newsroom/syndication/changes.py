@@ -1,11 +1,13 @@
-"""The change feed: recording changes in commit order, and what each partner may see of them."""
+"""The change feed: recording changes in commit order, and what each partner may see: the
+one place that decides which articles, changes, sections, tags and reporting articles a partner
+is shown."""
 
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section, Tag
 from newsroom.syndication.models import ChangeEvent
 
 # Any constant: the advisory lock that serialises change inserts on PostgreSQL.
@@ -68,15 +70,36 @@ def articles_for(partner, now=None):
     return queryset
 
 
+def readable_articles(partner, now=None):
+    """``articles_for``, filterable by the last time readers were told they changed."""
+    return articles_for(partner, now).with_last_updated()
+
+
+def sections_for(partner):
+    """The sections whose articles this partner receives."""
+    section_ids = partner.section_ids()
+    return Section.objects.all() if section_ids is None else Section.objects.filter(pk__in=section_ids)
+
+
+def tags_for(partner):
+    """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
+    return Tag.objects.shown_by(articles_for(partner))
+
+
+def reported_in_readable(partner):
+    """Whether a market availability's reporting article is one this partner can read (an
+    expression on ``MarketAvailability``): the others are not linked."""
+    return Exists(articles_for(partner).filter(pk=OuterRef("reported_in_id")))
+
+
 def changes_for(partner, now=None):
-    """The changes this partner may see, each annotated with whether its article is readable now
-    and, when it is withdrawn, the public reason (``withdrawal_reason``, "" otherwise).
+    """The changes this partner may see, each annotated, when its article is withdrawn, with the
+    public reason (``withdrawal_reason``, "" otherwise).
 
     A change shows the article as it is now (never as it was), so a withdrawn body never travels
-    again; a change whose article is no longer readable is a tombstone."""
+    again; a change whose article is not in ``readable_articles`` is a tombstone."""
     queryset = ChangeEvent.objects.all()
     section_ids = partner.section_ids()
     if section_ids is not None:
         queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
-    readable = articles_for(partner, now).filter(pk=OuterRef("article_id"))
-    return queryset.annotate(readable=Exists(readable), withdrawal_reason=F("article__withdrawal_reason"))
+    return queryset.annotate(withdrawal_reason=F("article__withdrawal_reason"))

@@ -1,23 +1,18 @@
 """Articles as IPTC ninjs 3.1 documents (https://iptc.org/standards/ninjs/).
 
-Built from an article loaded with ``views.with_related``, which puts its related rows in plain
+Built from an article loaded with ``loading.with_related``, which puts its related rows in plain
 lists (``tag_list``, ``vehicle_links``, ...; its lead image's renditions as ``rendition_rows``), so
-a page of documents costs a fixed number of queries. A withdrawn article is a tombstone:
-pubStatus "canceled", no body.
+a page of documents costs a fixed number of queries, and its public facts (``facts``) in
+``article.facts``. A withdrawn article is a tombstone: pubStatus "canceled", no body.
 """
 
 from django.conf import settings
 from django.utils import timezone
 
-from newsroom.media.models import Image, Rendition
-from newsroom.syndication import links
+from newsroom.syndication import facts, links
 
 NINJS_CONTENT_TYPE = "application/ninjs+json"
 NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
-IMAGE_CONTENT_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
-IMAGE_CONTENT_TYPES.update({"gif": "image/gif", "avif": "image/avif"})
-IMAGE_STORAGE = Image.file.field.storage
-RENDITION_STORAGE = Rendition.file.field.storage
 
 
 def _time(value):
@@ -29,34 +24,6 @@ def _language():
     return f"{language}-{region.upper()}" if region else language
 
 
-def _image_content_type(name):
-    return IMAGE_CONTENT_TYPES.get((name or "").lower(), "application/octet-stream")
-
-
-def _renditions(image):
-    image_url, rendition_url = links.media_urls(IMAGE_STORAGE), links.media_urls(RENDITION_STORAGE)
-    original = {
-        "name": "original",
-        "href": image_url(image.file.name),
-        "contentType": _image_content_type(image.format),
-        "width": image.width,
-        "height": image.height,
-        "sizeInBytes": image.byte_size,
-    }
-    others = [
-        {
-            "name": f"{rendition['spec']}.{rendition['format']}",
-            "href": rendition_url(rendition["file"]),
-            "contentType": _image_content_type(rendition["format"]),
-            "width": rendition["width"],
-            "height": rendition["height"],
-            "sizeInBytes": rendition["byte_size"],
-        }
-        for rendition in image.rendition_rows
-    ]
-    return [original, *others]
-
-
 def _lead_image(image):
     association = {
         "name": "leadImage",
@@ -64,7 +31,17 @@ def _lead_image(image):
         "uri": links.image_uri(image),
         "type": "picture",
         "headlines": [{"role": "main", "contentType": "text/plain", "value": image.title}],
-        "renditions": _renditions(image),
+        "renditions": [
+            {
+                "name": rendition.name,
+                "href": rendition.href,
+                "contentType": rendition.content_type,
+                "width": rendition.width,
+                "height": rendition.height,
+                "sizeInBytes": rendition.size_bytes,
+            }
+            for rendition in facts.renditions(image)
+        ],
         "versionCreated": _time(image.uploaded_at),
     }
     descriptions = []
@@ -128,7 +105,7 @@ def _organisations(article):
     for link in article.vehicle_links:
         make = link.vehicle_model.make
         seen.setdefault(("make", make.pk), {"name": make.name, "rel": "make", "literal": make.slug})
-        for manufacturer in make.manufacturer_list:
+        for manufacturer in link.vehicle_model.manufacturer_list:
             seen.setdefault(
                 ("manufacturer", manufacturer.pk),
                 {"name": manufacturer.name, "rel": "manufacturer", "literal": str(manufacturer.pk)},
@@ -138,14 +115,14 @@ def _organisations(article):
 
 def article_document(article):
     """A live article as a ninjs 3.1 document."""
-    text = links.plain_text(article.body)
+    text = article.facts.body_text
     document = {
-        "uri": links.article_uri(article),
+        "uri": article.facts.uri,
         "type": "text",
         "representationType": "full",
         "version": str(article.version),
-        "firstCreated": _time(article.first_published),
-        "versionCreated": _time(article.last_updated),
+        "firstCreated": _time(article.facts.first_published_at),
+        "versionCreated": _time(article.facts.updated_at),
         "contentCreated": _time(article.created_at),
         "pubStatus": "usable",
         "language": _language(),
@@ -164,7 +141,7 @@ def article_document(article):
         "altIds": [
             {"role": "id", "value": str(article.pk)},
             {"role": "slug", "value": article.slug},
-            {"role": "webUrl", "value": links.web_url(article)},
+            {"role": "webUrl", "value": article.facts.web_url},
         ],
         "infoSources": [{"name": settings.SITE_NAME, "role": "originator", "uri": settings.SITE_URL + "/"}],
         "copyrightHolder": settings.SITE_NAME,
@@ -182,9 +159,8 @@ def article_document(article):
     ]
     if descriptions:
         document["descriptions"] = descriptions
-    byline = links.byline(article)
-    if byline:
-        document["by"] = byline
+    if article.facts.byline:
+        document["by"] = article.facts.byline
     for key, values in (
         ("subjects", _subjects(article)),
         ("places", _places(article)),

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from newsroom.syndication import links, ninjs
+from newsroom.syndication import facts, links
 
 # Formats a datetime as every DateTimeField here does; it keeps no state between values, so one serves all.
 DATETIME = serializers.DateTimeField()
@@ -40,10 +40,10 @@ class TagSerializer(serializers.Serializer):
 class RenditionSerializer(serializers.Serializer):
     name = serializers.CharField()
     href = serializers.URLField()
-    content_type = serializers.CharField(source="contentType")
+    content_type = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
-    size_bytes = serializers.IntegerField(source="sizeInBytes")
+    size_bytes = serializers.IntegerField()
 
 
 class ImageSerializer(serializers.Serializer):
@@ -66,17 +66,16 @@ class ImageSerializer(serializers.Serializer):
 
     @extend_schema_field(RenditionSerializer(many=True))
     def get_renditions(self, image):
-        # The ninjs renditions with this representation's key names; the values are already plain.
         return [
             {
-                "name": rendition["name"],
-                "href": rendition["href"],
-                "content_type": rendition["contentType"],
-                "width": rendition["width"],
-                "height": rendition["height"],
-                "size_bytes": rendition["sizeInBytes"],
+                "name": rendition.name,
+                "href": rendition.href,
+                "content_type": rendition.content_type,
+                "width": rendition.width,
+                "height": rendition.height,
+                "size_bytes": rendition.size_bytes,
             }
-            for rendition in ninjs._renditions(image)
+            for rendition in facts.renditions(image)
         ]
 
 
@@ -110,7 +109,8 @@ class ArticleSerializer(serializers.Serializer):
     body_text = serializers.SerializerMethodField()
     byline = serializers.SerializerMethodField()
     section = SectionRefSerializer(allow_null=True)
-    # The related rows as ``views.with_related`` loads them: plain lists.
+    # The related rows as ``loading.with_related`` loads them: plain lists; the public facts
+    # (``facts.article_facts``) in ``article.facts``.
     tags = TagSerializer(many=True, source="tag_list")
     vehicles = ArticleVehicleSerializer(many=True, source="vehicle_links")
     lead_image = ImageSerializer(allow_null=True)
@@ -121,27 +121,27 @@ class ArticleSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
     def get_uri(self, article) -> str:
-        return links.article_uri(article)
+        return article.facts.uri
 
     def get_url(self, article) -> str:
-        return links.web_url(article)
+        return article.facts.web_url
 
     def get_status(self, article) -> str:
         return "usable"
 
     def get_body_text(self, article) -> str:
-        return links.plain_text(article.body)
+        return article.facts.body_text
 
     def get_byline(self, article) -> str:
-        return links.byline(article)
+        return article.facts.byline
 
     @extend_schema_field(serializers.DateTimeField())
     def get_first_published_at(self, article):
-        return DATETIME.to_representation(article.first_published)
+        return DATETIME.to_representation(article.facts.first_published_at)
 
     @extend_schema_field(serializers.DateTimeField())
     def get_updated_at(self, article):
-        return DATETIME.to_representation(article.last_updated)
+        return DATETIME.to_representation(article.facts.updated_at)
 
 
 class ArticlePageSerializer(serializers.Serializer):
@@ -151,15 +151,6 @@ class ArticlePageSerializer(serializers.Serializer):
         "from here after a full sync, and nothing published meanwhile is missed."
     )
     results = ArticleSerializer(many=True)
-
-
-class TombstoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    uri = serializers.URLField()
-    status = serializers.ChoiceField(choices=["canceled"])
-    reason = serializers.CharField(
-        allow_null=True, help_text="Why it was withdrawn, for your readers too; null when it was not withdrawn."
-    )
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -268,7 +259,7 @@ class VehicleModelSerializer(serializers.Serializer):
         return links.vehicle_model_uri(vehicle_model)
 
     def get_manufacturers(self, vehicle_model) -> list[str]:
-        return [manufacturer.name for manufacturer in vehicle_model.make.manufacturers.all()]
+        return [manufacturer.name for manufacturer in vehicle_model.manufacturers()]
 
 
 class VehicleModelPageSerializer(SimplePageSerializer):

@@ -1,8 +1,6 @@
-"""The partner read API. Views translate; what a partner may see is decided in ``changes``."""
+"""The partner read API. Views translate a request into calls and their answer into a response:
+what a partner may see is decided in ``changes``, how it is loaded in ``loading``."""
 
-from collections import defaultdict
-
-from django.db.models import Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,20 +11,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from articles.models import Article, ArticleVehicle, Byline, Section, Tag
-from newsroom.media.models import Rendition
-from newsroom.syndication import http, links, ninjs, serializers
+from articles.models import Article
+from newsroom.syndication import changes, http, links, loading, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
-from newsroom.syndication.changes import articles_for, changes_for, feed_position
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
-from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
 from newsroom.syndication.pagination import KeysetPaginator, decode_cursor, encode_cursor, next_link, page_size
 from newsroom.syndication.permissions import PartnerKeyRequired
 from newsroom.syndication.problems import PROBLEM_CONTENT_TYPE, InvalidParameter
 from newsroom.syndication.problems import exception_handler as problem_exception_handler
 from newsroom.syndication.throttling import PartnerRateThrottle
 from vehicles import vin as vins
-from vehicles.models import MarketAvailability, ModelYear, Plant, VehicleModel
+from vehicles.models import VehicleModel
 
 
 class NinjsRenderer(JSONRenderer):
@@ -49,109 +44,6 @@ FORMAT_PARAMETER = OpenApiParameter(
     enum=["json", "ninjs"],
     description="`ninjs` for IPTC ninjs 3.1 (same as `Accept: application/ninjs+json`).",
 )
-
-
-# What a representation of an article is built from besides its related rows: the article's own
-# columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
-# and the version of the names, captions and vehicle records it shows. Every input that can change
-# comes with the time it changed, so the ETag (all of them, ``_fingerprint``) and Last-Modified (the
-# latest time, ``_changed_at``) move together.
-FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
-KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at")
-CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at")
-# Columns no representation reads.
-UNUSED_COLUMNS = (
-    "status",
-    "withdrawn_at",
-    "withdrawal_reason",
-    "created_by",
-    "lead_image__content_hash",
-    "lead_image__uploaded_by",
-)
-RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
-
-
-def _renditions_at():
-    """Renditions are made on first use (and never removed while the image is in use): a new one
-    changes the representation of its article."""
-    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
-    return Subquery(newest)
-
-
-def _key_annotations():
-    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys."""
-    return {
-        "renditions_at": _renditions_at(),
-        "reference_version": ReferenceDataVersion.current(),
-        "reference_changed_at": ReferenceDataVersion.current("changed_at"),
-    }
-
-
-def _related_lookups(ninjs_format):
-    """Related rows a format shows, each loaded once per page: markets and manufacturers only in ninjs.
-
-    Each lands in a plain list (``to_attr``), which the representations read: a related manager
-    would cost a queryset clone per article, per lookup."""
-    lookups = [
-        Prefetch("tags", to_attr="tag_list"),
-        Prefetch("corrections", to_attr="correction_list"),
-        Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
-        Prefetch(
-            "article_vehicles",
-            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
-            to_attr="vehicle_links",
-        ),
-    ]
-    if ninjs_format:
-        lookups += [
-            Prefetch(
-                "vehicle_links__vehicle_model__availabilities",
-                queryset=MarketAvailability.objects.select_related("market"),
-                to_attr="availability_list",
-            ),
-            Prefetch("vehicle_links__vehicle_model__make__manufacturers", to_attr="manufacturer_list"),
-        ]
-    return lookups
-
-
-def readable_articles(partner, now=None):
-    """Readable articles, filterable by the last time readers were told they changed."""
-    return articles_for(partner, now).with_last_updated()
-
-
-def _loaded(queryset):
-    return queryset.select_related("section", "lead_image").defer(*UNUSED_COLUMNS)
-
-
-def with_related(articles, ninjs_format):
-    """Articles from ``_loaded`` with everything the format shows, in a fixed number of queries."""
-    prefetch_related_objects(articles, *_related_lookups(ninjs_format))
-    _attach_renditions([article.lead_image for article in articles if article.lead_image])
-    return articles
-
-
-def _attach_renditions(images):
-    """Each image's renditions as plain rows in ``image.rendition_rows``, oldest first, in one query:
-    a page shows several per image, hundreds in all: too many to build as model instances."""
-    if not images:
-        return
-    rows = defaultdict(list)
-    renditions = Rendition.objects.filter(image__in={image.pk for image in images}).order_by("pk")
-    for row in renditions.values(*RENDITION_COLUMNS):
-        rows[row["image_id"]].append(row)
-    for image in images:
-        image.rendition_rows = rows[image.pk]
-
-
-def _fingerprint(row):
-    return tuple(row[field] for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS))
-
-
-def _changed_at(row):
-    """The Last-Modified that goes with ``_fingerprint``: when any of its inputs last changed. The
-    representation's time, not an article date: it also moves for changes readers are not told of
-    (a rendition, a renamed make), which ``Article.last_updated`` does not."""
-    return max(filter(None, (row[field] for field in CHANGE_TIMES)))
 
 
 class PartnerView(GenericAPIView):
@@ -183,9 +75,6 @@ class PartnerView(GenericAPIView):
         return self.request.accepted_renderer.format == "ninjs"
 
 
-ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
-
-
 class ArticleList(PartnerView):
     """Live articles in your sections, newest first, as JSON or ninjs. For a full sync, page through
     with `next`, then follow the change feed from `changes_cursor`."""
@@ -195,7 +84,7 @@ class ArticleList(PartnerView):
     filterset_class = ArticleFilter
 
     def get_queryset(self):
-        """What the filters apply to, for the schema; a request filters ``readable_articles`` at its own now."""
+        """What the filters apply to, for the schema; a request filters ``changes.readable_articles`` at its own now."""
         return Article.objects.none()
 
     @extend_schema(
@@ -232,9 +121,9 @@ class ArticleList(PartnerView):
     def get(self, request):
         """Answer a current conditional request from the page's keys alone, before loading any article."""
         now = timezone.now()
-        articles = self.filter_queryset(readable_articles(self.partner, now))
-        rows, cursor, position, newest_change_at = self._page_keys(request, articles, now)
-        times = [_changed_at(row) for row in rows]
+        readable = changes.readable_articles(self.partner, now)
+        rows, cursor, position, newest_change_at = loading.page_keys(request, self.filter_queryset(readable), now)
+        times = [loading.changed_at(row) for row in rows]
         self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
@@ -243,12 +132,11 @@ class ArticleList(PartnerView):
             request.build_absolute_uri(),
             sorted(self.partner.section_ids() or ()),
             position,
-            [_fingerprint(row) for row in rows],
+            [loading.fingerprint(row) for row in rows],
         )
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        loaded = _loaded(readable_articles(self.partner, now)).in_bulk([row["id"] for row in rows])
-        articles = with_related([loaded[row["id"]] for row in rows if row["id"] in loaded], ninjs_format)
+        articles = loading.load_articles(readable, [row["id"] for row in rows], ninjs_format)
         if ninjs_format:
             results = [ninjs.article_document(article) for article in articles]
         else:
@@ -256,30 +144,6 @@ class ArticleList(PartnerView):
         return Response(
             {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": results}
         )
-
-    def _page_keys(self, request, articles, now):
-        """The page's rows (keys only), its next cursor, the change feed's position for it, and
-        when the newest change occurred.
-
-        A publication committing during the request must be on the page or after the position, so
-        the position is read in the page's own statement (one snapshot). An empty page has no row
-        to carry it: then the position is read first and the page looked at again after it."""
-        feed_head = ChangeEvent.objects.order_by("-id")
-        window = articles.values(
-            *FINGERPRINT_FIELDS,
-            **_key_annotations(),
-            feed_position=feed_position(now),
-            feed_at=Subquery(feed_head.values("occurred_at")[:1]),
-        )
-        rows, cursor = ARTICLE_ORDER.paginate(request, window)
-        if not rows:
-            head = feed_head.values("occurred_at", position=feed_position(now)).first()
-            head = head or {"position": 0, "occurred_at": None}
-            rows, cursor = ARTICLE_ORDER.paginate(request, window)
-            if not rows:
-                return rows, cursor, head["position"], head["occurred_at"]
-        # Rows of the second look (published since the first) carry a position of their own too.
-        return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
 
 
 class ArticleDetail(PartnerView):
@@ -300,17 +164,18 @@ class ArticleDetail(PartnerView):
     )
     def get(self, request, pk):
         """The article row decides a conditional request; its related rows load only for a 200."""
-        article = _loaded(readable_articles(self.partner)).annotate(**_key_annotations())
-        article = article.filter(pk=pk).first()
+        article = loading.load_article(changes.readable_articles(self.partner), pk)
         if article is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
-        row = {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS)}
-        self.last_modified = _changed_at(row)
-        self.etag = http.fingerprint_etag("article", ninjs_format, request.build_absolute_uri(), _fingerprint(row))
+        row = loading.key_row(article)
+        self.last_modified = loading.changed_at(row)
+        self.etag = http.fingerprint_etag(
+            "article", ninjs_format, request.build_absolute_uri(), loading.fingerprint(row)
+        )
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        with_related([article], ninjs_format)
+        loading.with_related([article], ninjs_format)
         if ninjs_format:
             return Response(ninjs.article_document(article))
         return Response(serializers.ArticleSerializer(article).data)
@@ -368,11 +233,12 @@ class ChangeFeed(PartnerView):
         size = page_size(request)
         now = timezone.now()
         # Up to the position only: a publish committing now, live after ``now``, waits for the next poll.
-        events = changes_for(self.partner, now).filter(id__gt=after, id__lte=feed_position(now))
+        events = changes.changes_for(self.partner, now).filter(id__gt=after, id__lte=changes.feed_position(now))
         events = list(events.order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
-        readable = _loaded(readable_articles(self.partner, now)).filter(pk__in={event.article_id for event in events})
-        articles = {article.pk: article for article in with_related(list(readable), self.wants_ninjs())}
+        ids = sorted({event.article_id for event in events})
+        loaded = loading.load_articles(changes.readable_articles(self.partner, now), ids, self.wants_ninjs())
+        articles = {article.pk: article for article in loaded}
         results = [self._item(event, articles.get(event.article_id)) for event in events]
         position = encode_cursor([events[-1].pk if events else after])
         if events:
@@ -420,7 +286,7 @@ class SectionList(PartnerView):
         responses={200: serializers.SectionPageSerializer, **READ_PROBLEMS},
     )
     def get(self, request):
-        rows, cursor = ID_ORDER.paginate(request, _sections_for(self.partner))
+        rows, cursor = ID_ORDER.paginate(request, changes.sections_for(self.partner))
         return Response(
             {"next": next_link(request, cursor), "results": serializers.SectionSerializer(rows, many=True).data}
         )
@@ -434,20 +300,10 @@ class SectionDetail(PartnerView):
         responses={200: serializers.SectionSerializer, **READ_PROBLEMS},
     )
     def get(self, request, slug):
-        section = _sections_for(self.partner).filter(slug=slug).first()
+        section = changes.sections_for(self.partner).filter(slug=slug).first()
         if section is None:
             raise Http404
         return Response(serializers.SectionSerializer(section).data)
-
-
-def _sections_for(partner):
-    section_ids = partner.section_ids()
-    return Section.objects.all() if section_ids is None else Section.objects.filter(pk__in=section_ids)
-
-
-def _tags_for(partner):
-    """Only tags on articles the partner can read: a tag made for an unpublished story stays unseen."""
-    return Tag.objects.shown_by(articles_for(partner))
 
 
 class TagList(PartnerView):
@@ -460,7 +316,7 @@ class TagList(PartnerView):
         responses={200: serializers.TagPageSerializer, **READ_PROBLEMS},
     )
     def get(self, request):
-        rows, cursor = ID_ORDER.paginate(request, _tags_for(self.partner))
+        rows, cursor = ID_ORDER.paginate(request, changes.tags_for(self.partner))
         return Response(
             {"next": next_link(request, cursor), "results": serializers.TagSerializer(rows, many=True).data}
         )
@@ -471,29 +327,10 @@ class TagDetail(PartnerView):
 
     @extend_schema(operation_id="tags_retrieve", responses={200: serializers.TagSerializer, **READ_PROBLEMS})
     def get(self, request, slug):
-        tag = _tags_for(self.partner).filter(slug=slug).first()
+        tag = changes.tags_for(self.partner).filter(slug=slug).first()
         if tag is None:
             raise Http404
         return Response(serializers.TagSerializer(tag).data)
-
-
-def vehicle_model_queryset(partner):
-    reported_in_readable = Exists(articles_for(partner).filter(pk=OuterRef("reported_in_id")))
-    return VehicleModel.objects.select_related("make").prefetch_related(
-        "make__manufacturers",
-        Prefetch(
-            "model_years",
-            queryset=ModelYear.objects.select_related("powertrain").prefetch_related(
-                Prefetch("plants", queryset=Plant.objects.select_related("manufacturer"))
-            ),
-        ),
-        Prefetch(
-            "availabilities",
-            queryset=MarketAvailability.objects.select_related("market", "source_plant").annotate(
-                reported_in_readable=reported_in_readable
-            ),
-        ),
-    )
 
 
 class VehicleModelList(PartnerView):
@@ -506,7 +343,7 @@ class VehicleModelList(PartnerView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return VehicleModel.objects.none()
-        return vehicle_model_queryset(self.partner)
+        return loading.vehicle_models(self.partner)
 
     @extend_schema(
         operation_id="vehicle_models_list",
@@ -532,7 +369,7 @@ class VehicleModelDetail(PartnerView):
         responses={200: serializers.VehicleModelSerializer, **READ_PROBLEMS},
     )
     def get(self, request, pk):
-        vehicle_model = vehicle_model_queryset(self.partner).filter(pk=pk).first()
+        vehicle_model = loading.vehicle_models(self.partner).filter(pk=pk).first()
         if vehicle_model is None:
             raise Http404
         self.last_modified = vehicle_model.updated_at

@@ -3,7 +3,9 @@
 import pytest
 
 from tests.syndication.conftest import ApiClient, make_partner
+from tests.vehicles.test_pages import json_ld
 from vehicles import vin as vins
+from vehicles.models import Plant
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,32 @@ def test_detail_and_vin_query_counts(api, demo, django_assert_num_queries):
     # key+partner, sections, then the decoder's WMI, plants and model years
     with django_assert_num_queries(5):
         assert api.get(f"/api/v1/vins/{vin}/").status_code == 200
+
+
+def _manufacturers_in_ninjs(api, article):
+    document = api.get(f"/api/v1/articles/{article.pk}/", {"format": "ninjs"}).json()
+    return [organisation["name"] for organisation in document["organisations"] if organisation["rel"] == "manufacturer"]
+
+
+def test_page_api_and_ninjs_name_the_same_manufacturers(api, client, demo):
+    """The companies building a model are its plants' (Toyota Motor North America runs the US plants),
+    not every company of its make (Toyota Motor Corporation too): the same on the page, its JSON-LD,
+    the API record and the ninjs organisations."""
+    tundra, story = demo["vehicles"]["tundra"], demo["articles"]["published"]
+    builders = ["Toyota Motor North America, Inc."]
+    page = client.get(tundra.get_absolute_url())
+    assert "<dt>Manufacturer</dt><dd>Toyota Motor North America, Inc.</dd>" in page.text
+    assert json_ld(page)["manufacturer"] == {"@type": "Organization", "name": builders[0]}
+    assert api.get(f"/api/v1/vehicle-models/{tundra.pk}/").json()["manufacturers"] == builders
+    assert _manufacturers_in_ninjs(api, story) == builders
+
+
+def test_without_a_known_plant_company_every_company_of_the_make_builds_it(api, client, demo):
+    tundra, story = demo["vehicles"]["tundra"], demo["articles"]["published"]
+    Plant.objects.update(manufacturer=None)
+    makers = [manufacturer.name for manufacturer in tundra.make.manufacturers.all()]
+    assert len(makers) > 1
+    page = client.get(tundra.get_absolute_url()).text
+    assert f"<dt>Manufacturer</dt><dd>{'; '.join(makers)}</dd>" in page
+    assert api.get(f"/api/v1/vehicle-models/{tundra.pk}/").json()["manufacturers"] == makers
+    assert _manufacturers_in_ninjs(api, story) == makers

@@ -1,0 +1,209 @@
+"""How the read API loads what it shows: which rows, in how many queries, and the keys (ETag and
+Last-Modified inputs) read before loading them. What a partner may see is decided in ``changes``;
+the querysets here start from there.
+
+    page_keys(request, articles, now)          a page of articles as keys only, and the feed position
+    load_articles(readable, ids, ninjs_format) those articles with everything their format shows
+    load_article(readable, pk)                 one article with its keys, related rows not yet loaded
+    with_related(articles, ninjs_format)       related rows and renditions, a fixed number of queries
+    vehicle_models(partner)                    vehicle models with everything their record shows
+"""
+
+from collections import defaultdict
+
+from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
+
+from articles.models import ArticleVehicle, Byline
+from newsroom.media.models import Rendition
+from newsroom.syndication.changes import feed_position, reported_in_readable
+from newsroom.syndication.facts import article_facts
+from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
+from newsroom.syndication.pagination import KeysetPaginator
+from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, VehicleModel
+
+# What a representation of an article is built from besides its related rows: the article's own
+# columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
+# and the version of the names, captions and vehicle records it shows. Every input that can change
+# comes with the time it changed, so the ETag (all of them, ``fingerprint``) and Last-Modified (the
+# latest time, ``changed_at``) move together.
+FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
+KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at")
+CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at")
+# Columns no representation reads.
+UNUSED_COLUMNS = (
+    "status",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "created_by",
+    "lead_image__content_hash",
+    "lead_image__uploaded_by",
+)
+RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
+
+ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
+
+
+def _renditions_at():
+    """Renditions are made on first use (and never removed while the image is in use): a new one
+    changes the representation of its article."""
+    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
+    return Subquery(newest)
+
+
+def _key_annotations():
+    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys."""
+    return {
+        "renditions_at": _renditions_at(),
+        "reference_version": ReferenceDataVersion.current(),
+        "reference_changed_at": ReferenceDataVersion.current("changed_at"),
+    }
+
+
+def fingerprint(row):
+    return tuple(row[field] for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS))
+
+
+def changed_at(row):
+    """The Last-Modified that goes with ``fingerprint``: when any of its inputs last changed. The
+    representation's time, not an article date: it also moves for changes readers are not told of
+    (a rendition, a renamed make), which ``Article.last_updated`` does not."""
+    return max(filter(None, (row[field] for field in CHANGE_TIMES)))
+
+
+def page_keys(request, articles, now):
+    """The page's rows (keys only), its next cursor, the change feed's position for it, and
+    when the newest change occurred.
+
+    A publication committing during the request must be on the page or after the position, so
+    the position is read in the page's own statement (one snapshot). An empty page has no row
+    to carry it: then the position is read first and the page looked at again after it."""
+    feed_head = ChangeEvent.objects.order_by("-id")
+    window = articles.values(
+        *FINGERPRINT_FIELDS,
+        **_key_annotations(),
+        feed_position=feed_position(now),
+        feed_at=Subquery(feed_head.values("occurred_at")[:1]),
+    )
+    rows, cursor = ARTICLE_ORDER.paginate(request, window)
+    if not rows:
+        head = feed_head.values("occurred_at", position=feed_position(now)).first()
+        head = head or {"position": 0, "occurred_at": None}
+        rows, cursor = ARTICLE_ORDER.paginate(request, window)
+        if not rows:
+            return rows, cursor, head["position"], head["occurred_at"]
+    # Rows of the second look (published since the first) carry a position of their own too.
+    return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
+
+
+def _loaded(readable):
+    return readable.select_related("section", "lead_image").defer(*UNUSED_COLUMNS)
+
+
+def load_articles(readable, ids, ninjs_format):
+    """The articles of ``ids`` still in ``readable``, in that order, with everything the format
+    shows. Read from ``readable`` again: one unpublished since its keys were read is left out."""
+    loaded = _loaded(readable).in_bulk(ids)
+    return with_related([loaded[pk] for pk in ids if pk in loaded], ninjs_format)
+
+
+def load_article(readable, pk):
+    """One article of ``readable`` with its keys (``fingerprint``'s inputs as attributes), or None;
+    its related rows load only when it is shown (``with_related``)."""
+    return _loaded(readable).annotate(**_key_annotations()).filter(pk=pk).first()
+
+
+def key_row(article):
+    """An article from ``load_article`` as the row ``fingerprint`` and ``changed_at`` read."""
+    return {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS)}
+
+
+def _related_lookups(ninjs_format):
+    """Related rows a format shows, each loaded once per page: markets and manufacturers only in ninjs.
+
+    Each lands in a plain list (``to_attr``), which the representations read: a related manager
+    would cost a queryset clone per article, per lookup."""
+    lookups = [
+        Prefetch("tags", to_attr="tag_list"),
+        Prefetch("corrections", to_attr="correction_list"),
+        Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
+        Prefetch(
+            "article_vehicles",
+            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
+            to_attr="vehicle_links",
+        ),
+    ]
+    if ninjs_format:
+        lookups += [
+            Prefetch(
+                "vehicle_links__vehicle_model__availabilities",
+                queryset=MarketAvailability.objects.select_related("market"),
+                to_attr="availability_list",
+            ),
+        ]
+    return lookups
+
+
+def with_related(articles, ninjs_format):
+    """Articles from ``load_articles`` or ``load_article`` with everything the format shows, in a
+    fixed number of queries, and their public facts in ``article.facts``."""
+    prefetch_related_objects(articles, *_related_lookups(ninjs_format))
+    if ninjs_format:
+        _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
+    _attach_renditions([article.lead_image for article in articles if article.lead_image])
+    for article in articles:
+        article.facts = article_facts(article)
+    return articles
+
+
+def _attach_manufacturers(vehicle_models):
+    """Each model's builders (``VehicleModel.builders``) in ``vehicle_model.manufacturer_list``, from
+    one query for all: the companies of its plants and of its make, told apart by ``at_plant``.
+    Prefetching plants through model years would cost two queries more per page."""
+    if not vehicle_models:
+        return
+    ids = {vehicle_model.pk for vehicle_model in vehicle_models}
+    at_plants = Manufacturer.objects.annotate(
+        vehicle_model_id=F("plants__model_years__vehicle_model"), at_plant=Value(True)
+    ).filter(vehicle_model_id__in=ids)
+    of_makes = Manufacturer.objects.annotate(vehicle_model_id=F("makes__vehicle_models"), at_plant=Value(False)).filter(
+        vehicle_model_id__in=ids
+    )
+    candidates = defaultdict(lambda: {True: [], False: []})
+    for manufacturer in at_plants.order_by().union(of_makes.order_by(), all=True).order_by("name"):
+        candidates[manufacturer.vehicle_model_id][manufacturer.at_plant].append(manufacturer)
+    for vehicle_model in vehicle_models:
+        found = candidates[vehicle_model.pk]
+        vehicle_model.manufacturer_list = VehicleModel.builders(found[True], found[False])
+
+
+def _attach_renditions(images):
+    """Each image's renditions as plain rows in ``image.rendition_rows``, oldest first, in one query:
+    a page shows several per image, hundreds in all: too many to build as model instances."""
+    if not images:
+        return
+    rows = defaultdict(list)
+    renditions = Rendition.objects.filter(image__in={image.pk for image in images}).order_by("pk")
+    for row in renditions.values(*RENDITION_COLUMNS):
+        rows[row["image_id"]].append(row)
+    for image in images:
+        image.rendition_rows = rows[image.pk]
+
+
+def vehicle_models(partner):
+    """Vehicle models with everything their record shows, each reporting article marked with
+    whether this partner can read it (``reported_in_readable``)."""
+    return VehicleModel.objects.select_related("make").prefetch_related(
+        "make__manufacturers",
+        Prefetch(
+            "model_years",
+            queryset=ModelYear.objects.select_related("powertrain").prefetch_related(
+                Prefetch("plants", queryset=Plant.objects.select_related("manufacturer"))
+            ),
+        ),
+        Prefetch(
+            "availabilities",
+            queryset=MarketAvailability.objects.select_related("market", "source_plant").annotate(
+                reported_in_readable=reported_in_readable(partner)
+            ),
+        ),
+    )
