@@ -61,7 +61,7 @@ def matching(word):
         return {row[0] for row in cursor.fetchall()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_built_at_main_upgrades_without_running_anything_twice(settings, make_article):
     new_database_schema = articles_schema()
     assert {*MOVED, SEARCH_DOCUMENT} <= applied(), "a new database records what 0006 replaces"
