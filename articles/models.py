@@ -321,11 +321,11 @@ class MarketReport(models.Model):
         return f"{self.availability}, reported in “{self.article}”"
 
     @classmethod
-    def article_id_of(cls, availability="pk"):
+    def article_id_of(cls):
         """The id of the article reporting a market availability, NULL when none did: an
-        expression over ``vehicles.MarketAvailability`` (``availability`` names its key), so a
-        list of availabilities learns its reports in the query that loads it."""
-        return models.Subquery(cls.objects.filter(availability=models.OuterRef(availability)).values("article_id"))
+        expression over ``vehicles.MarketAvailability``, so a list of launches learns its reports
+        in the query that loads it."""
+        return models.Subquery(cls.objects.filter(availability=models.OuterRef("pk")).values("article_id"))
 
 
 class SlugRedirect(models.Model):
