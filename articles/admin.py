@@ -1,5 +1,8 @@
 """The editors' admin for articles. It translates clicks into calls: content saves go to
-``services.save_article``, status changes to ``workflow``, and both decide."""
+``services.save_article``, status changes to ``workflow``, and both decide. It also gives the
+vehicles app's launch forms the article that reported each launch (``ReportedLaunchForm``)."""
+
+import contextlib
 
 from django import forms
 from django.conf import settings
@@ -22,6 +25,7 @@ from articles.models import (
     Author,
     Byline,
     Correction,
+    MarketReport,
     Revision,
     Section,
     Status,
@@ -29,6 +33,9 @@ from articles.models import (
     Transition,
 )
 from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, ShownRecordGuard
+from vehicles import admin as vehicles_admin
+from vehicles.forms import MarketAvailabilityForm
+from vehicles.models import MarketAvailability, ModelYear, VehicleModel
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1
@@ -119,8 +126,6 @@ class ArticleVehicleFormSet(SharedChoicesFormSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from vehicles.models import VehicleModel
-
         chosen = {str(form["vehicle_model"].value()) for form in self.forms} - {"None", ""}
         labels = (
             {
@@ -186,8 +191,6 @@ class ArticleVehicleInline(ArticlePartInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "model_year":
-            from vehicles.models import ModelYear
-
             kwargs["queryset"] = ModelYear.objects.select_related("vehicle_model__make")
         if db_field.name == "vehicle_model":
             kwargs["widget"] = BatchedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
@@ -582,3 +585,68 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReportedLaunchForm(MarketAvailabilityForm):
+    """A market launch's form, with the article that reported it (a ``MarketReport``, which this
+    app keeps: the vehicles app's own form knows nothing of articles)."""
+
+    reported_in = forms.ModelChoiceField(
+        Article.objects.all(),
+        required=False,
+        label="Reported in",
+        widget=KnownKeysAutocompleteSelect(MarketReport._meta.get_field("article"), admin.site),
+    )
+
+    class Meta(MarketAvailabilityForm.Meta):
+        # Where editors have always found it: just before the note.
+        fields = [name for name in MarketAvailabilityForm.Meta.fields if name != "note"] + ["reported_in", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with contextlib.suppress(MarketReport.DoesNotExist):  # not reported (or not saved yet)
+            self.initial.setdefault("reported_in", self.instance.report.article_id)
+
+    def _save_m2m(self):
+        # Saved with the relations, after the launch itself: a new launch has its key by now.
+        super()._save_m2m()
+        if "reported_in" not in self.changed_data:
+            return
+        article = self.cleaned_data["reported_in"]
+        if article is None:
+            MarketReport.objects.filter(availability=self.instance).delete()
+        else:
+            MarketReport.objects.update_or_create(availability=self.instance, defaults={"article": article})
+
+
+class ReportedLaunches:
+    """Mixin for the vehicles app's launch admin and inline: the form with the reporting article,
+    and each launch's report loaded with it."""
+
+    form = ReportedLaunchForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report")
+
+
+class MarketAvailabilityInline(ReportedLaunches, vehicles_admin.MarketAvailabilityInline):
+    pass
+
+
+# The vehicles app's admin for launches and models, with the reporting article (the way a project
+# adds a profile to Django's own UserAdmin): registered again here, above it.
+admin.site.unregister(MarketAvailability)
+admin.site.unregister(VehicleModel)
+
+
+@admin.register(MarketAvailability)
+class MarketAvailabilityAdmin(ReportedLaunches, vehicles_admin.MarketAvailabilityAdmin):
+    pass
+
+
+@admin.register(VehicleModel)
+class VehicleModelAdmin(vehicles_admin.VehicleModelAdmin):
+    inlines = [
+        MarketAvailabilityInline if inline is vehicles_admin.MarketAvailabilityInline else inline
+        for inline in vehicles_admin.VehicleModelAdmin.inlines
+    ]

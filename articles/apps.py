@@ -6,7 +6,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
-        from articles.models import Article, Author, Section, Tag
+        from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import pagecache, public_data, roles
         from newsroom.media import checks
@@ -20,6 +20,8 @@ class ArticlesConfig(AppConfig):
             lambda image: Article.objects.live().filter(lead_image=image).order_by("-publish_at").first()
         )
         vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
+        vehicles.reporting_article_id.register(MarketReport.article_id_of)
         pagecache.next_go_live.register(Article.objects.next_go_live)
         article_event.connect(pagecache.on_article_event, dispatch_uid="articles.pagecache.article_event")
-        public_data.register(Section, Tag, Author)
+        # A launch's reporting article shows on the vehicle page and in the API's vehicle records.
+        public_data.register(Section, Tag, Author, MarketReport)

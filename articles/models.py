@@ -147,7 +147,7 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-publish_at", "-id")
             .values("pk")[:limit]
         )
-        reporting = vehicle_model.availabilities.filter(reported_in__isnull=False).values("reported_in_id")
+        reporting = MarketReport.objects.filter(availability__vehicle_model=vehicle_model).values("article_id")
         return (
             self.live()
             .filter(models.Q(pk__in=about) | models.Q(pk__in=reporting))
@@ -305,6 +305,27 @@ class ArticleVehicle(models.Model):
 
     def __str__(self):
         return str(self.model_year or self.vehicle_model)
+
+
+class MarketReport(models.Model):
+    """The article that reported a vehicle model's launch in a market (a ``MarketAvailability``),
+    which the vehicle page and the API link to while readers may see it. The link is the articles
+    app's to keep: vehicles, a lower layer, knows nothing of articles."""
+
+    availability = models.OneToOneField(
+        "vehicles.MarketAvailability", primary_key=True, on_delete=models.CASCADE, related_name="report"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="market_reports")
+
+    def __str__(self):
+        return f"{self.availability}, reported in “{self.article}”"
+
+    @classmethod
+    def article_id_of(cls):
+        """The id of the article reporting a market availability, NULL when none did: an
+        expression over ``vehicles.MarketAvailability``, so a list of launches learns its reports
+        in the query that loads it."""
+        return models.Subquery(cls.objects.filter(availability=models.OuterRef("pk")).values("article_id"))
 
 
 class SlugRedirect(models.Model):

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from articles.models import MarketReport
 from demo import stories, toyotas
 from newsroom.core.roles import EDITOR, SITE_ADMIN, WRITER
 from vehicles.models import AvailabilityStatus, MarketAvailability
@@ -55,8 +56,13 @@ def load_demo():
     logins = ensure_demo_accounts()
     vehicles = toyotas.load_toyota_japan()
     articles = stories.load_articles(vehicles=vehicles, today=timezone.now())
-    # The Japan launches were reported by the Toyota story: link them once both exist.
-    MarketAvailability.objects.filter(
+    # The Japan launches were reported by the Toyota story: link them once both exist (a launch an
+    # editor has since linked to another article keeps that link).
+    launches = MarketAvailability.objects.filter(
         vehicle_model__in=vehicles.values(), market__country="JP", status=AvailabilityStatus.ANNOUNCED
-    ).filter(reported_in=None).update(reported_in=articles["published"])
+    )
+    MarketReport.objects.bulk_create(
+        [MarketReport(availability=launch, article=articles["published"]) for launch in launches],
+        ignore_conflicts=True,
+    )
     return {"logins": logins, "vehicles": vehicles, "articles": articles}

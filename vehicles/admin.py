@@ -211,7 +211,7 @@ class MarketAvailabilityInline(KnownKeysAdmin, admin.StackedInline):
     model = MarketAvailability
     form = MarketAvailabilityForm
     extra = 0
-    autocomplete_fields = ["source_plant", "reported_in"]
+    autocomplete_fields = ["source_plant"]
 
 
 @admin.register(VehicleModel)
@@ -284,7 +284,7 @@ class MarketAvailabilityAdmin(KnownKeysAdmin, CsvAdmin):
     ]
     list_select_related = ["vehicle_model__make", "market", "source_plant"]
     search_fields = ["vehicle_model__name", "vehicle_model__make__name", "market__name", "note"]
-    autocomplete_fields = ["vehicle_model", "source_plant", "reported_in"]
+    autocomplete_fields = ["vehicle_model", "source_plant"]
 
     @admin.display(description="On sale from", ordering="start")
     def on_sale_from(self, obj):

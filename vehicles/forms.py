@@ -53,7 +53,6 @@ class MarketAvailabilityForm(forms.ModelForm):
             "end",
             "source_plant",
             "source_country",
-            "reported_in",
             "note",
         ]
 

@@ -5,7 +5,8 @@ schema.org's Car. Power and torque are stored in SI units (kW, N·m).
 For serialisers (pages, API, feeds), without N+1 queries:
     VehicleModel.objects.with_details()   one model's everything: make and its manufacturers,
                                           model years (powertrain, plants), powertrains, market
-                                          availabilities (market, source plant, reporting article)
+                                          availabilities (market, source plant, and the id of
+                                          the article reporting each as ``reported_in_id``)
     VehicleModel.objects.for_listing()    make only, for lists
     vehicle_model.plants_built()          distinct plants over the prefetched model years
     vehicle_model.manufacturers()         companies building it (plants' manufacturers, else the make's);
@@ -13,7 +14,8 @@ For serialisers (pages, API, feeds), without N+1 queries:
     vehicle_model.related_live_articles() live articles about it (answered by the articles app)
     powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
     availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
-Reporting articles are only shown when live: check `article.id in live_ids` before linking.
+Reporting articles are only shown when live: link ``reported_in_id`` only to one of
+``related_live_articles()``.
 """
 
 from django.conf import settings
@@ -101,6 +103,11 @@ RELATED_ARTICLES_LIMIT = 30
 
 # Answered by the articles app, which sits above vehicles: (vehicle model, limit) -> its articles.
 live_articles_about = Hook("live articles about a vehicle model", default=())
+# Answered by the articles app, which keeps which article reported a market launch: () -> that
+# article's id as an expression over MarketAvailability (NULL without the articles app).
+reporting_article_id = Hook(
+    "the id of the article reporting a market availability", default=models.Value(None, models.BigIntegerField())
+)
 
 
 class VehicleModelQuerySet(models.QuerySet):
@@ -121,9 +128,9 @@ class VehicleModelQuerySet(models.QuerySet):
             models.Prefetch(
                 "availabilities",
                 # A timeline per market, oldest first: by whichever date is known.
-                queryset=MarketAvailability.objects.select_related("market", "source_plant", "reported_in").order_by(
-                    "market__name", Coalesce("start", "end", "announced_on").asc(nulls_last=True), "id"
-                ),
+                queryset=MarketAvailability.objects.select_related("market", "source_plant")
+                .annotate(reported_in_id=reporting_article_id())
+                .order_by("market__name", Coalesce("start", "end", "announced_on").asc(nulls_last=True), "id"),
             ),
         )
 
@@ -366,9 +373,6 @@ class MarketAvailability(models.Model):
     )
     source_country = CountryField(blank=True, help_text="Where cars for this market come from, when no plant is known.")
     note = models.TextField(blank=True)
-    reported_in = models.ForeignKey(
-        "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_availabilities"
-    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -36,10 +36,10 @@ def vehicle_list(request):
 def vehicle_detail(request, make, model):
     vehicle = get_object_or_404(VehicleModel.objects.with_details(), make__slug=make, slug=model)
     articles = list(vehicle.related_live_articles())
-    live_ids = {article.id for article in articles}
+    live = {article.id: article for article in articles}
     availabilities = [
-        # A reporting article is linked only while it is live.
-        (availability, availability.reported_in if availability.reported_in_id in live_ids else None)
+        # A reporting article is linked only while it is live (the live ones are among ``articles``).
+        (availability, live.get(availability.reported_in_id))
         for availability in vehicle.availabilities.all()
     ]
     url = absolute_url(vehicle.get_absolute_url())

@@ -1,8 +1,8 @@
 """The three editorial roles and the permissions each one holds.
 
-This mapping is the single definition of who may do what. A data migration creates the
-groups; after every `migrate` the groups are brought back in line with it, so permissions
-added by later migrations reach the roles without another data migration.
+This mapping is the single definition of who may do what. After every `migrate` (and `flush`)
+the groups are made and brought back in line with it (``sync_roles_after_migrate``), so
+permissions added by later migrations reach the roles without a data migration.
 """
 
 from newsroom.core.hooks import Hook

@@ -89,7 +89,7 @@ def tags_for(partner):
 def reported_in_readable(partner):
     """Whether a market availability's reporting article is one this partner can read (an
     expression on ``MarketAvailability``): the others are not linked."""
-    return Exists(articles_for(partner).filter(pk=OuterRef("reported_in_id")))
+    return Exists(articles_for(partner).filter(market_reports__availability=OuterRef("pk")))
 
 
 def changes_for(partner, now=None):

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 
-from articles.models import ArticleVehicle, Byline
+from articles.models import ArticleVehicle, Byline, MarketReport
 from newsroom.media.models import Rendition
 from newsroom.syndication.changes import feed_position, reported_in_readable
 from newsroom.syndication.facts import article_facts
@@ -190,8 +190,8 @@ def _attach_renditions(images):
 
 
 def vehicle_models(partner):
-    """Vehicle models with everything their record shows, each reporting article marked with
-    whether this partner can read it (``reported_in_readable``)."""
+    """Vehicle models with everything their record shows, each launch with the id of the article
+    that reported it (``reported_in_id``) and whether this partner can read it (``reported_in_readable``)."""
     return VehicleModel.objects.select_related("make").prefetch_related(
         "make__manufacturers",
         Prefetch(
@@ -203,7 +203,7 @@ def vehicle_models(partner):
         Prefetch(
             "availabilities",
             queryset=MarketAvailability.objects.select_related("market", "source_plant").annotate(
-                reported_in_readable=reported_in_readable(partner)
+                reported_in_id=MarketReport.article_id_of(), reported_in_readable=reported_in_readable(partner)
             ),
         ),
     )

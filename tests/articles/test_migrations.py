@@ -1,20 +1,37 @@
-"""The article search document moved from core's migrations to articles' own 0006.
+"""Existing databases upgrade to the apps' own schemas and lose nothing.
 
-Every existing database was built with core's 0002 and 0003 (``core_migrations_at_main``); it must
-run ``migrate`` to the new layout without running anything twice or losing a row, a document or
-the trigger, and end with the schema a new database gets.
+The article search document moved from core's migrations to articles' own 0006. Every database
+built before that ran core's 0002 and 0003 (``core_migrations_at_main``); it must run ``migrate``
+to the new layout without running anything twice or losing a row, a document or the trigger, and
+end with the schema a new database gets.
+
+The article that reported a launch moved from the vehicles app's ``reported_in`` column to the
+articles app's ``MarketReport`` (articles' 0007 copies, vehicles' 0004 drops the column). A
+database built before (``vehicles_migrations_at_main``) keeps every link.
 """
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, MarketReport
+from vehicles.models import VehicleModel
 
 AT_MAIN = {"core": "tests.articles.core_migrations_at_main"}
 MOVED = [("core", "0002_article_search_index"), ("core", "0003_article_search_document")]
 SEARCH_DOCUMENT = ("articles", "0006_search_document")
+
+
+# The migrations after 0006 that need it (or one after it).
+AFTER_SEARCH_DOCUMENT = [("articles", "0007_market_report"), ("vehicles", "0004_remove_marketavailability_reported_in")]
+
+
+def plan_names(executor, targets):
+    return [(migration.app_label, migration.name) for migration, _ in executor.migration_plan(targets)]
 
 
 def executor_at_main():
@@ -80,7 +97,8 @@ def test_a_database_built_at_main_upgrades_without_running_anything_twice(settin
     settings.MIGRATION_MODULES = {}
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
-    assert executor.migration_plan(leaves) == [], "nothing runs again"
+    # Only what came after 0006 runs (going back to 0005 unapplied it): nothing runs again.
+    assert plan_names(executor, leaves) == AFTER_SEARCH_DOCUMENT
     executor.migrate(leaves)
 
     assert SEARCH_DOCUMENT in applied()
@@ -93,3 +111,86 @@ def test_a_database_built_at_main_upgrades_without_running_anything_twice(settin
         assert matching("velomobile") == {draft.pk}
         Article.objects.filter(pk=draft.pk).update(body="<p>A tricycle, too.</p>")
         assert matching("tricycle") == {draft.pk}, "the trigger still keeps the document current"
+
+
+# Every app's migrations as they stood before the launch reports moved to the articles app.
+BEFORE_MARKET_REPORT = {
+    "core": "tests.articles.core_migrations_at_main",
+    "articles": "tests.articles.articles_migrations_at_main",
+    "vehicles": "tests.articles.vehicles_migrations_at_main",
+}
+MARKET_REPORT_MOVE = AFTER_SEARCH_DOCUMENT
+
+
+def columns(table):
+    with connection.cursor() as cursor:
+        return {column.name for column in connection.introspection.get_table_description(cursor, table)}
+
+
+def reported_in_column():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, reported_in_id FROM vehicles_marketavailability WHERE reported_in_id IS NOT NULL")
+        return set(cursor.fetchall())
+
+
+def launches_at_main(state_apps):
+    """Two launches of a model, one reported in a live story, as editors made them before the move."""
+    Article = state_apps.get_model("articles", "Article")
+    Make = state_apps.get_model("vehicles", "Make")
+    VehicleModel = state_apps.get_model("vehicles", "VehicleModel")
+    Market = state_apps.get_model("vehicles", "Market")
+    MarketAvailability = state_apps.get_model("vehicles", "MarketAvailability")
+    story = Article.objects.create(
+        headline="The quadricycle reaches Japan",
+        slug="quadricycle-japan",
+        status="published",
+        publish_at=timezone.now() - timedelta(hours=1),
+    )
+    make = Make.objects.create(name="Velo", slug="velo", country="DE")
+    model = VehicleModel.objects.create(
+        make=make, name="Quad", slug="quad", vehicle_type="passenger_car", body_class="Sedan/Saloon"
+    )
+    japan = Market.objects.create(name="Japan", country="JP", slug="japan", steering_side="right")
+    reported = MarketAvailability.objects.create(
+        vehicle_model=model, market=japan, status="announced", reported_in=story
+    )
+    unreported = MarketAvailability.objects.create(vehicle_model=model, market=japan, status="on_sale")
+    return model.pk, story.pk, reported.pk, unreported.pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_database_built_before_the_move_keeps_every_launch_report(settings):
+    new_database_columns = columns("vehicles_marketavailability")
+    assert "reported_in_id" not in new_database_columns
+
+    # Take back everything built on the vehicles app (the articles app's migrations too), then build
+    # it again as every database before the move was built: a reported_in foreign key on launches.
+    MigrationExecutor(connection).migrate([("vehicles", None)])
+    settings.MIGRATION_MODULES = BEFORE_MARKET_REPORT
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert "reported_in_id" in columns("vehicles_marketavailability")
+    model, story, reported, unreported = launches_at_main(executor.loader.project_state().apps)
+
+    settings.MIGRATION_MODULES = {}
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    assert plan_names(executor, leaves) == MARKET_REPORT_MOVE, "the copy runs before the column goes"
+    executor.migrate(leaves)
+
+    assert set(MarketReport.objects.values_list("availability", "article")) == {(reported, story)}
+    assert columns("vehicles_marketavailability") == new_database_columns
+    vehicle = VehicleModel.objects.get(pk=model)
+    assert [article.pk for article in Article.objects.about_vehicle_model(vehicle, 30)] == [story]
+    launches = {
+        launch.pk: launch.reported_in_id
+        for launch in VehicleModel.objects.with_details().get(pk=model).availabilities.all()
+    }
+    assert launches == {reported: story, unreported: None}
+
+    # Unapplying the move puts every link back in the column.
+    MigrationExecutor(connection).migrate([("articles", "0006_search_document"), ("vehicles", "0003_csv_import")])
+    assert reported_in_column() == {(reported, story)}
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert set(MarketReport.objects.values_list("availability", "article")) == {(reported, story)}

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from articles import workflow
-from articles.models import Status, Tag
+from articles.models import MarketReport, Status, Tag
 from newsroom.syndication.models import WebhookEndpoint
 from tests.syndication.conftest import make_article, make_image
 from vehicles.models import MarketAvailability
@@ -47,8 +47,7 @@ def hidden(demo, media, editor, act, partner, receiver):
     made = {state: _marked(state, vehicles, act, editor) for state in STATES}
     # A vehicle record that cites an unpublished article must not reveal it either.
     availability = MarketAvailability.objects.filter(vehicle_model=vehicles[0]).first()
-    availability.reported_in = made["draft"][0]
-    availability.save()
+    MarketReport.objects.update_or_create(availability=availability, defaults={"article": made["draft"][0]})
     return made
 
 

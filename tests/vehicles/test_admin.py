@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from articles.models import MarketReport
 from vehicles.models import DatePrecision, Market, MarketAvailability, Powertrain, SteeringSide
 
 DECODE_URL = "/admin/vehicles/wmi/decode-vin/"
@@ -335,10 +336,52 @@ def test_writers_find_vehicle_models_through_the_article_autocomplete(client, wr
 def test_launch_form_finds_the_reporting_article_by_headline(editor_client, demo):
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"term": "Camry", "app_label": "vehicles", "model_name": "marketavailability", "field_name": "reported_in"},
+        {"term": "Camry", "app_label": "articles", "model_name": "marketreport", "field_name": "article"},
     )
     assert response.status_code == 200
     assert any("Camry" in item["text"] for item in response.json()["results"])
+
+
+def test_editor_links_a_launch_to_the_article_that_reported_it(editor_client, demo, tundra):
+    launch = MarketAvailability.objects.get(vehicle_model=tundra, market__country="JP", status="announced")
+    story, other = demo["articles"]["published"], demo["articles"]["scheduled"]
+    change_url = f"/admin/vehicles/marketavailability/{launch.pk}/change/"
+    form = editor_client.get(change_url).text
+    assert f'<option value="{story.pk}" selected>{story.headline}</option>' in form
+
+    def post(reported_in):
+        data = availability_data(
+            tundra, launch.market, start="2026", source_plant=launch.source_plant_id, reported_in=reported_in
+        )
+        data["announced_on"] = "2025-12-19"
+        return editor_client.post(change_url, data)
+
+    assert post(other.pk).status_code == 302
+    assert MarketReport.objects.get(availability=launch).article == other
+    assert post("").status_code == 302
+    assert not MarketReport.objects.filter(availability=launch).exists()
+    assert "Reported in" not in editor_client.get(tundra.get_absolute_url()).text
+    for crafted in ("x", "99999999999999999999"):
+        response = post(crafted)
+        assert response.status_code == 200
+        assert "Select a valid choice" in str(response.context["adminform"].form.errors["reported_in"])
+
+
+def test_the_vehicle_model_page_shows_and_changes_each_launch_report(editor_client, demo, tundra):
+    story, other = demo["articles"]["published"], demo["articles"]["scheduled"]
+    launch = MarketAvailability.objects.get(vehicle_model=tundra, market__country="JP", status="announced")
+    url = f"/admin/vehicles/vehiclemodel/{tundra.pk}/change/"
+    response = editor_client.get(url)
+    assert f'<option value="{story.pk}" selected>{story.headline}</option>' in response.text
+    data = change_form_data(response)
+    index = next(
+        i for i in range(int(data["availabilities-TOTAL_FORMS"])) if data[f"availabilities-{i}-id"] == str(launch.pk)
+    )
+    assert data[f"availabilities-{index}-reported_in"] == str(story.pk)
+    data[f"availabilities-{index}-reported_in"] = str(other.pk)
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    assert MarketReport.objects.get(availability=launch).article == other
 
 
 def test_vin_tool_matches_a_vin_to_the_vehicle_record(editor_client, tundra):

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles.models import Article, ArticleVehicle, Status
+from articles.models import Article, ArticleVehicle, MarketReport, Status
 from vehicles.models import (
     AvailabilityStatus,
     DatePrecision,
@@ -29,6 +29,12 @@ def json_ld(response):
     return json.loads(match.group(1))
 
 
+def reported_in(article, availabilities):
+    """Every one of ``availabilities`` reported in ``article``, as an editor links them."""
+    for availability in availabilities:
+        MarketReport.objects.update_or_create(availability=availability, defaults={"article": article})
+
+
 def test_tundra_page_shows_plant_launch_and_live_article(client, demo, tundra):
     response = client.get("/vehicles/toyota/tundra/")
     assert response.status_code == 200
@@ -47,7 +53,7 @@ def test_drafts_and_scheduled_articles_never_appear(client, demo, tundra):
     assert draft.article_vehicles.filter(vehicle_model=tundra).exists()  # linked, but not live
     scheduled = demo["articles"]["scheduled"]
     ArticleVehicle.objects.create(article=scheduled, vehicle_model=tundra)
-    MarketAvailability.objects.filter(vehicle_model=tundra).update(reported_in=draft)
+    reported_in(draft, MarketAvailability.objects.filter(vehicle_model=tundra))
     page = client.get("/vehicles/toyota/tundra/").text
     assert draft.headline not in page
     assert draft.slug not in page
@@ -57,7 +63,7 @@ def test_drafts_and_scheduled_articles_never_appear(client, demo, tundra):
 
 def test_live_reporting_article_is_linked_from_the_timeline(client, demo, tundra):
     story = demo["articles"]["published"]
-    MarketAvailability.objects.filter(vehicle_model=tundra).update(reported_in=story)
+    reported_in(story, MarketAvailability.objects.filter(vehicle_model=tundra))
     page = client.get("/vehicles/toyota/tundra/").text
     assert f'Reported in <a href="{story.get_absolute_url()}">' in page
 
@@ -168,15 +174,15 @@ def add_related_rows(vehicle, count, writer):
             publish_at=timezone.now() - timedelta(hours=1),
         )
         ArticleVehicle.objects.create(article=article, vehicle_model=vehicle)
-        MarketAvailability.objects.create(
+        launch = MarketAvailability.objects.create(
             vehicle_model=vehicle,
             market=market,
             status=AvailabilityStatus.ON_SALE,
             start=date(2024, 1, 1),
             start_precision=DatePrecision.MONTH,
             source_plant=plant,
-            reported_in=article,
         )
+        reported_in(article, [launch])
 
 
 DETAIL_QUERIES = 8
