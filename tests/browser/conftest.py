@@ -117,15 +117,19 @@ def page(browser, site):
 
 
 def check_accessibility(page, name):
-    """axe-core on the current page: no serious or critical violations."""
+    """axe-core on the current page at phone and desktop widths: no serious or critical violations."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in result["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
+    serious = []
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 900})
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious += [
+            f"{violation['id']} ({violation['impact']}) at {width} px: {violation['help']} at "
+            + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+            for violation in result["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
     assert not serious, f"{name}: " + "; ".join(serious)
 
 

@@ -1,11 +1,8 @@
 """Third-party validators over every public page type and feed, with the demo content: the Nu HTML
 Checker (zero errors), feedparser (well-formed feeds whose entries have a title, link, dates and
 author) and the structured data search engines read (NewsArticle, Car). axe-core runs in the
-browser tests (tests/browser/test_reader.py) at phone and desktop widths over the same page types.
-
-The demo has one live story; here its scheduled explainer is published (so the story has a
-related card), a correction is made to the story, and the draft is published and withdrawn (the
-410 page), all through the workflow as an editor would."""
+browser tests (tests/browser/test_reader.py) at phone and desktop widths over the same page types,
+with the same content (tests/showcase.py)."""
 
 import json
 import re
@@ -13,16 +10,14 @@ import subprocess
 
 import feedparser
 import pytest
-from django.contrib.auth import get_user_model
 
-from articles import workflow
-from articles.models import Article, Section
+from articles.models import Section
 from demo.stories import TOYOTA_STORY_SLUG
+from tests.showcase import WITHDRAWN_SLUG, complete_the_demo
 from tests.tools import JAVA, VNU, require_html_checker
 
 pytestmark = pytest.mark.django_db
 
-WITHDRAWN_SLUG = "tundra-in-japan-how-a-full-size-pickup-fits"
 PAGES = {
     "home": ("/", 200),
     "latest": ("/latest/", 200),
@@ -41,18 +36,7 @@ JSON_LD = re.compile(r'<script type="application/ld\+json"[^>]*>(.*?)</script>',
 
 @pytest.fixture
 def showcase(demo):
-    """The demo content with every page type and every part of an article page filled in."""
-    editor = get_user_model().objects.get(username="editor")
-    story = Article.objects.get(slug=TOYOTA_STORY_SLUG)
-    workflow.correct(story, editor, "An earlier version gave the wrong year for the Tundra's arrival.")
-    explainer = Article.objects.get(slug="what-japans-new-approval-mark-means-for-us-built-cars")
-    workflow.unschedule(explainer, editor)
-    workflow.publish(explainer, editor)
-    Article.objects.filter(slug=WITHDRAWN_SLUG).update(lead_image=story.lead_image)  # publishing needs one
-    draft = Article.objects.get(slug=WITHDRAWN_SLUG)
-    workflow.approve(draft, editor)
-    workflow.publish(draft, editor)
-    workflow.withdraw(draft, editor, "It repeated a claim we could not confirm.")
+    complete_the_demo()
     return demo
 
 
