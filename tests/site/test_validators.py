@@ -185,3 +185,17 @@ def test_every_feed_is_well_formed_with_complete_entries(client, showcase):
             assert not missing, f"{path}: {entry.get('title')!r} has no {', '.join(missing)}"
             assert entry.link.startswith("http"), path
     assert entries_seen >= 4, "the feeds should show the demo's live stories"
+
+
+def test_card_images_are_sized_for_their_slot(client, showcase):
+    """Related-story cards fill about 17rem (a quarter of the page) on a desktop and half or all of
+    a narrower screen: their srcset stops at 640 px (a 320 px slot at twice the pixel density),
+    where the article's own picture offers up to 1600 px."""
+    html = public_pages(client)["article"]
+    related = html[html.index('class="related"') :]
+    widths = [int(width) for width in re.findall(r" (\d+)w", related)]
+    assert widths and max(widths) == 640, widths
+    assert 'sizes="(min-width: 60rem) 17rem, (min-width: 40rem) 50vw, 100vw"' in related
+    assert re.search(r'<img src="[^"]*640[^"]*"[^>]* width="640"', related)
+    lead = html[html.index('class="lead-image"') : html.index("</figure>")]
+    assert max(int(width) for width in re.findall(r" (\d+)w", lead)) == 1600
