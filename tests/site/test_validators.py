@@ -199,3 +199,43 @@ def test_card_images_are_sized_for_their_slot(client, showcase):
     assert re.search(r'<img src="[^"]*640[^"]*"[^>]* width="640"', related)
     lead = html[html.index('class="lead-image"') : html.index("</figure>")]
     assert max(int(width) for width in re.findall(r" (\d+)w", lead)) == 1600
+
+
+TIME_ELEMENT = re.compile(r'<time datetime="([^"]*)">([^<]*)</time>')
+MACHINE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|\d{4}(-\d\d(-\d\d)?)?")
+# The reader's style (newsroom.core.dates): "6 Dec 2026, 09:05 UTC", "6 Dec 2026", "Dec 2026", "2026".
+READER_TIME = re.compile(r"(\d{1,2} )?([A-Z][a-z]{2} )?\d{4}(, \d\d:\d\d [A-Z]{3,4})?")
+
+
+def test_every_date_reads_one_way_with_a_machine_readable_twin(client, showcase):
+    seen = set()
+    for name, html in public_pages(client).items():
+        for machine, shown in TIME_ELEMENT.findall(html):
+            assert MACHINE_TIME.fullmatch(machine), f"{name}: datetime={machine!r}"
+            assert READER_TIME.fullmatch(shown), f"{name}: {shown!r}"
+            seen.add(name)
+    # Cards, the article's dates and corrections, the vehicle's launches and related articles.
+    assert {"home", "section", "article", "vehicle", "search"} <= seen
+
+
+def test_every_page_has_the_navigation_and_its_sharing_metadata(client, showcase):
+    for name, html in public_pages(client).items():
+        navigation = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+        assert all(f'href="/section/{slug}/"' in navigation for slug in ("news", "industry", "reviews")), name
+        if name in ("withdrawn", "not-found"):
+            continue
+        assert '<link rel="canonical" href="http' in html, name
+        if name != "search":  # not for indexing (noindex)
+            assert '<meta property="og:title"' in html, name
+            assert '<meta property="og:url" content="http' in html, name
+
+
+def test_the_publisher_logo_is_a_square_image_search_engines_accept():
+    from django.contrib.staticfiles import finders
+    from PIL import Image
+
+    from articles.jsonld import PUBLISHER_LOGO, PUBLISHER_LOGO_SIZE
+
+    with Image.open(finders.find(PUBLISHER_LOGO)) as logo:
+        assert logo.size == (PUBLISHER_LOGO_SIZE, PUBLISHER_LOGO_SIZE)
+        assert logo.width >= 112  # Google's minimum for a logo
