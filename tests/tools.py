@@ -3,6 +3,7 @@ one rule for when one is missing: with CI set the test fails, so a CI run never 
 checking nothing; elsewhere it skips, saying what to install."""
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-JAVA = Path("/usr/bin/java")
+JAVA = Path(shutil.which("java") or "/usr/bin/java")
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
