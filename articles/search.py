@@ -171,15 +171,28 @@ def _marked(raw):
     return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
 
 
+def _whole_words(source, start):
+    """(start, end) of about ``SNIPPET_CHARS`` of ``source`` (single-spaced) from ``start``, moved
+    inwards so that no word is cut: readers see "… the company said", never "… e company said"."""
+    end = min(len(source), start + SNIPPET_CHARS)
+    if start > 0 and source[start - 1] != " ":
+        space = source.find(" ", start, end)
+        start = space + 1 if space >= 0 else start
+    if end < len(source) and source[end] != " ":
+        space = source.rfind(" ", start, end)
+        end = space if space > start else end
+    return start, end
+
+
 def _python_snippet(article, text):
     source = " ".join(html.unescape(strip_tags(f"{article.standfirst} {article.body}")).split())
     words = [word.lower() for word in _WORD.findall(text)[:MAX_WORDS]]
     lowered = source.lower()
     hits = [lowered.find(word) for word in words if lowered.find(word) >= 0]
-    start = max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0
-    excerpt = source[start : start + SNIPPET_CHARS]
+    start, end = _whole_words(source, max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0)
+    excerpt = source[start:end]
     prefix = "… " if start else ""
-    suffix = " …" if start + SNIPPET_CHARS < len(source) else ""
+    suffix = " …" if end < len(source) else ""
     pieces, position = [escape(prefix)], 0
     if words:
         alternatives = re.compile("|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True)), re.I)

@@ -9,7 +9,6 @@ The admin preview renders ``articles/article_detail.html`` with
 """
 
 import itertools
-import json
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -20,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from articles import jsonld
 from articles import search as article_search
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
 from newsroom.core.pagecache import public_page
@@ -270,7 +270,7 @@ def article_page_context(article):
         "canonical_url": absolute_url(article.get_absolute_url()),
         "share_image_url": share_image,
     }
-    context["json_ld"] = news_article_json_ld(article, context)
+    context["json_ld"] = mark_safe(jsonld.script(article, context))  # noqa: S308 - escaped by script_json
     return context
 
 
@@ -350,7 +350,7 @@ def availability_line(availability):
     """One market: "Japan: announced 19 Dec 2025, on sale from 2026, built in …" (vehicles' wording)."""
     return {
         "market": availability.market.name,
-        "timeline": ", ".join(availability.timeline_phrases()) or availability.get_status_display().lower(),
+        "timeline": availability.timeline(),
         "note": availability.note,
     }
 
@@ -358,39 +358,6 @@ def availability_line(availability):
 def share_image_url(image):
     """The absolute URL of the 16:9 rendition used for social cards and JSON-LD ("" if it fails)."""
     return image_url(image, SHARE_IMAGE_SPEC) or None
-
-
-def news_article_json_ld(article, context):
-    """schema.org NewsArticle, escaped for a <script> element."""
-    published = article.first_published
-    data = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": article.headline[:110],
-        "description": article.standfirst,
-        "mainEntityOfPage": context["canonical_url"],
-        "url": context["canonical_url"],
-        "datePublished": published.isoformat() if published else None,
-        # The dates the page shows: search engines want structured dates to match the visible ones.
-        "dateModified": (article.updated_line or published).isoformat() if published else None,
-        "author": [
-            {
-                "@type": "Person",
-                "name": author.name,
-                "url": absolute_url(reverse("articles:author", args=[author.slug])),
-            }
-            for author in context["authors"]
-        ],
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
-        "articleSection": article.section.name if article.section_id else None,
-        "keywords": [tag.name for tag in context["tags"]],
-        "image": [context["share_image_url"]] if context["share_image_url"] else None,
-        "about": [{"@type": "Car", "name": vehicle["name"]} for vehicle in context["vehicles"]] or None,
-    }
-    data = {key: value for key, value in data.items() if value not in (None, "", [])}
-    text = json.dumps(data, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(text)  # noqa: S308 - JSON with <, > and & escaped cannot leave the script element
 
 
 @require_safe

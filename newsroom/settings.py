@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "newsroom.core.context_processors.site",
+                "articles.context_processors.navigation",
             ],
         },
     },

@@ -14,6 +14,7 @@ For serialisers (pages, API, feeds), without N+1 queries:
     vehicle_model.related_live_articles() live articles about it (answered by the articles app)
     powertrain.power_hp / .torque_lbft    the other unit system (see vehicles.units)
     availability.timeline_text()          "Japan — announced 19 Dec 2025, on sale from 2026, built in …"
+                                          (safe HTML, its dates <time> elements; .timeline() without the market)
 Reporting articles are only shown when live: link ``reported_in_id`` only to one of
 ``related_live_articles()``.
 """
@@ -25,6 +26,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from newsroom.core.hooks import Hook
 from vehicles import units
@@ -404,25 +406,35 @@ class MarketAvailability(models.Model):
         return units.format_partial_date(self.end, self.end_precision)
 
     def timeline_phrases(self):
-        """["announced 19 Dec 2025", "on sale from 2026", "built in San Antonio, Texas"]."""
+        """["announced 19 Dec 2025", "on sale from 2026", "built in San Antonio, Texas"], as safe HTML
+        whose dates are <time> elements."""
         phrases = []
         if self.announced_on:
-            phrases.append(f"announced {units.format_partial_date(self.announced_on)}")
+            phrases.append(format_html("announced {}", units.partial_date_element(self.announced_on)))
         if self.start:
-            phrases.append(f"on sale from {self.start_display}")
+            phrases.append(format_html("on sale from {}", units.partial_date_element(self.start, self.start_precision)))
         if self.end:
             verb = "discontinued" if self.status == AvailabilityStatus.DISCONTINUED else "on sale until"
-            phrases.append(f"{verb} {self.end_display}")
+            phrases.append(format_html("{} {}", verb, units.partial_date_element(self.end, self.end_precision)))
         elif self.status == AvailabilityStatus.DISCONTINUED:
             phrases.append("discontinued")
         if self.source_plant_id:
-            phrases.append(f"built in {self.source_plant.location}")
+            phrases.append(format_html("built in {}", self.source_plant.location))
         elif self.source_country:
-            phrases.append(f"sourced from {units.country_name(self.source_country)}")
+            phrases.append(format_html("sourced from {}", units.country_name(self.source_country)))
         return phrases
 
+    def timeline(self):
+        """The phrases in one line (safe HTML), or the status when there are none."""
+        phrases = self.timeline_phrases()
+        return (
+            format_html_join(", ", "{}", ((phrase,) for phrase in phrases))
+            if phrases
+            else self.get_status_display().lower()
+        )
+
     def timeline_text(self):
-        return f"{self.market.name} — {', '.join(self.timeline_phrases()) or self.get_status_display().lower()}"
+        return format_html("{} — {}", self.market.name, self.timeline())
 
 
 # An import in progress that has not moved for this long is shown as stalled.

@@ -9,6 +9,8 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from newsroom.core import dates
+
 HP_PER_KW = Decimal("1.34102")
 NM_PER_LBFT = Decimal("1.35582")
 TENTH = Decimal("0.1")
@@ -70,7 +72,7 @@ def country_name(code):
 
 # Partial dates: "2026", "2026-03" or "2026-03-15". The date stored is the first day of the
 # known period; the precision says how much of it is meaningful.
-PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = "year", "month", "day"
+PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = dates.YEAR, dates.MONTH, dates.DAY
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -106,16 +108,11 @@ def partial_date_input(value, precision):
     return value.isoformat()
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def format_partial_date(value, precision=PRECISION_DAY):
-    """For readers: "2026", "Mar 2026" or "19 Dec 2025"."""
-    if value is None:
-        return ""
-    if precision == PRECISION_YEAR:
-        return f"{value.year}"
-    month = _MONTHS[value.month - 1]
-    if precision == PRECISION_MONTH:
-        return f"{month} {value.year}"
-    return f"{value.day} {month} {value.year}"
+    """For readers: "2026", "Mar 2026" or "19 Dec 2025" (the site's one date style, ``newsroom.core.dates``)."""
+    return dates.reader(value, precision)
+
+
+def partial_date_element(value, precision=PRECISION_DAY):
+    """The same, as a ``<time datetime="2026-03">`` element (safe HTML)."""
+    return dates.time_element(value, precision)

@@ -3,6 +3,7 @@ number of queries whatever the number of model years, plants, markets and articl
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
@@ -26,11 +27,18 @@ def vehicle_list(request):
         vehicles = vehicles.filter(body_class=body)
     page = Paginator(vehicles, PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in (("make", make and make.slug), ("body", body)) if value})
-    return render(
-        request,
-        "vehicles/vehicle_list.html",
-        {"makes": makes, "bodies": bodies, "make": make, "body": body, "page": page, "filter_query": query},
-    )
+    # The page shown, under the one address of its make, body and page number.
+    shown = "&".join(filter(None, [query, f"page={page.number}" if page.number > 1 else ""]))
+    context = {
+        "makes": makes,
+        "bodies": bodies,
+        "make": make,
+        "body": body,
+        "page": page,
+        "filter_query": query,
+        "canonical_url": absolute_url(reverse("vehicles:list") + (f"?{shown}" if shown else "")),
+    }
+    return render(request, "vehicles/vehicle_list.html", context)
 
 
 def vehicle_detail(request, make, model):
@@ -43,7 +51,10 @@ def vehicle_detail(request, make, model):
         for availability in vehicle.availabilities.all()
     ]
     url = absolute_url(vehicle.get_absolute_url())
+    segment = f", {vehicle.segment.lower()}" if vehicle.segment else ""
     context = {
+        "description": f"{vehicle.make.name} {vehicle.name}: {vehicle.body_class}{segment}. "
+        "Specifications, where it is built and where it is sold.",
         "vehicle": vehicle,
         "model_years": list(vehicle.model_years.all()),
         "powertrains": list(vehicle.powertrains.all()),

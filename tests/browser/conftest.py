@@ -1,7 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
-They run once per CI run: on SQLite, or on PostgreSQL only with BROWSER_TESTS=1. They skip with
-the reason when Chromium (apt-get install chromium) or axe-core (make browser-deps) is missing.
+They run once per CI run: on SQLite, or on PostgreSQL only with BROWSER_TESTS=1. When Chromium
+(apt-get install chromium) or axe-core (make browser-deps) is missing they skip with the reason,
+or fail when CI is set (``tests.tools.missing_tool``).
 Screenshots at phone and desktop widths go to var/screenshots/.
 """
 
@@ -12,9 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+from tests.tools import AXE, CHROMIUM, ROOT, require_browser_tools
+
 SCREENSHOTS = ROOT / "var" / "screenshots"
 WIDTHS = {"phone": 375, "desktop": 1280}
 CHROMIUM_ARGS = [
@@ -30,10 +30,6 @@ CHROMIUM_ARGS = [
 def _skip_reason():
     if "postgres" in os.environ.get("DATABASE_URL", "") and os.environ.get("BROWSER_TESTS") != "1":
         return "browser tests run once, on SQLite (set BROWSER_TESTS=1 to run them on PostgreSQL too)"
-    if not CHROMIUM.exists():
-        return "Chromium is not installed: apt-get install chromium"
-    if not AXE.exists():
-        return "axe-core is not installed: make browser-deps"
     return None
 
 
@@ -53,6 +49,7 @@ def browser():
     (the tests' own ORM calls are plain synchronous code) and restored afterwards."""
     from playwright.sync_api import sync_playwright
 
+    require_browser_tools()
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -120,15 +117,19 @@ def page(browser, site):
 
 
 def check_accessibility(page, name):
-    """axe-core on the current page: no serious or critical violations."""
+    """axe-core on the current page at phone and desktop widths: no serious or critical violations."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in result["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
+    serious = []
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 900})
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious += [
+            f"{violation['id']} ({violation['impact']}) at {width} px: {violation['help']} at "
+            + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+            for violation in result["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
     assert not serious, f"{name}: " + "; ".join(serious)
 
 

@@ -1,9 +1,11 @@
-"""A reader in Chromium: home → article → vehicle → search → feed, with axe-core and
-screenshots on every page type."""
+"""A reader in Chromium: home → article → vehicle → search → feed, with axe-core at phone and
+desktop widths and screenshots on every page type, over the demo content completed as the
+validators see it (tests/showcase.py: a correction, a related story, a withdrawn article)."""
 
 import pytest
 
-from tests.browser.conftest import check_accessibility, screenshots
+from tests.browser.conftest import WIDTHS, check_accessibility, screenshots
+from tests.showcase import WITHDRAWN_SLUG, complete_the_demo
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 STORY_HEADLINE = "Toyota to sell US-built Camry, Highlander and Tundra in Japan from 2026"
@@ -11,6 +13,7 @@ STORY_HEADLINE = "Toyota to sell US-built Camry, Highlander and Tundra in Japan 
 
 def test_reader_journey_and_every_page_type(page, site):
     """home → article → vehicle → search → feed, then every other page type and the skip link."""
+    complete_the_demo()
     response = page.goto(site + "/")
     assert response.status == 200
     assert page.locator("h1").count() == 1
@@ -30,6 +33,7 @@ def test_reader_journey_and_every_page_type(page, site):
     page.wait_for_url("**/vehicles/toyota/tundra/")
     assert "San Antonio" in page.content()
     check_accessibility(page, "vehicle")
+    check_spec_tables_scroll_by_keyboard(page)
     screenshots(page, "vehicle")
 
     page.get_by_role("search", name="Site").get_by_label("Search articles").fill("Highlander")
@@ -53,6 +57,7 @@ OTHER_PAGE_TYPES = [
     ("author", "/author/walter-writer/", 200),
     ("latest", "/latest/", 200),
     ("vehicles", "/vehicles/", 200),
+    ("withdrawn", f"/articles/{WITHDRAWN_SLUG}/", 410),
     ("not-found", "/articles/no-such-story/", 404),
 ]
 
@@ -72,3 +77,17 @@ def check_every_other_page_type(page, site):
     box = skip.bounding_box()
     assert box and box["y"] >= 0, "the skip link must become visible when focused"
     assert skip.evaluate("link => getComputedStyle(link).outlineStyle") != "none"
+
+
+def check_spec_tables_scroll_by_keyboard(page):
+    """At phone width the spec tables are wider than the screen: their scroll region takes keyboard
+    focus, is named, says that it scrolls, and scrolls with the arrow keys."""
+    page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+    region = page.get_by_role("region", name="Model years table")
+    assert region.evaluate("box => box.scrollWidth > box.clientWidth"), "the table fits: nothing to check"
+    assert page.locator("#model-years-hint").is_visible()
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("box => box.scrollLeft > 0", arg=region.element_handle())
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+    assert not page.locator("#model-years-hint").is_visible()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.utils.html import strip_tags
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,18 @@ def test_postgres_search_document_follows_every_kind_of_edit(client, newsroom):
     assert second.headline in titles(client.get("/search/", {"q": "velomobile"}))
     Article.objects.filter(pk=second.pk).update(body="<p>Nothing to see.</p>")
     assert second.headline not in titles(client.get("/search/", {"q": "velomobile"}))
+
+
+def test_snippets_cut_at_word_boundaries(client, newsroom):
+    """However the window around the match falls, the snippet starts and ends with whole words."""
+    article = newsroom["articles"][0]
+    filler = " ".join(f"word{n}x" for n in range(200))
+    for shift in range(6):  # the cut lands in a different place of a word each time
+        body = f"<p>{filler[:400]} {'b' * (3 + shift)} the zorblax arrives, the company said. {filler}</p>"
+        Article.objects.filter(pk=article.pk).update(body=body, standfirst="")
+        response = client.get("/search/", {"q": "zorblax"})
+        (snippet,) = [found.snippet for found in response.context["articles"] if found.pk == article.pk]
+        text = strip_tags(str(snippet)).removeprefix("… ").removesuffix(" …")
+        source_words = set(strip_tags(body).split())
+        assert "zorblax" in text
+        assert text.split()[0] in source_words and text.split()[-1] in source_words, text

@@ -174,7 +174,7 @@ def test_editing_the_launch_keeps_the_precision_typed(editor_client, tundra):
     assert response.status_code == 302
     launch.refresh_from_db()
     assert launch.start_display == "Apr 2026"
-    assert "on sale from Apr 2026" in editor_client.get(tundra.get_absolute_url()).text
+    assert 'on sale from <time datetime="2026-04">Apr 2026</time>' in editor_client.get(tundra.get_absolute_url()).text
 
 
 def powertrain_data(vehicle, **overrides):

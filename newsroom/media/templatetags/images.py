@@ -21,6 +21,7 @@ from newsroom.core.site import absolute_url
 from newsroom.media.checks import alt_for
 from newsroom.media.renditions import (
     RENDER_ERRORS,
+    SRCSET_WIDTHS,
     Spec,
     get_rendition,
     get_renditions,
@@ -38,14 +39,25 @@ def parse_crop(crop):
     return Spec.parse(f"fill-{crop}-1").ratio
 
 
+def parse_widths(widths):
+    """'320 640' -> (320, 640): only widths the renditions offer, so a template cannot ask for new sizes."""
+    words = str(widths).split()
+    chosen = tuple(sorted({int(word) for word in words if word.isdigit()}))
+    if not chosen or len(chosen) != len(set(words)) or not set(chosen) <= set(SRCSET_WIDTHS):
+        raise template.TemplateSyntaxError(f"responsive_image: widths must be some of {SRCSET_WIDTHS}.")
+    return chosen
+
+
 @register.simple_tag
-def responsive_image(image, sizes="100vw", crop=None, loading="lazy", fetchpriority=None, **attributes):
-    """A <picture> with WebP and JPEG srcsets; `class` is passed on to the <img>."""
+def responsive_image(image, sizes="100vw", crop=None, loading="lazy", fetchpriority=None, widths=None, **attributes):
+    """A <picture> with WebP and JPEG srcsets; `class` is passed on to the <img>. ``widths`` ("320 640")
+    narrows the srcset to what the slot can use (a card never needs a 1600 px file); by default
+    every width the renditions offer."""
     if image is None:
         return ""
     if loading not in ("lazy", "eager"):
         raise template.TemplateSyntaxError("responsive_image: loading must be 'lazy' or 'eager'.")
-    specs = srcset_specs(image, parse_crop(crop))
+    specs = srcset_specs(image, parse_crop(crop), *([parse_widths(widths)] if widths else []))
     try:
         renditions = get_renditions(image, specs)
     except RENDER_ERRORS:

@@ -1,0 +1,28 @@
+"""The demo content with every public page type and every part of an article page filled in, for
+the validators (tests/site/test_validators.py) and the reader's browser test. The demo has one
+live story; here its scheduled explainer is published (so the story has a related card), a
+correction is made to the story, and the draft is published and withdrawn (the 410 page), all
+through the workflow as an editor would."""
+
+from django.contrib.auth import get_user_model
+
+from articles import workflow
+from articles.models import Article
+from demo.stories import TOYOTA_STORY_SLUG
+
+EXPLAINER_SLUG = "what-japans-new-approval-mark-means-for-us-built-cars"
+WITHDRAWN_SLUG = "tundra-in-japan-how-a-full-size-pickup-fits"
+
+
+def complete_the_demo():
+    editor = get_user_model().objects.get(username="editor")
+    story = Article.objects.get(slug=TOYOTA_STORY_SLUG)
+    workflow.correct(story, editor, "An earlier version gave the wrong year for the Tundra's arrival.")
+    explainer = Article.objects.get(slug=EXPLAINER_SLUG)
+    workflow.unschedule(explainer, editor)
+    workflow.publish(explainer, editor)
+    Article.objects.filter(slug=WITHDRAWN_SLUG).update(lead_image=story.lead_image)  # publishing needs one
+    draft = Article.objects.get(slug=WITHDRAWN_SLUG)
+    workflow.approve(draft, editor)
+    workflow.publish(draft, editor)
+    workflow.withdraw(draft, editor, "It repeated a claim we could not confirm.")
