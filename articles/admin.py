@@ -31,7 +31,14 @@ from articles.models import (
     Tag,
     Transition,
 )
-from articles.permissions import article_policy, author_policy, section_policy, tag_policy
+from articles.permissions import (
+    article_policy,
+    author_policy,
+    correction_policy,
+    section_policy,
+    tag_policy,
+    transition_policy,
+)
 from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
@@ -523,38 +530,22 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(PolicyAdmin, admin.ModelAdmin):
     """The audit log: read-only, for everyone allowed to see it."""
 
+    permission_policy = transition_policy
     list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment", "public_reason")
     list_filter = ("action", "to_status")
     list_select_related = ("article", "user")
     search_fields = ("article__headline", "comment", "public_reason", "user__username")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(PolicyAdmin, admin.ModelAdmin):
     """Corrections are published through the workflow; here they are listed."""
 
+    permission_policy = correction_policy
     list_display = ("created_at", "article", "text", "created_by")
     list_select_related = ("article", "created_by")
     search_fields = ("article__headline", "text")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

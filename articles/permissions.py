@@ -15,7 +15,7 @@ this module says whether the user's role, and their part in the article, allow i
 
 from django.db.models import Q
 
-from articles.models import LIVE_STATUSES, Article, Status
+from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
 from newsroom.core.permissions import ModelPermissionPolicy, ShownRecordPolicy
 
 
@@ -80,3 +80,6 @@ article_policy = ArticlePolicy(Article)
 section_policy = ShownRecordPolicy("articles.Section")
 tag_policy = ShownRecordPolicy("articles.Tag")
 author_policy = ShownRecordPolicy("articles.Author")
+# The workflow writes both as it takes each step; staff only read them.
+transition_policy = ModelPermissionPolicy(Transition, nobody_may={"add", "change", "delete"})
+correction_policy = ModelPermissionPolicy(Correction, nobody_may={"add", "change", "delete"})

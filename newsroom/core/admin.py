@@ -36,10 +36,11 @@ class PolicyAdmin:
     permissions as the roles grant them."""
 
     permission_policy = None
+    permission_policy_class = ModelPermissionPolicy  # for self.model, when permission_policy is None
 
     def user_may(self, request, action, obj=None):
         """``action`` on the model, or on ``obj`` when given, by ``permission_policy``'s answer."""
-        policy = self.permission_policy or ModelPermissionPolicy(self.model)
+        policy = self.permission_policy or self.permission_policy_class(self.model)
         if obj is None:
             return policy.user_has_permission(request.user, action)
         # Django asks several times per page (and some answers take a query): once per record,
