@@ -417,7 +417,7 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
         ]
 
     def _article_or_404(self, request, pk):
-        article = get_object_or_404(Article.objects.select_related("section", "lead_image"), pk=pk)
+        article = get_object_or_404(Article.objects.select_related("section", "lead_image").with_live_now(), pk=pk)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         return article

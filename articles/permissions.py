@@ -4,7 +4,7 @@
 
     article_policy.user_has_permission(user, "publish")                      # the role's right
     article_policy.user_has_permission_for_instance(user, "change", article) # this article, now
-    article_policy.instances_user_has_permission_for(user, "change")         # as a QuerySet
+    article_policy.owned_by(user)                                            # whose drafts are whose
 
 Actions are the article permissions' verbs: ``add``, ``change``, ``view``, ``delete`` and the
 workflow's ``submit``, ``approve``, ``publish``, ``correct``, ``withdraw``, ``edit_any``; plus
@@ -59,19 +59,6 @@ class ArticlePolicy(ModelPermissionPolicy):
         if article.status == Status.WITHDRAWN:
             return False
         return self._may_edit(user, article) or self.user_has_any_permission(user, ("approve", "publish"))
-
-    def instances_user_has_permission_for(self, user, action):
-        if action != "change":
-            return super().instances_user_has_permission_for(user, action)
-        if not self.user_has_permission(user, "change"):
-            return Article.objects.none()
-        editable = Article.objects.exclude(status=Status.WITHDRAWN)
-        if self.user_has_permission(user, "edit_any"):
-            if self.user_has_any_permission(user, ("publish", "correct")):
-                return editable
-            return editable.exclude(pk__in=Article.objects.live().values("pk"))
-        owned = Article.objects.filter(self.owned_by(user)).values("pk")
-        return editable.filter(status=Status.DRAFT, pk__in=owned)
 
 
 article_policy = ArticlePolicy(Article)

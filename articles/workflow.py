@@ -145,7 +145,8 @@ def publish_checklist(article):
 
 
 def _refusal(action, user, article, now):
-    """Why ``user`` may not take ``action`` on ``article`` now, or None if they may."""
+    """Why ``user`` may not take ``action`` on ``article`` now, or None if they may. With ``now``
+    None, "live" is as ``Article.is_live()`` answers for the article as loaded."""
     status_label = Status(article.status).label.lower()
     if article.status not in action.sources:
         return IllegalTransition(f"An article that is {status_label} cannot be {past_tense(action)}.")

@@ -4,7 +4,6 @@ Shaped like Wagtail's permission policies (``wagtail.permission_policies``)::
 
     policy.user_has_permission(user, "change")                        # for the model as a whole
     policy.user_has_permission_for_instance(user, "change", record)   # for this record, now
-    policy.instances_user_has_permission_for(user, "change")          # the records, as a QuerySet
 
 An action is a Django permission's verb: ``"change"`` asks ``app_label.change_<model>``,
 ``"publish"`` asks ``articles.publish_article``. ``roles.py`` says which role holds which Django
@@ -53,10 +52,6 @@ class ModelPermissionPolicy:
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action)
-
-    def instances_user_has_permission_for(self, user, action):
-        queryset = self.model._default_manager.all()
-        return queryset if self.user_has_permission(user, action) else queryset.none()
 
 
 # Answered by the articles app, which sits above this layer: record -> the articles in review,
