@@ -349,6 +349,10 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
         if pk is None:
             return None
         queryset = super().get_queryset(request).select_related("section", "lead_image", "created_by")
+        if request.method == "POST":
+            # Django runs a POST in one transaction: lock the row, so what the form checks
+            # (version, status, services.check_save) is still true when the save writes.
+            queryset = queryset.select_for_update(of=("self",))
         return queryset.with_live_now().filter(pk=pk).first()
 
     def save_model(self, request, obj, form, change):

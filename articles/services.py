@@ -106,14 +106,15 @@ def ensure_complete(article, status):
 def check_save(article, user, expected_version=None, *, correction=""):
     """Refuse, before anything is written, what ``save_article`` would refuse: raises
     ``workflow.NotAllowed``, ``EditConflict`` or ``workflow.NotReady``. Judged by the stored
-    article, locked until the caller's transaction ends, so what was checked is what is written.
+    article, locked until the transaction it runs in ends (``save_article``'s, the admin's), so
+    what was checked is what is written.
 
     ``article`` carries the content about to be saved. The admin's form asks this in ``clean()``,
     so a refusal is a form error with the editor's text kept."""
     if article.pk is None:
         stored = article
     else:
-        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
         if stored is None:
             raise workflow.NotAllowed("This article no longer exists.")
     if not article_policy.user_has_permission_for_instance(user, "change", stored):
@@ -121,7 +122,7 @@ def check_save(article, user, expected_version=None, *, correction=""):
     if stored.pk is not None and stored.version != expected_version:
         raise EditConflict(stored, expected_version)
     ensure_complete(article, stored.status)
-    if stored.status in LIVE_STATUSES and stored.is_live():
+    if stored.is_live():
         # Saving a live article publishes it: as a correction when a notice is given, else an update.
         workflow.check("correct" if correction else "update", user, stored)
 
