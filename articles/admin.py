@@ -1,15 +1,16 @@
 """The editors' admin for articles. It translates clicks into calls: content saves go to
-``services.save_article``, status changes to ``workflow``, and both decide. It also gives the
-vehicles app's launch forms the article that reported each launch (``ReportedLaunchForm``)."""
+``services.save_article``, status changes to ``workflow``, and both decide; who may do what is
+``articles.permissions``' answer."""
 
 import contextlib
+import functools
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -32,7 +33,15 @@ from articles.models import (
     Tag,
     Transition,
 )
-from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, ShownRecordGuard
+from articles.permissions import (
+    article_policy,
+    author_policy,
+    correction_policy,
+    section_policy,
+    tag_policy,
+    transition_policy,
+)
+from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
 from vehicles import admin as vehicles_admin
 from vehicles.forms import MarketAvailabilityForm
 from vehicles.models import MarketAvailability, ModelYear, VehicleModel
@@ -53,6 +62,7 @@ def positive_number(value):
 
 @admin.register(Section)
 class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
+    permission_policy = section_policy
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name",)
@@ -61,6 +71,7 @@ class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
+    permission_policy = tag_policy
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -68,6 +79,7 @@ class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(ShownRecordGuard, admin.ModelAdmin):
+    permission_policy = author_policy
     list_display = ("name", "slug", "user")
     list_select_related = ("user",)
     search_fields = ("name", "slug")
@@ -141,18 +153,17 @@ class ArticleVehicleFormSet(SharedChoicesFormSet):
             form.fields["vehicle_model"].widget.widget.selected_labels = labels
 
 
-class ArticlePartInline(admin.TabularInline):
+class ArticlePartInline(PolicyAdmin, admin.TabularInline):
     """Bylines and vehicles are part of the article: whoever may edit it may edit them."""
 
+    permission_policy = article_policy
     extra = 0
 
     def _may_edit(self, request, obj):
-        return (
-            workflow.can_edit(request.user, obj) if obj is not None else request.user.has_perm("articles.add_article")
-        )
+        return self.user_may(request, "change", obj) if obj is not None else self.user_may(request, "add")
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("articles.view_article") or self._may_edit(request, obj)
+        return self.user_may(request, "view") or self._may_edit(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request, obj)
@@ -253,7 +264,8 @@ def _bulk(action_name):
 
 
 @admin.register(Article)
-class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
+class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
+    permission_policy = article_policy
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ("headline", "status_label", "section", "author_names", "publish_at", "updated_at", "last_editor")
@@ -275,21 +287,16 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
         ("This save", {"fields": ("revision_message", "correction_note", "loaded_status")}),
     )
 
-    # -- permissions: the workflow's rules, asked here -----------------------------------------
+    # -- permissions: article_policy's answers (PolicyAdmin), and for the bulk actions ---------
 
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return super().has_change_permission(request)
-        return workflow.can_edit(request.user, obj)
+    def has_submit_permission(self, request):
+        return self.user_may(request, "submit")
 
-    def has_submit_article_permission(self, request):
-        return request.user.has_perm("articles.submit_article")
+    def has_approve_permission(self, request):
+        return self.user_may(request, "approve")
 
-    def has_approve_article_permission(self, request):
-        return request.user.has_perm("articles.approve_article")
-
-    def has_publish_article_permission(self, request):
-        return request.user.has_perm("articles.publish_article")
+    def has_publish_permission(self, request):
+        return self.user_may(request, "publish")
 
     # -- list -----------------------------------------------------------------------------------
 
@@ -304,8 +311,8 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
             .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
             .annotate(
                 last_editor_name=Subquery(last_editor),
-                live_now=Exists(Article.objects.live().filter(pk=OuterRef("pk"))),
             )
+            .with_live_now()
         )
 
     @admin.display(description="status", ordering="status")
@@ -326,14 +333,13 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
     # -- change form ----------------------------------------------------------------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user, "refusal": getattr(request, "_save_refusal", None)})
+        return functools.partial(super().get_form(request, obj, change=change, **kwargs), user=request.user)
 
     def get_fieldsets(self, request, obj=None):
         content, filing, publishing, _this_save = super().get_fieldsets(request, obj)
         if obj is not None and not self.has_change_permission(request, obj):
             return [content, filing, publishing]  # read-only: there is no save to describe
-        if obj is not None and obj.is_live() and request.user.has_perm("articles.correct_article"):
+        if obj is not None and obj.is_live() and self.user_may(request, "correct"):
             fields = ("revision_message", "correction_note", "loaded_status")
         else:
             fields = ("revision_message", "loaded_status")
@@ -344,7 +350,11 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
         if pk is None:
             return None
         queryset = super().get_queryset(request).select_related("section", "lead_image", "created_by")
-        return queryset.filter(pk=pk).first()
+        if request.method == "POST":
+            # Django runs a POST in one transaction: lock the row, so what the form checks
+            # (version, status, services.check_save) is still true when the save writes.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset.with_live_now().filter(pk=pk).first()
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: the row, its related rows and its revision are written together in
@@ -360,19 +370,6 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
             correction=form.cleaned_data.get("correction_note", ""),
         )
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.EditConflict:
-            # Another save committed between this form's check and its write. Nothing of this
-            # one was written; run the form again so it shows the conflict with the text kept.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.WorkflowError as error:
-            # Refused while saving (the article moved on since the form was checked): nothing
-            # was written. Run the form again, carrying the refusal, so it shows with the text kept.
-            request._save_refusal = str(error)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self._workflow_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -386,21 +383,9 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
             "transitions": article.transitions.select_related("user")[:20],
             "corrections": list(article.corrections.select_related("created_by")),
             "is_live": article.is_live(),
-            "share_url": preview.share_url(article) if self._may_share(request, article) else "",
+            "share_url": preview.share_url(article) if self.user_may(request, "share", article) else "",
             "share_hours": round(settings.PREVIEW_LINK_MAX_AGE / 3600),
         }
-
-    def _may_share(self, request, article):
-        """A login-free link shows an unpublished article to anyone holding it: only those who
-        may change the article, or approve or publish it, may hand one out."""
-        if article.status == Status.WITHDRAWN:
-            return False
-        user = request.user
-        return (
-            workflow.can_edit(user, article)
-            or user.has_perm("articles.approve_article")
-            or user.has_perm("articles.publish_article")
-        )
 
     def response_add(self, request, obj, post_url_continue=None):
         self._submit_if_asked(request, obj)
@@ -437,7 +422,7 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
         ]
 
     def _article_or_404(self, request, pk):
-        article = get_object_or_404(Article.objects.select_related("section", "lead_image"), pk=pk)
+        article = get_object_or_404(Article.objects.select_related("section", "lead_image").with_live_now(), pk=pk)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
         return article
@@ -509,7 +494,7 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
             "Revision history",
             revisions=history,
             transitions=article.transitions.select_related("user"),
-            can_restore=workflow.can_edit(request.user, article),
+            can_restore=self.has_change_permission(request, article),
         )
 
     def compare_view(self, request, pk):
@@ -550,41 +535,25 @@ class ArticleAdmin(KnownKeysAdmin, admin.ModelAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(PolicyAdmin, admin.ModelAdmin):
     """The audit log: read-only, for everyone allowed to see it."""
 
+    permission_policy = transition_policy
     list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment", "public_reason")
     list_filter = ("action", "to_status")
     list_select_related = ("article", "user")
     search_fields = ("article__headline", "comment", "public_reason", "user__username")
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(PolicyAdmin, admin.ModelAdmin):
     """Corrections are published through the workflow; here they are listed."""
 
+    permission_policy = correction_policy
     list_display = ("created_at", "article", "text", "created_by")
     list_select_related = ("article", "created_by")
     search_fields = ("article__headline", "text")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReportedLaunchForm(MarketAvailabilityForm):

@@ -8,12 +8,12 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
-        from newsroom.core import pagecache, public_data, roles
+        from newsroom.core import pagecache, permissions, public_data
         from newsroom.media import checks
         from vehicles import models as vehicles
 
         # Answer the questions the layers below ask about articles (they may not import articles).
-        roles.submitted_or_public_articles_showing.register(
+        permissions.submitted_or_public_articles_showing.register(
             lambda record: Article.objects.submitted_or_public().showing(record)
         )
         checks.live_article_leading_with.register(

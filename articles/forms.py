@@ -10,17 +10,13 @@ from django_prose_editor.widgets import AdminProseEditorWidget
 
 from articles import sanitize, services, workflow
 from articles.models import Article
+from articles.permissions import article_policy
 
 
 class ArticleForm(forms.ModelForm):
     """The article change form. It carries the version it was loaded from; saving over a newer
     version is refused with who saved in between, when, and what they changed, while the
     editor's own text stays in the form."""
-
-    # Set by ArticleAdmin.get_form: whose save this is, and why the workflow refused this same
-    # submission when the admin first tried to save it (the form then runs again to show it).
-    user = None
-    refusal = None
 
     slug = forms.SlugField(
         required=False,
@@ -55,19 +51,14 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = ["headline", "slug", "standfirst", "body", "section", "tags", "lead_image"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user  # whose save this is: ArticleAdmin.get_form binds it
         self.conflict = None
         self.expected_version = self.instance.version if self.instance.pk else None
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             self.fields["loaded_status"].initial = self.instance.status
-
-    @property
-    def is_live_article(self):
-        if not hasattr(self, "_is_live"):
-            self._is_live = bool(self.instance.pk) and self.instance.is_live()
-        return self._is_live
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug", "")
@@ -77,9 +68,9 @@ class ArticleForm(forms.ModelForm):
 
     def clean_correction_note(self):
         note = self.cleaned_data.get("correction_note", "").strip()
-        if note and not self.is_live_article:
+        if note and not self.instance.is_live():
             raise forms.ValidationError("Corrections are for live articles; this one is not live.")
-        if note and not self.user.has_perm("articles.correct_article"):
+        if note and not article_policy.user_has_permission(self.user, "correct"):
             raise forms.ValidationError("Your role may not publish corrections.")
         return note
 
@@ -88,18 +79,24 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk:
             self._check_version(cleaned)
             self._check_status(cleaned)
-        if self.refusal:
-            # The workflow refused this very submission while saving it: say why, text kept.
-            raise forms.ValidationError(f"Nothing was saved: {self.refusal}")
         if self.instance.pk and not self.errors:
-            candidate = copy.copy(self.instance)
-            for field in ("headline", "body", "section", "lead_image"):
-                setattr(candidate, field, cleaned.get(field))
-            try:
-                services.ensure_complete(candidate, self.instance.status)
-            except workflow.NotReady as refusal:
-                raise forms.ValidationError(str(refusal)) from None
+            self._check_save(cleaned)
         return cleaned
+
+    def _check_save(self, cleaned):
+        """Ask the service what it would refuse before anything is saved: the admin then shows
+        the refusal like any other form error, with the editor's text kept."""
+        candidate = copy.copy(self.instance)
+        for field in ("headline", "body", "section", "lead_image"):
+            setattr(candidate, field, cleaned.get(field))
+        try:
+            services.check_save(
+                candidate, self.user, self.expected_version, correction=cleaned.get("correction_note", "")
+            )
+        except services.EditConflict as conflict:
+            self._refuse_conflict(conflict)
+        except workflow.WorkflowError as refusal:
+            raise forms.ValidationError(f"Nothing was saved: {refusal}") from None
 
     def _check_status(self, cleaned):
         loaded, current = cleaned.get("loaded_status"), self.instance.status
@@ -135,7 +132,10 @@ class ArticleForm(forms.ModelForm):
             # The editor has seen the other changes and chose to save over them.
             self.expected_version = current
             return
-        self.conflict = services.EditConflict(self.instance, loaded)
+        self._refuse_conflict(services.EditConflict(self.instance, loaded))
+
+    def _refuse_conflict(self, conflict):
+        self.conflict = conflict
         raise forms.ValidationError(
             self.conflict.summary() + " Your text is still in the form below; nothing was saved. "
             "Review their changes, then tick “Save my version over theirs” and save again, "
@@ -190,7 +190,7 @@ class TransitionForm(forms.Form):
             raise forms.ValidationError(str(refusal)) from None
 
     def clean_publish_at(self):
-        publish_at = self.cleaned_data["publish_at"]
-        if publish_at <= timezone.now():
-            raise forms.ValidationError("Choose a time in the future; to publish at once use “Publish now”.")
-        return publish_at
+        try:
+            return workflow.go_live_time(self.cleaned_data["publish_at"])
+        except workflow.NotReady as refusal:
+            raise forms.ValidationError(str(refusal)) from None

@@ -96,6 +96,7 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The statuses in which an article is in front of readers, or will be at its go-live minute.
 LIVE_STATUSES = (Status.PUBLISHED, Status.SCHEDULED)
 SUBMITTED_OR_PUBLIC_STATUSES = (Status.IN_REVIEW, Status.APPROVED, *LIVE_STATUSES)
 
@@ -126,10 +127,15 @@ class ArticleQuerySet(models.QuerySet):
 
     def submitted_or_public(self):
         """In review, approved, scheduled or live: articles reviewed as they stand, which their writer
-        no longer edits (``workflow.can_edit``). Whatever such an article shows reaches readers
+        no longer edits (``ArticlePolicy``). Whatever such an article shows reaches readers
         unreviewed when it changes, now, at the go-live minute or at publication after approval
-        (``roles.may_change_shown_record``)."""
+        (``newsroom.core.permissions.ShownRecordPolicy``)."""
         return self.filter(status__in=SUBMITTED_OR_PUBLIC_STATUSES)
+
+    def with_live_now(self, now=None):
+        """Each article with ``live_now``, whether ``live(now)`` holds it, loaded with the row:
+        ``Article.is_live()`` then answers without another query."""
+        return self.annotate(live_now=models.Exists(self.model.objects.live(now).filter(pk=models.OuterRef("pk"))))
 
     def showing(self, record):
         """Articles that show ``record``, an image, tag, author or section (``SHOWN_RECORDS``)."""
@@ -272,7 +278,13 @@ class Article(models.Model):
         return None
 
     def is_live(self, now=None):
-        """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule."""
+        """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule.
+
+        An article loaded with ``ArticleQuerySet.with_live_now()`` (the admin's change form asks
+        several times per page) answers from that, as of its loading; ``workflow.perform`` drops
+        it when the status changes."""
+        if now is None and "live_now" in self.__dict__:
+            return self.live_now
         return self.pk is not None and type(self).objects.live(now).filter(pk=self.pk).exists()
 
 

@@ -6,13 +6,15 @@
 
 ``save_article`` (for new and existing articles):
 
-- refuses a user who may not edit the article now (``workflow.NotAllowed``);
-- refuses to leave a scheduled or published article incomplete (``workflow.NotReady``, see
-  ``ensure_complete``): it is, or will be at its minute, in front of readers;
+- refuses, before writing anything (``check_save``, which the admin's form asks too): a user who
+  may not edit the article now (``workflow.NotAllowed``, as ``article_policy`` decides), a save
+  based on an older version (``EditConflict``), leaving a scheduled or published article
+  incomplete (``workflow.NotReady``, see ``ensure_complete``: it is, or will be at its minute, in
+  front of readers), and a save of a live article by a user who may not publish what it becomes;
 - sanitises the body (``articles.sanitize``), generates a unique slug from the headline when
   the slug is blank, and keeps the old URL of a once-public article working (``SlugRedirect``);
-- writes the row only if it is still at ``expected_version``, with one conditional
-  ``UPDATE … WHERE id = … AND version = …``, so of two concurrent saves exactly one wins; the
+- writes the row, locked by ``check_save``, only if it is still at ``expected_version``
+  (``UPDATE … WHERE id = … AND version = …``), so of two concurrent saves exactly one wins; the
   other gets ``EditConflict``, which names who saved in between, when, and what they changed;
 - runs ``save_related()`` (tags, bylines, vehicles) in the same transaction, then records the
   immutable ``Revision`` of the new version;
@@ -29,7 +31,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import revisions, sanitize, workflow
-from articles.models import Article, Revision, SlugRedirect, Status
+from articles.models import LIVE_STATUSES, Article, Revision, SlugRedirect
+from articles.permissions import article_policy
 
 CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
 
@@ -90,7 +93,7 @@ def ensure_complete(article, status):
     """Raise ``workflow.NotReady`` when ``article``'s content misses what the publish checklist
     requires while it is scheduled or published: saving it would put (or keep) it in front of
     readers without passing the checklist."""
-    if status not in (Status.SCHEDULED, Status.PUBLISHED):
+    if status not in LIVE_STATUSES:
         return
     missing = workflow.publish_checklist(article)
     if missing:
@@ -100,21 +103,39 @@ def ensure_complete(article, status):
         )
 
 
+def check_save(article, user, expected_version=None, *, correction=""):
+    """Refuse, before anything is written, what ``save_article`` would refuse: raises
+    ``workflow.NotAllowed``, ``EditConflict`` or ``workflow.NotReady``. Judged by the stored
+    article, locked until the transaction it runs in ends (``save_article``'s, the admin's), so
+    what was checked is what is written.
+
+    ``article`` carries the content about to be saved. The admin's form asks this in ``clean()``,
+    so a refusal is a form error with the editor's text kept."""
+    if article.pk is None:
+        stored = article
+    else:
+        stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
+        if stored is None:
+            raise workflow.NotAllowed("This article no longer exists.")
+    if not article_policy.user_has_permission_for_instance(user, "change", stored):
+        raise workflow.NotAllowed("You may not edit this article now.")
+    if stored.pk is not None and stored.version != expected_version:
+        raise EditConflict(stored, expected_version)
+    ensure_complete(article, stored.status)
+    if stored.is_live():
+        # Saving a live article publishes it: as a correction when a notice is given, else an update.
+        workflow.check("correct" if correction else "update", user, stored)
+
+
 def save_article(article, user, expected_version=None, message="", *, save_related=None, correction=""):
     """Save ``article`` as a new version and return its ``Revision``; see the module docstring.
 
     ``expected_version`` is the version the editor loaded (ignored for a new article)."""
-    # Judge by the stored article, not by what the caller loaded: its status may have moved on.
-    stored = Article.objects.filter(pk=article.pk).first() if article.pk else article
-    if stored is None:
-        raise workflow.NotAllowed("This article no longer exists.")
-    if not workflow.can_edit(user, stored):
-        raise workflow.NotAllowed("You may not edit this article now.")
     article.headline = article.headline.strip()
     article.body = sanitize.clean_body(article.body)
-    ensure_complete(article, stored.status)
     now = timezone.now()
     with transaction.atomic():
+        check_save(article, user, expected_version, correction=correction)
         if not article.slug:
             article.slug = unique_slug(article.headline, article.pk)
         if article.pk is None:
@@ -155,9 +176,8 @@ def _update_if_current(article, expected_version, now):
     current = Article.objects.filter(pk=article.pk, version=expected_version)
     stored = current.values("slug", "first_published_at").first()
     attnames = [Article._meta.get_field(field).attname for field in CONTENT_FIELDS]
-    # The check and the write are one statement: a concurrent save that got in first has
-    # already moved the version on, so this matches no row (PostgreSQL re-checks the WHERE
-    # after waiting for the other transaction's row lock; SQLite serialises writers).
+    # check_save locked the row and checked its version; the write names the version as well,
+    # so it can never land on a newer one (SQLite serialises writers; PostgreSQL holds the lock).
     written = current.update(
         **{name: getattr(article, name) for name in attnames}, version=expected_version + 1, updated_at=now
     )

@@ -17,8 +17,9 @@ Called alike by the admin, the API, management commands, tasks and tests::
 
     workflow.perform("approve", article, user, comment="")  # the same, by action name
     workflow.public_reason(text)                            # a withdrawal's reason, cleaned, or NotReady
+    workflow.go_live_time(publish_at)                       # a future go-live time, or NotReady
     workflow.allowed_actions(user, article)                 # [Action, ...] this user may take now
-    workflow.can_edit(user, article)                        # may this user change the content?
+    workflow.check("update", user, article)                 # raises what perform would refuse
     workflow.publish_checklist(article)                     # ["Lead image", ...] missing for publishing
     workflow.past_tense(workflow.ACTIONS["publish"])       # "published", for messages
 
@@ -32,7 +33,7 @@ A refused transition raises a ``WorkflowError`` subclass with a message fit to s
 changes nothing:
 
 - ``IllegalTransition``: not possible from the article's current status;
-- ``NotAllowed``: this user's role may not do it;
+- ``NotAllowed``: this user may not do it (``articles.permissions.article_policy`` decides);
 - ``NotReady``: the publish checklist is not met (``.missing`` lists what is missing), or a
   schedule time is not in the future.
 
@@ -47,7 +48,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles import sanitize
-from articles.models import Article, Correction, Status, Transition
+from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
+from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
 from newsroom.media.checks import image_is_publishable
 
@@ -77,7 +79,7 @@ class Action:
     verb: str  # for messages: "submit"
     sources: frozenset
     target: str
-    permission: str
+    permission: str  # the action ``article_policy`` is asked about
     event: str = ""
     checklist: bool = False
 
@@ -90,19 +92,19 @@ S = Status
 ACTIONS = {
     a.name: a
     for a in [
-        _action("submit", "Submit for review", "submit", [S.DRAFT], S.IN_REVIEW, "submit_article"),
-        _action("approve", "Approve", "approve", [S.IN_REVIEW], S.APPROVED, "approve_article"),
-        _action("send_back", "Send back to writer", "send back", [S.IN_REVIEW], S.DRAFT, "approve_article"),
-        _action("schedule", "Schedule", "schedule", [S.APPROVED], S.SCHEDULED, "publish_article", "scheduled", True),
-        _action("publish", "Publish now", "publish", [S.APPROVED], S.PUBLISHED, "publish_article", "published", True),
-        _action("unschedule", "Unschedule", "unschedule", [S.SCHEDULED], S.APPROVED, "publish_article"),
+        _action("submit", "Submit for review", "submit", [S.DRAFT], S.IN_REVIEW, "submit"),
+        _action("approve", "Approve", "approve", [S.IN_REVIEW], S.APPROVED, "approve"),
+        _action("send_back", "Send back to writer", "send back", [S.IN_REVIEW], S.DRAFT, "approve"),
+        _action("schedule", "Schedule", "schedule", [S.APPROVED], S.SCHEDULED, "publish", "scheduled", True),
+        _action("publish", "Publish now", "publish", [S.APPROVED], S.PUBLISHED, "publish", "published", True),
+        _action("unschedule", "Unschedule", "unschedule", [S.SCHEDULED], S.APPROVED, "publish"),
         _action(
             "update",
             "Publish update",
             "update",
-            [S.PUBLISHED, S.SCHEDULED],
+            LIVE_STATUSES,
             S.PUBLISHED,
-            "publish_article",
+            "publish",
             "updated",
             True,
         ),
@@ -110,44 +112,19 @@ ACTIONS = {
             "correct",
             "Publish correction",
             "correct",
-            [S.PUBLISHED, S.SCHEDULED],
+            LIVE_STATUSES,
             S.PUBLISHED,
-            "correct_article",
+            "correct",
             "corrected",
             True,
         ),
-        _action(
-            "withdraw", "Withdraw", "withdraw", [S.PUBLISHED, S.SCHEDULED], S.WITHDRAWN, "withdraw_article", "withdrawn"
-        ),
-        _action("redraft", "Return to draft", "return to draft", [S.WITHDRAWN], S.DRAFT, "withdraw_article"),
+        _action("withdraw", "Withdraw", "withdraw", LIVE_STATUSES, S.WITHDRAWN, "withdraw", "withdrawn"),
+        _action("redraft", "Return to draft", "return to draft", [S.WITHDRAWN], S.DRAFT, "withdraw"),
     ]
 }
 # Update and correct act on what readers see now; unschedule only on what they do not see yet.
 _NEEDS_LIVE = {"update", "correct"}
 _NEEDS_NOT_LIVE = {"unschedule"}
-
-
-def is_own(user, article):
-    """The user started the article or is one of its bylines."""
-    if article.pk is None or article.created_by_id == user.pk:
-        return True
-    return article.bylines.filter(author__user=user).exists()
-
-
-def can_edit(user, article):
-    """Whether ``user`` may change ``article``'s content now.
-
-    Writers edit only their own drafts; editors edit anything not withdrawn, and a live
-    article only if they may publish the update that saving it becomes."""
-    if article.pk is None:
-        return user.has_perm("articles.add_article")
-    if not user.has_perm("articles.change_article") or article.status == Status.WITHDRAWN:
-        return False
-    if user.has_perm("articles.edit_any_article"):
-        if article.status in (Status.PUBLISHED, Status.SCHEDULED) and article.is_live():
-            return user.has_perm("articles.publish_article") or user.has_perm("articles.correct_article")
-        return True
-    return article.status == Status.DRAFT and is_own(user, article)
 
 
 def publish_checklist(article):
@@ -168,7 +145,8 @@ def publish_checklist(article):
 
 
 def _refusal(action, user, article, now):
-    """Why ``user`` may not take ``action`` on ``article`` now, or None if they may."""
+    """Why ``user`` may not take ``action`` on ``article`` now, or None if they may. With ``now``
+    None, "live" is as ``Article.is_live()`` answers for the article as loaded."""
     status_label = Status(article.status).label.lower()
     if article.status not in action.sources:
         return IllegalTransition(f"An article that is {status_label} cannot be {past_tense(action)}.")
@@ -176,10 +154,10 @@ def _refusal(action, user, article, now):
         return IllegalTransition(f"Only a live article can be {past_tense(action)}; this one is not live yet.")
     if action.name in _NEEDS_NOT_LIVE and article.is_live(now):
         return IllegalTransition("This article is already live; withdraw it instead of unscheduling it.")
-    if not user.has_perm(f"articles.{action.permission}"):
+    if not article_policy.user_has_permission(user, action.permission):
         return NotAllowed(f"Your role may not {action.verb} articles.")
-    if action.name == "submit" and not (user.has_perm("articles.edit_any_article") or is_own(user, article)):
-        return NotAllowed("You can only submit your own drafts.")
+    if not article_policy.user_has_permission_for_instance(user, action.permission, article):
+        return NotAllowed(f"You can only {action.verb} your own drafts.")
     return None
 
 
@@ -199,11 +177,18 @@ def past_tense(action):
     }[action.name]
 
 
+def check(name, user, article, now=None):
+    """Raise what ``perform(name, …)`` would refuse for who is asking and where the article
+    stands; the publish checklist and the step's own inputs are checked when it runs."""
+    refusal = _refusal(ACTIONS[name], user, article, now)
+    if refusal:
+        raise refusal
+
+
 def allowed_actions(user, article, now=None):
     """The actions ``user`` may take on ``article`` now (the checklist is checked on the click)."""
     if article.pk is None:
         return []
-    now = now or timezone.now()
     return [action for action in ACTIONS.values() if _refusal(action, user, article, now) is None]
 
 
@@ -217,6 +202,14 @@ def public_reason(text):
     if len(reason) > limit:
         raise NotReady(f"Keep the public reason to {limit} characters; it has {len(reason)}.")
     return reason
+
+
+def go_live_time(publish_at, now=None):
+    """``publish_at`` if it may be a scheduled article's go-live time (it is in the future),
+    else ``NotReady`` saying why."""
+    if publish_at <= (now or timezone.now()):
+        raise NotReady("Choose a time in the future; to publish at once use “Publish now”.")
+    return publish_at
 
 
 def perform(name, article, user, *, comment="", publish_at=None, public_reason=""):
@@ -242,6 +235,7 @@ def perform(name, article, user, *, comment="", publish_at=None, public_reason="
         Article.objects.filter(pk=current.pk).update(**changes)
         for field, value in {**changes, "status": action.target}.items():
             setattr(article, field, value)
+        article.__dict__.pop("live_now", None)  # loaded before this step: is_live() asks again
         Transition.objects.create(
             article=current,
             action=action.name,
@@ -265,9 +259,7 @@ def _changes(action, current, now, publish_at, comment, reason):
     if action.name == "schedule":
         if publish_at is None:
             raise NotReady("Choose a go-live time to schedule the article.")
-        if publish_at <= now:
-            raise NotReady("The go-live time must be in the future; use Publish now to publish at once.")
-        changes["publish_at"] = publish_at
+        changes["publish_at"] = go_live_time(publish_at, now)
         if current.first_published_at is None:
             # Live from its minute on, by the read-time rule; nothing else will run then.
             changes["first_published_at"] = changes["last_published_at"] = publish_at

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from newsroom.core.admin import KnownKeysAdmin
+from newsroom.core.admin import KnownKeysAdmin, PolicyAdmin
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -26,6 +26,7 @@ from vehicles.models import (
     Powertrain,
     VehicleModel,
 )
+from vehicles.permissions import VehicleRecordPolicy
 from vehicles.resources import RESOURCES, MarketAvailabilityResource, PowertrainResource, VehicleModelResource
 from vehicles.spreadsheet_csv import SpreadsheetSafeCSV
 
@@ -41,19 +42,20 @@ def duration_text(start, end):
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
-class CsvAdmin(ExportMixin, admin.ModelAdmin):
+class CsvAdmin(PolicyAdmin, ExportMixin, admin.ModelAdmin):
     """Export: CSV safe to open in a spreadsheet; needs view permission. Import (add and change
     permission): upload a file, see its check, start the import and follow it on the import's own
     page (vehicles.importing), which anyone who may import can reopen later."""
 
+    permission_policy_class = VehicleRecordPolicy
     formats = [SpreadsheetSafeCSV]
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
 
     def has_import_permission(self, request):
-        return self.has_add_permission(request) and self.has_change_permission(request)
+        return self.user_may(request, "import")
 
     def has_export_permission(self, request):
-        return self.has_view_permission(request)
+        return self.user_may(request, "export")
 
     def export_action(self, request):
         """The export, narrowed by the list's filters in its URL. Filters that name no field, or a

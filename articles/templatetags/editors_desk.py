@@ -1,10 +1,11 @@
 """The editor's desk on the admin index: what needs attention, each one click from its form."""
 
 from django import template
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from articles.models import LAST_UPDATED, Article, Status
+from articles.permissions import article_policy
 
 register = template.Library()
 
@@ -14,11 +15,11 @@ ROWS = 8
 @register.inclusion_tag("admin/articles/_desk.html", takes_context=True)
 def editors_desk(context):
     user = context["request"].user
-    if not user.has_perm("articles.view_article"):
+    if not article_policy.user_has_permission(user, "view"):
         return {"show": False}
     now = timezone.now()
     articles = Article.objects.select_related("section")
-    mine = Q(created_by=user) | Q(bylines__author__user=user)
+    mine = article_policy.owned_by(user)
     return {
         "show": True,
         "waiting": list(articles.filter(status=Status.IN_REVIEW).order_by("updated_at")[:ROWS]),

@@ -1,6 +1,7 @@
-"""The admin's share of ``roles`` and of sign-in.
+"""The admin's share of the permission policies and of sign-in.
 
-Records that submitted or live articles show are changed only by those who may publish
+Every admin's has_*_permission is its model's permission policy's answer (``PolicyAdmin``);
+records that submitted or live articles show are changed only by those who may publish
 (``ShownRecordGuard``, used by the image, tag, author and section admins), relation fields take any
 value a crafted request sends (``KnownKeysAdmin``), and user accounts are managed within the
 actor's own rights, every change of an account's rights landing in the admin's audit log
@@ -11,8 +12,11 @@ admin's delete records who removed it (LogEntry) and two_factor.remove_devices l
 replaces django-otp's own TOTP device admin, which lets an admin add devices for other people and
 show their secrets: here nobody sees or sets another user's secret."""
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -21,35 +25,60 @@ from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from newsroom.core import roles, two_factor
+from newsroom.core.permissions import ModelPermissionPolicy, account_policy, articles_showing
 
 User = get_user_model()
 
 
-class ShownRecordGuard:
-    """Admin mixin for an image, tag, author or section: changing or deleting one that articles in
-    review, approved, scheduled or live show is ``roles.may_change_shown_record``'s call. Django asks these
-    per-object permissions on every path: the change form (read-only here, saying why), a crafted
-    POST to it (403), the list's editable columns (such rows are skipped) and bulk delete (403)."""
+class PolicyAdmin:
+    """ModelAdmin or inline mixin: every has_*_permission is the answer of the model's permission
+    policy (``newsroom.core.permissions``), ``permission_policy``; without one, Django's model
+    permissions as the roles grant them."""
 
-    def _may_change(self, request, obj):
-        # Asked several times per page: once per record and request is enough.
-        decided = request.__dict__.setdefault("_may_change_shown_record", {})
-        key = (obj._meta.label, obj.pk)
-        if key not in decided:
-            decided[key] = roles.may_change_shown_record(request.user, obj)
-        return decided[key]
+    permission_policy = None
+    permission_policy_class = ModelPermissionPolicy  # for self.model, when permission_policy is None
+
+    def user_may(self, request, action, obj=None):
+        """``action`` on the model, or on ``obj`` when given, by ``permission_policy``'s answer."""
+        policy = self.permission_policy or self.permission_policy_class(self.model)
+        if obj is None:
+            return policy.user_has_permission(request.user, action)
+        # Django asks several times per page (and some answers take a query): once per record,
+        # action and request is enough.
+        answers = request.__dict__.setdefault("_permission_policy_answers", {})
+        key = (obj._meta.label, obj.pk, action)
+        if key not in answers:
+            answers[key] = policy.user_has_permission_for_instance(request.user, action, obj)
+        return answers[key]
+
+    def _record(self, obj):
+        # An inline is asked with its parent record, which its own model's policy does not judge
+        # (as Django's inlines, which answer for the model).
+        return None if isinstance(self, InlineModelAdmin) else obj
+
+    def has_add_permission(self, request, obj=None):
+        return self.user_may(request, "add")
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self._may_change(request, obj))
+        return self.user_may(request, "change", self._record(obj))
 
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or self._may_change(request, obj))
+        return self.user_may(request, "delete", self._record(obj))
+
+    def has_view_permission(self, request, obj=None):
+        return self.user_may(request, "view", self._record(obj)) or self.has_change_permission(request, obj)
+
+
+class ShownRecordGuard(PolicyAdmin):
+    """Admin mixin for an image, tag, author or section, whose ``permission_policy`` is a
+    ``ShownRecordPolicy``: one that articles in review, approved, scheduled or live show is
+    changed only by a role that may publish. Django asks these per-object permissions on every
+    path: the change form (read-only here, saying why), a crafted POST to it (403), the list's
+    editable columns (such rows are skipped) and bulk delete (403)."""
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and super().has_change_permission(request, obj) and not self._may_change(request, obj):
-            shown_by = roles.articles_showing(obj).order_by("-publish_at").first()
+        if obj is not None and self.user_may(request, "change") and not self.user_may(request, "change", obj):
+            shown_by = articles_showing(obj).order_by("-publish_at").first()
             self.message_user(
                 request,
                 f"“{shown_by}” shows this {obj._meta.verbose_name}, and readers would see a change to it "
@@ -122,12 +151,14 @@ class KnownKeysAdmin:
 
 
 class AccountChangeForm(UserAdmin.form):
-    actor = None  # set by AccountAdmin.get_form: whose change this is
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor  # whose change this is: AccountAdmin.get_form binds it
 
     def clean_groups(self):
         groups = self.cleaned_data["groups"]
         changed = set(groups) ^ set(self.instance.groups.all())
-        refused = roles.groups_beyond(self.actor, changed)
+        refused = account_policy.groups_user_may_not_grant(self.actor, changed)
         if refused:
             names = ", ".join(sorted(f"“{group.name}”" for group in refused))
             raise forms.ValidationError(
@@ -156,26 +187,17 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AccountAdmin(KnownKeysAdmin, UserAdmin):
+class AccountAdmin(PolicyAdmin, KnownKeysAdmin, UserAdmin):
+    permission_policy = account_policy
     form = AccountChangeForm
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or roles.may_manage_account(request.user, obj))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or roles.may_manage_account(request.user, obj))
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        if request.user.is_superuser:
-            return readonly
-        return (*readonly, *roles.SUPERUSER_ONLY_ACCOUNT_FIELDS)
+        return (*readonly, *account_policy.fields_user_may_not_set(request.user))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or request.user.is_superuser:
+        if obj is None or not account_policy.fields_user_may_not_set(request.user):
             return fieldsets
         # Say why those fields are read-only here, and how to let someone in instead.
         why = (
@@ -191,7 +213,7 @@ class AccountAdmin(KnownKeysAdmin, UserAdmin):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
             return form  # the add form: a name and a password, no rights
-        return type(form.__name__, (form,), {"actor": request.user})
+        return functools.partial(form, actor=request.user)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -227,7 +249,10 @@ if admin.site.is_registered(TOTPDevice):
 
 
 @admin.register(TOTPDevice)
-class TwoFactorDeviceAdmin(admin.ModelAdmin):
+class TwoFactorDeviceAdmin(PolicyAdmin, admin.ModelAdmin):
+    # Each user sets up their own device, from "Two-factor sign-in"; here one is only removed.
+    permission_policy = ModelPermissionPolicy(TOTPDevice, nobody_may={"add", "change"})
+
     list_display = ("account", "device", "turned_on", "since", "last_used")
     list_filter = ("confirmed",)
     list_select_related = ("user",)
@@ -258,12 +283,6 @@ class TwoFactorDeviceAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Who has two-factor sign-in", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False  # each user sets up their own, from "Two-factor sign-in"
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def delete_model(self, request, obj):
         two_factor.remove_devices([obj], request.user, "Removed by a site admin.")

@@ -1,11 +1,11 @@
 """The three editorial roles and the permissions each one holds.
 
-This mapping is the single definition of who may do what. After every `migrate` (and `flush`)
-the groups are made and brought back in line with it (``sync_roles_after_migrate``), so
-permissions added by later migrations reach the roles without a data migration.
+This mapping is the single definition of which role holds which Django permission; the
+permission policies (``newsroom.core.permissions``, ``articles.permissions``) answer what a
+user may do with them, record by record. After every `migrate` (and `flush`) the groups are made
+and brought back in line with it (``sync_roles_after_migrate``), so permissions added by later
+migrations reach the roles without a data migration.
 """
-
-from newsroom.core.hooks import Hook
 
 WRITER = "Writer"
 EDITOR = "Editor"
@@ -69,66 +69,6 @@ ROLES = {
     EDITOR: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA),
     SITE_ADMIN: _merge(_WRITER_PERMISSIONS, _EDITOR_EXTRA, _SITE_ADMIN_EXTRA),
 }
-
-
-# The permission that lets a role put a change in front of readers without anyone reviewing it.
-PUBLISHES = "articles.publish_article"
-
-# Answered by the articles app, which sits above roles: record -> the articles in review,
-# approved, scheduled or live that show it (an image, tag, author or section).
-submitted_or_public_articles_showing = Hook("submitted or public articles showing a record")
-
-
-def articles_showing(record):
-    """The submitted or public articles that show ``record``, or None when nothing shows such records."""
-    return submitted_or_public_articles_showing(record) if record.pk is not None else None
-
-
-def may_change_shown_record(user, record):
-    """Whether ``user`` may change or delete ``record``, an image, tag, author or section.
-
-    Once an article in review, approved, scheduled or live shows it, a change reaches readers and
-    partners with no review (at once, at the go-live minute, or when the approved article is
-    published as it was reviewed), so only a role that may publish may make it. Anyone with the
-    model's permissions may still edit a record that only drafts (or nothing) show."""
-    if user.has_perm(PUBLISHES):
-        return True
-    shown_by = articles_showing(record)
-    return shown_by is None or not shown_by.exists()
-
-
-# Account fields only a superuser may set: superuser and staff status, and permissions given to
-# one account directly, all reach past the roles. Admin access comes with a role instead
-# (``staff_status_for``): a site admin lets a new writer in by giving the Writer role.
-SUPERUSER_ONLY_ACCOUNT_FIELDS = ("is_superuser", "is_staff", "user_permissions")
-
-
-def may_manage_account(actor, account):
-    """Whether ``actor`` may change ``account`` (its details, password, groups, active flag).
-
-    A superuser's account is a superuser's business alone: anyone else could otherwise reset its
-    password and log in as it."""
-    if actor.is_superuser:
-        return True
-    return actor.has_perm("auth.change_user") and not account.is_superuser
-
-
-def groups_beyond(actor, groups):
-    """The groups among ``groups`` holding a permission ``actor`` does not hold itself: nobody
-    may grant (or take away) more than they have. Empty for a superuser."""
-    groups = list(groups)
-    if actor.is_superuser or not groups:
-        return []
-    held = actor.get_all_permissions()
-    rows = type(groups[0]).permissions.through.objects.filter(group__in=groups)
-    beyond = {
-        group_id
-        for group_id, app_label, codename in rows.values_list(
-            "group_id", "permission__content_type__app_label", "permission__codename"
-        )
-        if f"{app_label}.{codename}" not in held
-    }
-    return [group for group in groups if group.pk in beyond]
 
 
 def staff_status_for(groups):

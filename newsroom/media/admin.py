@@ -11,6 +11,7 @@ from newsroom.core.admin import ShownRecordGuard
 from newsroom.media.checks import image_is_publishable, live_article_leading_with
 from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
 from newsroom.media.models import Image
+from newsroom.media.permissions import image_policy
 from newsroom.media.renditions import RENDER_ERRORS, get_rendition
 from newsroom.media.tasks import make_renditions_after_commit
 
@@ -113,6 +114,7 @@ class AltTextFilter(admin.SimpleListFilter):
 
 @admin.register(Image)
 class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
+    permission_policy = image_policy
     add_form = ImageUploadForm
     form = ImageChangeForm
     list_display = ["thumbnail", "title", "alt_status", "dimensions", "credit", "uploaded_at"]

@@ -8,9 +8,15 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
-from newsroom.core.admin import KnownKeysAdmin
+from newsroom.core.admin import KnownKeysAdmin, PolicyAdmin
 from newsroom.syndication import tasks
 from newsroom.syndication.models import ApiKey, Partner, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from newsroom.syndication.permissions import (
+    api_key_policy,
+    partner_policy,
+    webhook_delivery_policy,
+    webhook_endpoint_policy,
+)
 
 ROTATION_GRACE = timedelta(days=7)
 
@@ -27,16 +33,14 @@ def _show_key_once(request, partner, secret):
     )
 
 
-class ApiKeyInline(admin.TabularInline):
+class ApiKeyInline(PolicyAdmin, admin.TabularInline):
     model = ApiKey
+    permission_policy = api_key_policy
     extra = 0
     fields = ("name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
     readonly_fields = ("name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False  # keys are issued by the "Issue a new key" action, which shows the secret once
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -49,8 +53,9 @@ class WebhookEndpointForm(forms.ModelForm):
         fields = ("partner", "url", "events", "active", "secret")
 
 
-class WebhookEndpointInline(admin.TabularInline):
+class WebhookEndpointInline(PolicyAdmin, admin.TabularInline):
     model = WebhookEndpoint
+    permission_policy = webhook_endpoint_policy
     form = WebhookEndpointForm
     extra = 0
     fields = ("url", "events", "active", "disabled_reason")
@@ -59,7 +64,8 @@ class WebhookEndpointInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(KnownKeysAdmin, admin.ModelAdmin):
+class PartnerAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
+    permission_policy = partner_policy
     list_display = (
         "name",
         "contact_email",
@@ -94,15 +100,13 @@ class PartnerAdmin(KnownKeysAdmin, admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(PolicyAdmin, admin.ModelAdmin):
+    permission_policy = api_key_policy
     list_display = ("__str__", "name", "created_at", "expires_at", "revoked_at", "last_used_at", "is_valid")
     list_filter = ("partner",)
     fields = ("partner", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
     readonly_fields = ("partner", "prefix", "created_at", "revoked_at", "last_used_at")
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False  # issued from the partner page, so the secret can be shown once
 
     @admin.action(description="Revoke the selected keys now", permissions=["change"])
     def revoke(self, request, queryset):
@@ -110,8 +114,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(PolicyAdmin, admin.TabularInline):
     model = WebhookDelivery
+    permission_policy = webhook_delivery_policy
     extra = 0
     fields = ("created_at", "event", "status", "attempts", "last_status_code", "last_attempt_at")
     readonly_fields = fields
@@ -119,15 +124,13 @@ class DeliveryInline(admin.TabularInline):
     show_change_link = True
     ordering = ["-created_at"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-created_at")
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(PolicyAdmin, admin.ModelAdmin):
+    permission_policy = webhook_endpoint_policy
     form = WebhookEndpointForm
     list_display = ("url", "partner", "active", "disabled_at", "disabled_reason")
     list_filter = ("active", "partner")
@@ -140,16 +143,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(PolicyAdmin, admin.ModelAdmin):
+    permission_policy = webhook_delivery_policy
     list_display = ("created_at", "endpoint", "event", "status", "attempts", "last_status_code", "next_attempt_at")
     list_filter = ("status", "event", "endpoint__partner")
     search_fields = ("message_id", "endpoint__url")
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     actions = ["resend"]
     list_select_related = ("endpoint",)
-
-    def has_add_permission(self, request):
-        return False
 
     @admin.action(description="Re-send the selected deliveries", permissions=["change"])
     def resend(self, request, queryset):

@@ -1,9 +1,21 @@
-"""Who may call the API: a valid partner key, for the content types the partner receives."""
+"""Who may call the API: a valid partner key, for the content types the partner receives; and
+who may do what with partners, keys and deliveries in the admin (the Site admin role's
+syndication permissions, less what only the code does)."""
 
 from django.http import Http404
 from rest_framework import exceptions, permissions
 
-from newsroom.syndication.models import ApiKey
+from newsroom.core.permissions import ModelPermissionPolicy
+from newsroom.syndication.models import ApiKey, Partner, WebhookDelivery, WebhookEndpoint
+
+# Issuing a key or rotating them is changing the partner (its admin actions), where the new
+# secret is shown once.
+partner_policy = ModelPermissionPolicy(Partner)
+# Nobody adds a key by hand: it is issued from its partner, so its secret can be shown once.
+api_key_policy = ModelPermissionPolicy(ApiKey, nobody_may={"add"})
+webhook_endpoint_policy = ModelPermissionPolicy(WebhookEndpoint)
+# Deliveries are made by the webhooks when something happens; staff only read and re-send them.
+webhook_delivery_policy = ModelPermissionPolicy(WebhookDelivery, nobody_may={"add"})
 
 
 class PartnerKeyRequired(permissions.BasePermission):

@@ -288,15 +288,3 @@ def test_allowed_actions_follow_role_and_status(make_article, writer, editor):
     published = make_article("published")
     assert [a.name for a in workflow.allowed_actions(editor, published)] == ["update", "correct", "withdraw"]
     assert workflow.allowed_actions(writer, published) == []
-
-
-def test_who_may_edit(make_article, writer, other_writer, editor):
-    own_draft = make_article("draft", by=writer)
-    assert workflow.can_edit(writer, own_draft)
-    assert not workflow.can_edit(other_writer, own_draft)
-    assert workflow.can_edit(editor, own_draft)
-    in_review = make_article("in_review", by=writer)
-    assert not workflow.can_edit(writer, in_review)
-    assert workflow.can_edit(editor, in_review)
-    withdrawn = make_article("withdrawn")
-    assert not workflow.can_edit(editor, withdrawn)
