@@ -25,6 +25,7 @@ from articles.models import Article, ArticleVehicle, Author, Byline, Section, Sl
 from newsroom.core.pagecache import public_page
 from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
+from newsroom.media.renditions import SHARE_SPEC
 from newsroom.media.templatetags.images import image_url
 from vehicles import units
 
@@ -34,7 +35,6 @@ LATEST_ON_HOME = 8
 RELATED_ARTICLES = 4
 # Newest live articles per kind of link (tags, vehicles, section) ranked for "related".
 RELATED_CANDIDATES = 50
-SHARE_IMAGE_SPEC = "fill-16x9-1200"
 # The renditions pages show, and only the columns `responsive_image` and `image_url` read: an
 # image has a row per size, format and crop (partners' API sizes, older focal points too), and
 # turning all of them into model instances was a large part of a list page's work. Cards show
@@ -43,7 +43,7 @@ SHARE_IMAGE_SPEC = "fill-16x9-1200"
 RENDITION_COLUMNS = ("image_id", "spec", "format", "focal_key", "file", "width", "height")
 CARD_RENDITIONS = Rendition.objects.filter(spec__startswith="fill-16x9-").only(*RENDITION_COLUMNS)
 CARD_IMAGES = Prefetch("lead_image__renditions", queryset=CARD_RENDITIONS)
-ARTICLE_RENDITIONS = Rendition.objects.filter(Q(spec__startswith="width-") | Q(spec=SHARE_IMAGE_SPEC)).only(
+ARTICLE_RENDITIONS = Rendition.objects.filter(Q(spec__startswith="width-") | Q(spec=SHARE_SPEC)).only(
     *RENDITION_COLUMNS
 )
 
@@ -356,8 +356,8 @@ def availability_line(availability):
 
 
 def share_image_url(image):
-    """The absolute URL of the 16:9 rendition used for social cards and JSON-LD ("" if it fails)."""
-    return image_url(image, SHARE_IMAGE_SPEC) or None
+    """The absolute URL of the 16:9 rendition used for social cards and JSON-LD (None when there is nothing to show)."""
+    return image_url(image, SHARE_SPEC) or None
 
 
 @require_safe

@@ -66,3 +66,13 @@ def load_demo():
         ignore_conflicts=True,
     )
     return {"logins": logins, "vehicles": vehicles, "articles": articles}
+
+
+def make_demo_renditions(loaded):
+    """The renditions readers are shown of the demo's images, made now rather than by the task
+    worker the upload queued, so the first page shows them (the queued task then finds nothing to
+    make). Returns how many were made."""
+    from newsroom.media.tasks import make_reader_renditions
+
+    images = {article.lead_image for article in loaded["articles"].values() if article.lead_image_id}
+    return sum(make_reader_renditions(image) for image in images)

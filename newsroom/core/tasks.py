@@ -1,4 +1,5 @@
-"""Recovering tasks from a worker that died mid-job, and telling whether workers are claiming work.
+"""Recovering tasks from a worker that died mid-job, retrying a task that failed, and telling
+whether workers are claiming work.
 
 django_tasks_db marks a task RUNNING when a worker claims it and only the same worker ever
 finishes it; a worker killed by the OOM killer, a deploy or a lost machine leaves its task
@@ -34,6 +35,26 @@ def requeue_stale_tasks(now=None):
     if count:
         logger.warning("requeued tasks abandoned by a dead worker", extra={"count": count})
     return count
+
+
+# After a task's first failed attempt, how long to wait before each next one (django_tasks_db
+# itself never runs a failed task again): a storage or database outage of up to an hour or so is
+# ridden out, and a task that keeps failing ends as FAILED with each attempt's traceback recorded.
+RETRY_DELAYS_SECONDS = (10, 60, 300, 1800)
+
+
+def retry_later(a_task, *args, attempt):
+    """Queue ``a_task(*args, attempt=attempt + 1)`` after the delay for this ``attempt`` (counted
+    from 1); the failing run then raises, so it is recorded as failed. Returns False, queuing
+    nothing, after the last attempt or on a backend that cannot defer (the immediate one of tests
+    and quick demos). The task must accept ``attempt`` and be idempotent."""
+    if attempt > len(RETRY_DELAYS_SECONDS) or not a_task.get_backend().supports_defer:
+        logger.error("task failed and will not be retried", extra={"task": a_task.module_path, "attempt": attempt})
+        return False
+    delay = RETRY_DELAYS_SECONDS[attempt - 1]
+    a_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(*args, attempt=attempt + 1)
+    logger.warning("task failed; retrying", extra={"task": a_task.module_path, "attempt": attempt, "retry_in": delay})
+    return True
 
 
 # Each worker records in the shared cache when it last looked for work; /readyz reports it.

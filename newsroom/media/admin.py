@@ -13,7 +13,6 @@ from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepar
 from newsroom.media.models import Image
 from newsroom.media.permissions import image_policy
 from newsroom.media.renditions import RENDER_ERRORS, get_rendition
-from newsroom.media.tasks import make_renditions_after_commit
 
 TEXT_FIELDS = ["title", "alt_text", "is_decorative", "caption", "credit", "copyright"]
 FOCAL_FIELDS = ["focal_x", "focal_y"]
@@ -165,10 +164,8 @@ class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if change:
+        if change:  # a moved focal point queues its new crops (``signals``)
             super().save_model(request, obj, form, change)
-            if {"focal_x", "focal_y"} & set(form.changed_data):
-                make_renditions_after_commit(obj)  # the new crops, ready before readers ask
             return
         obj.uploaded_by = request.user
         stored = store_prepared(form.prepared, obj)

@@ -145,10 +145,7 @@ def store_prepared(prepared, image):
     except BaseException:
         image.file.delete(save=False)
         raise
-    from newsroom.media.tasks import make_renditions_after_commit
-
-    make_renditions_after_commit(image)
-    return image
+    return image  # its renditions are queued by the save (``signals``)
 
 
 def _read_limited(source, limit):

@@ -61,7 +61,24 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs):
         self.alt_text = normalise_alt_text(self.alt_text)
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # post_save receivers still see focal_point_moved
+        self._stored_focal_point = self._focal_point()
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        image = super().from_db(db, field_names, values, **kwargs)
+        image._stored_focal_point = image._focal_point()
+        return image
+
+    def _focal_point(self):
+        # From __dict__: a deferred field is not loaded just to be compared.
+        return (self.__dict__.get("focal_x"), self.__dict__.get("focal_y"))
+
+    @property
+    def focal_point_moved(self):
+        """True when the focal point differs from the one last loaded or saved (always for an
+        image this instance never read or wrote): its crops are then out of date."""
+        return getattr(self, "_stored_focal_point", None) != self._focal_point()
 
     @property
     def needs_alt_text(self):

@@ -1,4 +1,4 @@
-"""Resized and cropped copies of images, made once on first use and reused from then on.
+"""Resized and cropped copies of images: made by the task worker, never by a reader's request.
 
 A spec names what is wanted: ``width-640`` (that width, the whole picture) or
 ``fill-16x9-1200`` (a 16:9 crop around the focal point, 1200 px wide). Nothing is ever
@@ -6,6 +6,12 @@ upscaled: a spec wider than the picture yields the picture's own width. Each ren
 in the Rendition table and a file on the default storage (local files or S3); crops record the
 focal point they were cut for, so moving the focal point makes new crops instead of reusing
 stale ones.
+
+Two sides. The task worker makes what readers are shown (``reader_specs``) when an image is
+uploaded or its focal point moves (``newsroom.media.tasks``); the admin makes its own previews
+(``get_renditions``). Pages only look up what is there (``nearest_renditions``): the rendition
+asked for, else the nearest width of the same shape, else the original when it is small enough
+to send as it is (``original_fits_readers``). So a page never waits for Pillow and never writes.
 
 To show many images with a fixed number of queries, load them with ``prefetch_related("renditions")``
 (or call ``prefetch_renditions``): every lookup here reads that prefetched list.
@@ -15,6 +21,7 @@ import io
 import logging
 import re
 import warnings
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -23,8 +30,7 @@ from django.db.models import prefetch_related_objects
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
-from newsroom.core.site import absolute_url
-from newsroom.media.models import Rendition
+from newsroom.media.models import Image, Rendition
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,11 @@ FORMATS = {
 }
 
 _SPEC_RE = re.compile(r"^(?:width-(?P<width>\d{1,4})|fill-(?P<rw>\d{1,2})x(?P<rh>\d{1,2})-(?P<fill_width>\d{1,4}))$")
+
+
+def crop_focal_key(image):
+    """The focal point a crop of ``image`` is cut for now, as ``Rendition.focal_key`` records it."""
+    return f"{image.focal_x:.3f},{image.focal_y:.3f}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class Spec:
 
     def focal_key(self, image):
         """Only crops depend on the focal point; plain resizes are shared whatever it is."""
-        return f"{image.focal_x:.3f},{image.focal_y:.3f}" if self.ratio else ""
+        return crop_focal_key(image) if self.ratio else ""
 
     def crop_box(self, width, height, focal_x=0.5, focal_y=0.5):
         """The part of a width × height picture this spec keeps, as (left, top, right, bottom)."""
@@ -107,6 +118,35 @@ def srcset_specs(image, ratio=None, widths=SRCSET_WIDTHS):
     return [Spec(w, ratio) for w in sorted(set(chosen))]
 
 
+# What public pages show of an image: its whole picture and its 16:9 crop (cards), each as a
+# srcset, and the 16:9 crop social cards and JSON-LD point to. The task worker makes all of them
+# ahead of readers; a template asking for something else gets the nearest of these.
+READER_RATIOS = (None, (16, 9))
+SHARE_SPEC = "fill-16x9-1200"
+
+# With no rendition of the right shape made yet (the worker has not got to a new upload), a reader
+# gets the original itself when a browser shows it and it is small enough to send as it is, and
+# no picture otherwise: nobody downloads a 20 MB, 24-megapixel photo to see a card.
+ORIGINAL_FORMATS_FOR_READERS = {"JPEG", "PNG", "GIF", "WEBP"}
+ORIGINAL_MAX_BYTES_FOR_READERS = 1_000_000
+ORIGINAL_MAX_PIXELS_FOR_READERS = 4_000_000
+
+
+def reader_specs(image):
+    """Every rendition spec pages and feeds show of ``image`` (each made in WebP and JPEG)."""
+    specs = [spec for ratio in READER_RATIOS for spec in srcset_specs(image, ratio)]
+    return list(dict.fromkeys([*specs, Spec.parse(SHARE_SPEC)]))
+
+
+def original_fits_readers(image):
+    """True when the original may stand in for renditions not made yet (see the limits above)."""
+    return (
+        image.format in ORIGINAL_FORMATS_FOR_READERS
+        and image.byte_size <= ORIGINAL_MAX_BYTES_FOR_READERS
+        and image.width * image.height <= ORIGINAL_MAX_PIXELS_FOR_READERS
+    )
+
+
 def prefetch_renditions(images):
     """Load the renditions of many images in one query (skipping those already loaded)."""
     images = [image for image in images if image is not None]
@@ -114,17 +154,31 @@ def prefetch_renditions(images):
     return images
 
 
+def nearest_renditions(image, specs, formats=("webp", "jpeg")):
+    """{(spec string, format): Rendition or None} for every spec and format, from the renditions
+    already loaded: never makes one, never queries when they are prefetched.
+
+    The rendition asked for when it exists; else the one of the same shape and format nearest in
+    width (for a crop, one cut for the current focal point first, then one cut for an earlier focal
+    point: what readers saw before it moved, until the worker has made the new ones); else None."""
+    memo = _memo(image)
+    found = {}
+    for spec in (Spec.parse(s) if isinstance(s, str) else s for s in specs):
+        for fmt in formats:
+            rendition = memo.get((str(spec), fmt, spec.focal_key(image)))
+            found[(str(spec), fmt)] = rendition or _nearest(image, spec, fmt)
+    return found
+
+
 def get_renditions(image, specs, formats=("webp", "jpeg")):
-    """{(spec string, format): Rendition} for every spec and format, generating what is missing.
+    """{(spec string, format): Rendition} for every spec and format, making what is missing: for the
+    task worker and the admin's previews, never for a reader's page (``nearest_renditions``).
 
     Reads the prefetched renditions when there are any (one query per image otherwise); the
     picture is decoded once for all the missing ones."""
     memo = _memo(image)
     wanted = [(Spec.parse(s) if isinstance(s, str) else s, fmt) for s in specs for fmt in formats]
-    missing = [(spec, fmt) for spec, fmt in wanted if (str(spec), fmt, spec.focal_key(image)) not in memo]
-    if missing:
-        for rendition in _generate(image, missing):
-            memo[(rendition.spec, rendition.format, rendition.focal_key)] = rendition
+    make_missing_renditions(image, wanted)
     return {(str(spec), fmt): memo[(str(spec), fmt, spec.focal_key(image))] for spec, fmt in wanted}
 
 
@@ -132,37 +186,31 @@ def get_rendition(image, spec, fmt="jpeg"):
     return get_renditions(image, [spec], [fmt])[(str(Spec.parse(spec) if isinstance(spec, str) else spec), fmt)]
 
 
-API_SPECS = ["fill-1x1-320", "fill-16x9-1200", *(f"width-{w}" for w in SRCSET_WIDTHS)]
-
-
-def renditions_for_api(image):
-    """The original and its renditions for partners: [{name, href, width, height, contentType}]."""
-    if image is None:
+def make_missing_renditions(image, wanted):
+    """Make each of ``wanted`` [(Spec, format)] that does not exist yet; returns those made (none
+    when all exist, so running it twice makes nothing twice)."""
+    memo = _memo(image)
+    missing = [(spec, fmt) for spec, fmt in wanted if (str(spec), fmt, spec.focal_key(image)) not in memo]
+    if not missing:
         return []
-    specs = [Spec.parse(s) for s in API_SPECS if not s.startswith("width-")]
-    specs += srcset_specs(image)
-    renditions = get_renditions(image, specs)
-    original_type = PILImage.MIME.get(image.format, "application/octet-stream")
-    items = [
-        {
-            "name": "original",
-            "href": absolute_url(image.file.url),
-            "width": image.width,
-            "height": image.height,
-            "contentType": original_type,
-        }
-    ]
-    for (spec, fmt), rendition in renditions.items():
-        items.append(
-            {
-                "name": f"{spec}.{fmt}",
-                "href": absolute_url(rendition.file.url),
-                "width": rendition.width,
-                "height": rendition.height,
-                "contentType": FORMATS[fmt][1],
-            }
-        )
-    return items
+    made = _generate(image, list(dict.fromkeys(missing)))
+    for rendition in made:
+        memo[(rendition.spec, rendition.format, rendition.focal_key)] = rendition
+    image.__dict__.pop("_renditions_by_shape", None)  # rebuilt from the memo when next needed
+    return made
+
+
+def remove_stale_crops(image):
+    """Delete the crops cut for a focal point the image no longer has (their files go once the
+    deletion commits, ``signals``): call it once the crops for the current one exist, as until then
+    pages show the old ones. Returns how many were deleted."""
+    current = Image.objects.filter(pk=image.pk).values("focal_x", "focal_y").first()
+    if current is None or crop_focal_key(Image(**current)) != crop_focal_key(image):
+        return 0  # deleted, or moved again meanwhile: the task queued by that move tidies up
+    stale = Rendition.objects.filter(image=image).exclude(focal_key="").exclude(focal_key=crop_focal_key(image))
+    deleted, _ = stale.delete()
+    _forget_loaded(image)
+    return deleted
 
 
 def render_bytes(original, specs_and_formats, focal=(0.5, 0.5)):
@@ -219,6 +267,33 @@ def _memo(image):
     return image._rendition_memo
 
 
+def _forget_loaded(image):
+    """Drop what this instance remembers of its renditions: the next lookup reads them again."""
+    for name in ("_rendition_memo", "_renditions_by_shape"):
+        image.__dict__.pop(name, None)
+    getattr(image, "_prefetched_objects_cache", {}).pop("renditions", None)
+
+
+def _nearest(image, spec, fmt):
+    """The loaded rendition of ``spec``'s shape and ``fmt`` nearest to its width (the larger on a
+    tie), preferring crops cut for the image's current focal point; None when there is none."""
+    if not hasattr(image, "_renditions_by_shape"):
+        by_shape = defaultdict(list)
+        for (spec_text, rendition_format, _), rendition in _memo(image).items():
+            try:
+                by_shape[(Spec.parse(spec_text).ratio, rendition_format)].append(rendition)
+            except ValueError:
+                continue  # a spec this version no longer understands: never shown
+        image._renditions_by_shape = by_shape
+    candidates = image._renditions_by_shape.get((spec.ratio, fmt), [])
+    current = [rendition for rendition in candidates if rendition.focal_key == spec.focal_key(image)]
+    candidates = current or candidates
+    if not candidates:
+        return None
+    width, _ = spec.output_size(image.width, image.height)
+    return min(candidates, key=lambda rendition: (abs(rendition.width - width), -rendition.width))
+
+
 def _generate(image, missing):
     storage = image.file.storage
     with storage.open(image.file.name, "rb") as original:
@@ -227,7 +302,7 @@ def _generate(image, missing):
 
 
 def _store(image, spec, fmt, data, width, height):
-    """Save one rendition; when another request saved the same one first, use theirs."""
+    """Save one rendition; when another worker saved the same one first, use theirs."""
     focal_key = spec.focal_key(image)
     focal_tag = "-f" + focal_key.replace(",", "-") if focal_key else ""
     name = f"{image.pk}/{image.content_hash[:8]}-{spec}{focal_tag}.{FORMATS[fmt][2]}"
@@ -239,10 +314,12 @@ def _store(image, spec, fmt, data, width, height):
         with transaction.atomic():
             rendition.save()
     except IntegrityError:
-        winner = Rendition.objects.get(image=image, spec=str(spec), format=fmt, focal_key=focal_key)
+        winner = Rendition.objects.filter(image=image, spec=str(spec), format=fmt, focal_key=focal_key).first()
         # Object storage may have overwritten the same key: then the file is the winner's too.
-        if rendition.file.name != winner.file.name:
+        if winner is None or rendition.file.name != winner.file.name:
             rendition.file.delete(save=False)
+        if winner is None:
+            raise  # no winner: the image itself was deleted meanwhile
         return winner
     except BaseException:
         rendition.file.delete(save=False)

@@ -44,8 +44,8 @@ ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), des
 
 
 def _renditions_at():
-    """Renditions are made on first use (and never removed while the image is in use): a new one
-    changes the representation of its article."""
+    """Renditions are made by the task worker after an upload or a focal-point move (which also
+    removes the crops of the earlier focal point): a new one changes the representation of its article."""
     newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
     return Subquery(newest)
 

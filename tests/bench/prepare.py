@@ -1,5 +1,6 @@
 """Run in its own process with the benchmark's environment: migrate, collect static files, build
-the data set when missing, then find the URLs to load and count the SQL queries each one runs
+the data set when missing and its images' renditions, then find the URLs to load, request each
+once (the warm-up, which must make no rendition) and count the SQL queries each one runs
 (Django test client + CaptureQueriesContext, page cache off). Writes a JSON plan for run.py.
 
     python -m tests.bench.prepare --scale 10000 --out var/bench/plan-10000.json
@@ -9,6 +10,7 @@ import argparse
 import json
 import random
 import sys
+import time
 
 import django
 
@@ -32,8 +34,10 @@ def main():
 
     if dataset.build(args.scale, log=log):
         _analyze()
+    made, seconds = dataset.make_renditions(log=log)
     plan = {"scale": args.scale, "api_key": dataset.api_key(), **_urls()}
-    _warm(plan, log)
+    plan["renditions_before_warm_up"] = {"made": made, "seconds": round(seconds, 1)}
+    plan["warm_up"] = _warm(plan, log)
     plan["queries"] = _count_queries(plan)
     with open(args.out, "w") as out:
         json.dump(plan, out, indent=2)
@@ -63,19 +67,41 @@ def _urls():
 
 
 def _warm(plan, log):
-    """Request every URL once, so first-use work (image renditions, made once per image and
-    size, then stored) is done before anything is measured. Quick when the data set is reused."""
+    """Request every URL once, so that what is done once per process (template loading, the first
+    connection, caches) is not measured. Renditions are made before (``dataset.make_renditions``):
+    a request that made one would be a bug, and stops the run. Returns the first (cold) home and
+    article requests' times and the warm-up's total."""
     from django.test import Client
+
+    from newsroom.media.models import Rendition
 
     client = Client()
     headers = {"Authorization": f"Bearer {plan['api_key']}"} if plan["api_key"] else {}
-    paths = ["/", "/feed/atom/", *plan["article"], *plan["vehicle"], *plan["search"]]
-    for path in paths:
-        client.get(path)
+    requests = [(path, {}) for path in ["/", "/feed/atom/", *plan["article"], *plan["vehicle"], *plan["search"]]]
     for path in ["/api/v1/articles/?page_size=50", *plan["api_detail"]]:
-        client.get(path, headers=headers)
-        client.get(path, headers={**headers, "Accept": "application/ninjs+json"})
-    log(f"  warmed {len(paths) + 2 * (1 + len(plan['api_detail']))} URLs")
+        requests += [(path, headers), (path, {**headers, "Accept": "application/ninjs+json"})]
+    renditions_before = Rendition.objects.count()
+    seconds = {}
+    started = time.monotonic()
+    for path, request_headers in requests:
+        request_started = time.monotonic()
+        client.get(path, headers=request_headers)
+        seconds.setdefault(path, time.monotonic() - request_started)
+    made = Rendition.objects.count() - renditions_before
+    if made:
+        raise SystemExit(f"The warm-up's requests made {made} renditions: readers' requests must never make one.")
+    figures = {
+        "requests": len(requests),
+        "seconds": round(time.monotonic() - started, 2),
+        "renditions_made": made,
+        "cold_home_seconds": round(seconds["/"], 3),
+        "cold_article_seconds": round(seconds[plan["article"][0]], 3),
+    }
+    log(
+        f"  warmed {figures['requests']} URLs in {figures['seconds']} s, no rendition made "
+        f"(cold home {figures['cold_home_seconds']} s, cold article {figures['cold_article_seconds']} s)"
+    )
+    return figures
 
 
 def _search_words():
@@ -104,7 +130,7 @@ def _count_queries(plan):
     }
     counts = {}
     for name, (path, headers) in probes.items():
-        client.get(path, headers=headers)  # warm: first-use work (renditions, caches) is not counted
+        client.get(path, headers=headers)  # warm: first-use work (caches) is not counted
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, headers=headers)
         counts[name] = {"path": path, "status": response.status_code, "queries": len(queries)}

@@ -85,6 +85,8 @@ def main():
     say(f"Newsroom benchmark: {SCALE:,} articles, {results['database']}, gunicorn x{WORKERS}, {generator_name()}")
     plan = prepare(SCALE, database)
     results["queries_per_request"] = plan["queries"]
+    results["renditions_before_warm_up"] = plan["renditions_before_warm_up"]
+    results["warm_up"] = plan["warm_up"]
     results["runs"] = measure(plan, database, cache_modes=("off", "on"))
     results["peak_worker_memory_mb"] = max(run["peak_worker_memory_mb"] for run in results["runs"].values())
     results["targets"] = check_targets(results["runs"])

@@ -1,16 +1,20 @@
-"""Renditions and the template tags: sizes, crops, generated once, constant queries."""
+"""Renditions and the template tags: sizes, crops, made once by the worker's task, never by a
+page, which shows the nearest there is; constant queries."""
 
 import io
 import re
 
 import pytest
 from django.template import Context, Template
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from newsroom.media import renditions as renditions_module
 from newsroom.media.ingest import ingest_image
 from newsroom.media.models import Image, Rendition
-from newsroom.media.renditions import Spec, get_rendition, get_renditions, renditions_for_api, srcset_specs
+from newsroom.media.renditions import Spec, get_rendition, get_renditions, srcset_specs
+from newsroom.media.tasks import make_reader_renditions, make_renditions
 from tests.media import corpus
 
 PAGE = Template(
@@ -20,13 +24,17 @@ PAGE = Template(
 )
 
 
-def make_images(count, size=(480, 320)):
-    return [
+def make_images(count, size=(480, 320), renditions=True):
+    """Uploaded images; with ``renditions``, also what the worker's task makes of each."""
+    images = [
         ingest_image(
             corpus.photo_bytes(size=size, color=(i * 7 % 255, 50, 90)), title=f"Photo {i}", alt_text=f"Car {i}"
         )
         for i in range(count)
     ]
+    for image in images if renditions else ():
+        make_reader_renditions(image)
+    return [Image.objects.get(pk=image.pk) for image in images]
 
 
 def open_rendition(rendition):
@@ -40,6 +48,7 @@ def render_page(images):
 
 def test_responsive_image_renders_picture_with_webp_and_jpeg_srcsets(db):
     image = ingest_image(corpus.photo_bytes(size=(2000, 1500)), title="Camry", alt_text='A "Camry" <sedan>')
+    make_reader_renditions(image)
 
     html = Template(
         '{% load images %}{% responsive_image image sizes="100vw" crop="16x9" class="lead" fetchpriority="high" %}'
@@ -116,18 +125,22 @@ def test_moving_the_focal_point_makes_new_crops_and_keeps_plain_resizes(db):
     assert get_rendition(image, "width-320", "jpeg").pk == resize_before.pk
 
 
-def test_renditions_are_generated_once_across_repeated_renders(db, stored_files):
-    images = make_images(3)
-    first = render_page(images)
+def test_renditions_are_made_once_and_pages_only_read_them(db, stored_files):
+    images = make_images(3, renditions=False)
     rows, files = Rendition.objects.count(), stored_files()
-    assert rows == 3 * 2 * 2  # three images, 320 px and their own 480 px, WebP and JPEG
+    assert rows == 0
 
+    render_page(images)  # before the worker: the originals, and nothing made
+    assert Rendition.objects.count() == 0 and stored_files() == files
+
+    # 320 and 480 of the whole picture and of the 16:9 crop, and the social card (480 too), in two formats
+    assert [make_reader_renditions(image) for image in images] == [10] * 3
+    assert [make_reader_renditions(image) for image in images] == [0] * 3  # running again makes nothing
+    rows, files = Rendition.objects.count(), stored_files()
+    first = render_page(Image.objects.order_by("title").prefetch_related("renditions"))
+    assert first.count("<picture>") == 3
     for _ in range(3):
-        fresh = list(
-            Image.objects.filter(pk__in=[i.pk for i in images]).order_by("title").prefetch_related("renditions")
-        )
-        assert render_page(fresh) == first
-
+        assert render_page(Image.objects.order_by("title").prefetch_related("renditions")) == first
     assert Rendition.objects.count() == rows
     assert stored_files() == files
 
@@ -135,7 +148,6 @@ def test_renditions_are_generated_once_across_repeated_renders(db, stored_files)
 @pytest.mark.parametrize("count", [5, 20])
 def test_a_page_of_images_runs_a_fixed_number_of_queries(db, django_assert_num_queries, count):
     images = make_images(count)
-    render_page(Image.objects.prefetch_related("renditions"))  # first view makes the renditions
 
     with django_assert_num_queries(2):  # the images, then all their renditions
         html = render_page(Image.objects.prefetch_related("renditions"))
@@ -143,8 +155,8 @@ def test_a_page_of_images_runs_a_fixed_number_of_queries(db, django_assert_num_q
     assert html.count("<picture>") == len(images)
 
 
-def test_two_requests_creating_the_same_rendition_keep_one(db, stored_files):
-    (image,) = make_images(1)
+def test_two_workers_creating_the_same_rendition_keep_one(db, stored_files):
+    (image,) = make_images(1, renditions=False)
     spec = Spec.parse("width-320")
     ((_, _, data, width, height),) = renditions_module.render_bytes(image.file.open("rb"), [(spec, "jpeg")])
     image.file.close()
@@ -181,38 +193,101 @@ def test_image_url_is_absolute_for_social_cards(db, settings):
     assert get_rendition(image, "fill-16x9-1200", "jpeg").width == 1200
 
 
-def test_missing_original_hides_the_image_instead_of_failing_the_page(db):
-    (image,) = make_images(1)
-    image.file.storage.delete(image.file.name)
+def test_before_the_worker_a_page_shows_a_small_original_and_never_a_huge_one(db, stored_files):
+    (small,) = make_images(1, size=(480, 320), renditions=False)
+    huge = ingest_image(corpus.photo_bytes(size=(2600, 1600)), title="Huge", alt_text="A car")  # 4.2 megapixels
+    files = stored_files()
 
-    assert render_page([image]) == ""
-    assert Template('{% load images %}{% image_url image "width-320" %}').render(Context({"image": image})) == ""
+    html = render_page([small])
+    assert html == (
+        f'<img src="/media/{small.file.name}" width="480" height="320" alt="Car 0" loading="lazy" decoding="async">\n'
+    )
+    assert Template('{% load images %}{% image_url image "fill-16x9-1200" %}').render(Context({"image": small})) == (
+        f"http://127.0.0.1:8000/media/{small.file.name}"
+    )
+    assert render_page([huge]) == ""
+    assert Template('{% load images %}{% image_url image "fill-16x9-1200" %}').render(Context({"image": huge})) == ""
+    assert not Rendition.objects.exists() and stored_files() == files
+
+
+def test_a_missing_width_is_served_by_the_nearest_there_is(db, django_assert_num_queries):
+    (image,) = make_images(1, size=(2000, 1500), renditions=False)
+    get_renditions(image, ["width-640", "width-1600"])  # 320 and 1024 not made (yet)
+    template = Template('{% load images %}{% responsive_image image sizes="50vw" %}')
+    image = Image.objects.prefetch_related("renditions").get()
+
+    with django_assert_num_queries(0):
+        html = template.render(Context({"image": image}))
+
+    for fmt in ("webp", "jpg"):
+        srcset = re.search(rf'srcset="([^"]*\.{fmt} [^"]*)"', html)[1]
+        assert [entry.split()[1] for entry in srcset.split(", ")] == ["640w", "1600w"]
+    assert re.search(r'<img src="[^"]+-width-640\.jpg" ', html) and 'width="640" height="480"' in html
+    assert Rendition.objects.count() == 4
+
+
+def test_a_moved_focal_point_shows_the_old_crops_until_the_worker_replaced_them(
+    db, stored_files, django_capture_on_commit_callbacks
+):
+    (image,) = make_images(1, size=(1600, 900))
+    image.focal_x = 0.2
+    image.save()
+
+    before = render_page(Image.objects.prefetch_related("renditions"))
+    # 320, 640, 1024 and 1600 in two formats, and the 1024 JPEG again as the <img> src
+    assert before.count("-f0.500-0.500.") == 9 and "-f0.200-" not in before
+    old_crops = {name for name in stored_files() if "-f0.500-0.500." in name}
+    assert len(old_crops) == 10  # and the social card's 1200 in both formats
+
+    with django_capture_on_commit_callbacks(execute=True):  # the old files go once their deletion commits
+        assert make_reader_renditions(image) == 10
+    after = render_page(Image.objects.prefetch_related("renditions"))
+    assert after.count("-f0.200-0.500.") == 9 and "-f0.500-" not in after
+    assert not set(stored_files()) & old_crops
+    assert not Rendition.objects.filter(focal_key="0.500,0.500").exists()
+    assert Rendition.objects.filter(focal_key="").count() == 8  # the whole picture's are kept
+
+
+@pytest.mark.django_db(transaction=True)  # as in the worker: each rendition commits on its own
+def test_the_task_survives_a_deleted_image(settings, stored_files, monkeypatch):
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    (gone,) = make_images(1, renditions=False)
+    gone_pk = gone.pk
+    gone.delete()
+    assert make_renditions.call(gone_pk) == 0
+
+    (image,) = make_images(1, renditions=False)
+    render = renditions_module.render_bytes
+
+    def deleted_meanwhile(*args, **kwargs):  # an editor deletes it while the worker decodes it
+        Image.objects.filter(pk=image.pk).delete()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(renditions_module, "render_bytes", deleted_meanwhile)
+    assert make_renditions.call(image.pk) == 0
+    assert not Rendition.objects.exists()
+    assert stored_files() == []
+
+
+def test_a_failed_run_is_queued_again_later(db, settings, stored_files):
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    (image,) = make_images(1, renditions=False)
+    image.file.storage.delete(image.file.name)  # storage lost it, perhaps for a moment
+
+    with pytest.raises(FileNotFoundError):
+        make_renditions.call(image.pk)
+
+    retry = DBTaskResult.objects.get()
+    assert retry.task_path == "newsroom.media.tasks.make_renditions"
+    assert retry.args_kwargs == {"args": [image.pk], "kwargs": {"attempt": 2}}
+    assert 5 < (retry.run_after - timezone.now()).total_seconds() <= 10
+    with pytest.raises(FileNotFoundError):
+        make_renditions.call(image.pk, attempt=5)  # the last attempt: nothing queued
+    assert DBTaskResult.objects.count() == 1
 
 
 def test_no_image_renders_nothing(db):
     assert render_page([None]) == ""
-
-
-def test_renditions_for_api(db, settings):
-    settings.SITE_URL = "https://news.example"
-    image = ingest_image(corpus.photo_bytes(size=(1200, 800)), title="API", alt_text="A car")
-
-    items = renditions_for_api(image)
-
-    by_name = {item["name"]: item for item in items}
-    assert by_name["original"] == {
-        "name": "original",
-        "href": f"https://news.example/media/{image.file.name}",
-        "width": 1200,
-        "height": 800,
-        "contentType": "image/jpeg",
-    }
-    assert by_name["fill-16x9-1200.jpeg"]["width"] == 1200
-    assert by_name["fill-16x9-1200.jpeg"]["height"] == 675
-    assert by_name["fill-1x1-320.webp"]["contentType"] == "image/webp"
-    assert {"width-320.jpeg", "width-640.webp", "width-1024.jpeg", "width-1200.jpeg"} <= set(by_name)
-    assert "width-1600.jpeg" not in by_name  # never upscaled
-    assert renditions_for_api(None) == []
 
 
 @pytest.mark.parametrize("spec", ["width-0", "fill-0x9-100", "crop-10", "width-99999", "", "fill-16x9"])
@@ -233,17 +308,15 @@ def test_upload_makes_the_usual_renditions_ahead_of_the_first_reader(db, django_
     assert Rendition.objects.filter(image=image).count() == count  # the page found them ready
 
 
-def test_an_unreadable_original_is_one_failure_rule_for_pages_and_the_admin(client, editor):
-    from newsroom.media import admin as media_admin
-    from newsroom.media.templatetags import images as image_tags
-
-    (image,) = make_images(1)
+def test_an_unreadable_original_makes_nothing_and_the_admin_says_so(client, editor, caplog):
+    (image,) = make_images(1, renditions=False)
     with image.file.storage.open(image.file.name, "wb") as handle:
         handle.write(b"not a picture any more")  # corrupted in storage: Pillow cannot identify it
     client.force_login(editor)
 
-    assert media_admin.RENDER_ERRORS is image_tags.RENDER_ERRORS is renditions_module.RENDER_ERRORS
-    assert render_page([image]) == ""
+    assert make_renditions.call(image.pk) == 0  # logged, not retried: it will not get better
+    assert "the original is not a readable image" in caplog.text
+    assert not Rendition.objects.exists()
     change_page = client.get(f"/admin/media/image/{image.pk}/change/")
     assert change_page.status_code == 200
     assert "The original file cannot be read." in change_page.content.decode()

@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, Status, Tag
 from newsroom.media.models import Image
+from newsroom.media.tasks import make_reader_renditions
 
 TOYOTA_SLUG = "toyota-to-sell-us-built-camry-highlander-and-tundra-in-japan"
 
@@ -31,7 +32,8 @@ def media_root(settings, tmp_path):
 
 
 def make_image(number, width=320, height=180):
-    """A small JPEG, unique per number, stored as the media app stores originals."""
+    """A small JPEG, unique per number, stored as the media app stores originals, with the
+    renditions the task worker makes of an upload."""
     picture = PILImage.new("RGB", (width, height), ((number * 40) % 256, 90, 140))
     buffer = io.BytesIO()
     picture.save(buffer, "JPEG", quality=80)
@@ -49,6 +51,7 @@ def make_image(number, width=320, height=180):
     )
     image.file.save(f"test-{number}.jpg", ContentFile(data), save=False)
     image.save()
+    make_reader_renditions(image)
     return image
 
 
@@ -112,7 +115,8 @@ def newsroom(demo):
         hours_ago=-24 * 7,
     )
     story = Article.objects.get(slug=TOYOTA_SLUG)
-    # A small lead image instead of the demo's 1600 px one: renditions are made on every test.
+    # A small lead image with its renditions instead of the demo's 1600 px one, which has none:
+    # making them for every test would cost seconds.
     demo_image = story.lead_image
     small = make_image(99, width=640, height=360)
     Image.objects.filter(pk=small.pk).update(

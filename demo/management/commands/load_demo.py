@@ -1,7 +1,9 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from demo.content import load_demo
+from demo.content import load_demo, make_demo_renditions
 
 
 class Command(BaseCommand):
@@ -11,6 +13,10 @@ class Command(BaseCommand):
         loaded = load_demo()
         articles = loaded["articles"]
         self.stdout.write(f"Demo content ready: {len(articles)} articles, {len(loaded['vehicles'])} vehicle models.")
+        started = time.monotonic()
+        made = make_demo_renditions(loaded)
+        if made:
+            self.stdout.write(f"Image renditions made: {made} in {time.monotonic() - started:.1f} s.")
         if settings.DEBUG:
             self.stdout.write("Demo logins for the admin, /admin/ (development only):")
             for username, password, role in loaded["logins"]:

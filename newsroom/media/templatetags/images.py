@@ -8,9 +8,12 @@
 each with a srcset so a phone downloads a phone-sized file, and width/height so the page does
 not shift while the image loads. Show many images with their renditions prefetched
 (`prefetch_related("renditions")`) and the page runs a fixed number of queries.
-"""
 
-import logging
+Neither tag ever makes a rendition (the task worker does, ``newsroom.media.tasks``): each shows the
+renditions there are, the nearest width where one is missing (``nearest_renditions``), and before
+any exists the original when it is small enough to send as it is (``original_fits_readers``), else
+nothing.
+"""
 
 from django import template
 from django.core.files.storage import FileSystemStorage
@@ -19,17 +22,9 @@ from django.utils.html import format_html
 
 from newsroom.core.site import absolute_url
 from newsroom.media.checks import alt_for
-from newsroom.media.renditions import (
-    RENDER_ERRORS,
-    SRCSET_WIDTHS,
-    Spec,
-    get_rendition,
-    get_renditions,
-    srcset_specs,
-)
+from newsroom.media.renditions import SRCSET_WIDTHS, Spec, nearest_renditions, original_fits_readers, srcset_specs
 
 register = template.Library()
-logger = logging.getLogger(__name__)
 
 
 def parse_crop(crop):
@@ -58,45 +53,56 @@ def responsive_image(image, sizes="100vw", crop=None, loading="lazy", fetchprior
     if loading not in ("lazy", "eager"):
         raise template.TemplateSyntaxError("responsive_image: loading must be 'lazy' or 'eager'.")
     specs = srcset_specs(image, parse_crop(crop), *([parse_widths(widths)] if widths else []))
-    try:
-        renditions = get_renditions(image, specs)
-    except RENDER_ERRORS:
-        logger.exception("renditions could not be made", extra={"image": image.pk})
-        return ""
-    jpegs = [renditions[(str(spec), "jpeg")] for spec in specs]
-    webps = [renditions[(str(spec), "webp")] for spec in specs]
-    # The fallback src (browsers without srcset): the largest of those up to 1024 px.
-    fallback = [r for r in jpegs if r.width <= 1024][-1]
-    # Built here rather than from a template: a page of cards has dozens of pictures, and a
-    # template render per picture cost more than everything else this tag does. (The newline
-    # ends it as the template file's last line did.)
-    return format_html(
-        '<picture><source type="image/webp" srcset="{}" sizes="{}"><img src="{}" srcset="{}" sizes="{}"'
-        ' width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}></picture>\n',
-        _srcset(webps),
-        sizes,
-        _file_urls([fallback])[0],
-        _srcset(jpegs),
-        sizes,
-        fallback.width,
-        fallback.height,
+    found = nearest_renditions(image, specs)
+    jpegs = _distinct(found[(str(spec), "jpeg")] for spec in specs)
+    webps = _distinct(found[(str(spec), "webp")] for spec in specs)
+    img_attributes = format_html(
+        'alt="{}" loading="{}" decoding="async"{}{}',
         alt_for(image),
         loading,
         format_html(' fetchpriority="{}"', fetchpriority) if fetchpriority else "",
         format_html(' class="{}"', attributes["class"]) if attributes.get("class") else "",
     )
+    if not jpegs:
+        if not original_fits_readers(image):
+            return ""
+        return format_html(
+            '<img src="{}" width="{}" height="{}" {}>\n', image.file.url, image.width, image.height, img_attributes
+        )
+    # The fallback src (browsers without srcset): the largest of those up to 1024 px.
+    small = [rendition for rendition in jpegs if rendition.width <= 1024]
+    fallback = small[-1] if small else jpegs[0]
+    # Built here rather than from a template: a page of cards has dozens of pictures, and a
+    # template render per picture cost more than everything else this tag does. (The newline
+    # ends it as the template file's last line did.)
+    return format_html(
+        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" {}></picture>\n',
+        format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webps), sizes) if webps else "",
+        _file_urls([fallback])[0],
+        _srcset(jpegs),
+        sizes,
+        fallback.width,
+        fallback.height,
+        img_attributes,
+    )
 
 
 @register.simple_tag
 def image_url(image, spec, fmt="jpeg"):
-    """The absolute URL of one rendition (e.g. for og:image); empty when there is no image."""
+    """The absolute URL of one rendition (e.g. for og:image), or of the nearest there is (see the
+    module's docstring); empty when there is no image or nothing to show of it."""
     if image is None:
         return ""
-    try:
-        return absolute_url(get_rendition(image, spec, fmt).file.url)
-    except RENDER_ERRORS:
-        logger.exception("rendition could not be made", extra={"image": image.pk, "spec": spec})
-        return ""
+    rendition = nearest_renditions(image, [spec], [fmt])[(str(Spec.parse(spec)), fmt)]
+    if rendition is not None:
+        return absolute_url(rendition.file.url)
+    return absolute_url(image.file.url) if original_fits_readers(image) else ""
+
+
+def _distinct(renditions):
+    """The renditions found, each once (two widths may share their nearest), narrowest first."""
+    unique = {rendition.pk: rendition for rendition in renditions if rendition is not None}
+    return sorted(unique.values(), key=lambda rendition: rendition.width)
 
 
 def _file_urls(renditions):
