@@ -2,13 +2,15 @@
 the validators (tests/site/test_validators.py) and the reader's browser test. The demo has one
 live story; here its scheduled explainer is published (so the story has a related card), a
 correction is made to the story, and the draft is published and withdrawn (the 410 page), all
-through the workflow as an editor would."""
+through the workflow as an editor would; and the images have the renditions the task worker makes."""
 
 from django.contrib.auth import get_user_model
 
 from articles import workflow
 from articles.models import Article
 from demo.stories import TOYOTA_STORY_SLUG
+from newsroom.media.models import Image
+from newsroom.media.tasks import make_reader_renditions
 
 EXPLAINER_SLUG = "what-japans-new-approval-mark-means-for-us-built-cars"
 WITHDRAWN_SLUG = "tundra-in-japan-how-a-full-size-pickup-fits"
@@ -26,3 +28,5 @@ def complete_the_demo():
     workflow.approve(draft, editor)
     workflow.publish(draft, editor)
     workflow.withdraw(draft, editor, "It repeated a claim we could not confirm.")
+    for image in Image.objects.all():
+        make_reader_renditions(image)
