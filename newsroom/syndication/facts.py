@@ -10,6 +10,7 @@ itself; neither reads the other.
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsroom.core.text import html_to_text
 from newsroom.media import models as media
 from newsroom.syndication import links
 
@@ -34,7 +35,7 @@ def article_facts(article):
     return ArticleFacts(
         uri=links.article_uri(article),
         web_url=links.web_url(article),
-        body_text=links.plain_text(article.body),
+        body_text=html_to_text(article.body),
         byline=links.byline(article),
         first_published_at=article.first_published,
         updated_at=article.last_updated,

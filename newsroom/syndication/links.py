@@ -1,17 +1,10 @@
 """Stable URIs and small text helpers shared by the JSON and ninjs representations."""
 
-import html
-import re
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.encoding import filepath_to_uri
-from django.utils.html import strip_tags
 
 from newsroom.core.site import absolute_url
-
-_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr)>|<br\s*/?>", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def api_uri(path):
@@ -59,21 +52,3 @@ def media_urls(storage):
 def byline(article):
     names = [line.author.name for line in article.byline_list]
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
-
-
-def plain_text(body_html):
-    """The body as plain text: paragraphs on their own lines, entities decoded."""
-    text = _BLOCK_END.sub("\n\n", body_html or "")
-    text = html.unescape(strip_tags(text))
-    text = _single_spaced(text)
-    return _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
-
-
-def _single_spaced(text):
-    """Each run of blanks (space, tab, CR, FF, VT) as one space. String replaces, not a regex
-    substitution: that one matched nearly every word's space and was most of ``plain_text``'s time."""
-    for blank in "\t\r\f\v":
-        text = text.replace(blank, " ")
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text
