@@ -10,9 +10,6 @@ from django.utils.html import strip_tags
 _BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|figure|figcaption|tr)\s*>|<hr\s*/?>", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _MORE_THAN_ONE_BLANK_LINE = re.compile(r"\n{3,}")
-# HTML's whitespace (and vertical tab): in the source, a run of it is one space, line ends included.
-# A no-break space is text, not whitespace, and stays.
-_WHITESPACE_AS_SPACE = str.maketrans("\t\n\v\f\r", "     ")
 
 
 def html_to_text(html):
@@ -20,7 +17,10 @@ def html_to_text(html):
     quote or caption on its own, separated by a blank line; a ``<br>`` a line break; line ends and
     runs of spaces in the source a single space; tags removed and character references decoded
     (``&amp;`` is ``&``, and ``&lt;b&gt;`` stays the text ``<b>``)."""
-    text = (html or "").translate(_WHITESPACE_AS_SPACE)
+    text = html or ""
+    # The source's whitespace, line ends included, is a space (a no-break space is text and stays).
+    for blank in "\n\t\r\f\v":
+        text = text.replace(blank, " ")
     text = _LINE_BREAK.sub("\n", _BLOCK_END.sub("\n\n", text))
     text = unescape(strip_tags(text))
     text = _single_spaced(text)
