@@ -1,8 +1,6 @@
 """Stable URIs and small text helpers shared by the JSON and ninjs representations."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-from django.utils.encoding import filepath_to_uri
 
 from newsroom.core.site import absolute_url
 
@@ -37,16 +35,6 @@ def vehicle_model_uri(vehicle_model):
 
 def image_uri(image):
     return absolute_url(image.file.url)
-
-
-def media_urls(storage):
-    """A function from a stored file's name to its absolute URL, for the many files of one storage:
-    the storage (a lazy object) and its prefix are looked up once."""
-    if isinstance(storage, FileSystemStorage):
-        # A local file's URL is the storage's prefix and the name: skip urljoin for each file.
-        prefix = absolute_url(storage.base_url)
-        return lambda name: prefix + filepath_to_uri(name).lstrip("/")
-    return lambda name: absolute_url(storage.url(name))
 
 
 def byline(article):
