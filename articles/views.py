@@ -13,7 +13,7 @@ import json
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -32,8 +32,6 @@ PAGE_SIZE = 20
 SECTION_BLOCK_SIZE = 4
 LATEST_ON_HOME = 8
 RELATED_ARTICLES = 4
-# Newest live articles per kind of link (tags, vehicles, section) ranked for "related".
-RELATED_CANDIDATES = 50
 SHARE_IMAGE_SPEC = "fill-16x9-1200"
 # The renditions pages show, and only the columns `responsive_image` and `image_url` read: an
 # image has a row per size, format and crop (partners' API sizes, older focal points too), and
@@ -266,44 +264,12 @@ def article_page_context(article):
         "tags": tags,
         "corrections": list(article.corrections.all()),
         "vehicles": [vehicle_box(link) for link in article.article_vehicles.all()],
-        "related_articles": related_articles(article, tags),
+        "related_articles": list(listing(Article.objects.related_to(article, RELATED_ARTICLES))),
         "canonical_url": absolute_url(article.get_absolute_url()),
         "share_image_url": share_image,
     }
     context["json_ld"] = news_article_json_ld(article, context)
     return context
-
-
-def related_articles(article, tags):
-    """Live articles sharing tags or vehicles with this one (most shared first), else its section.
-
-    Only the newest ``RELATED_CANDIDATES`` live articles sharing a tag, the same number sharing a
-    vehicle and the same number from the section are ranked, so the cost does not grow with the archive."""
-    tag_ids = [tag.pk for tag in tags]
-    vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
-    newest_live = Article.objects.live().exclude(pk=article.pk).order_by("-publish_at", "-id")
-    candidates = [
-        newest_live.filter(pk__in=_tagged(tag_ids)).values("pk")[:RELATED_CANDIDATES],
-        newest_live.filter(pk__in=_about(vehicle_ids)).values("pk")[:RELATED_CANDIDATES],
-    ]
-    if article.section_id:
-        candidates.append(newest_live.filter(section=article.section_id).values("pk")[:RELATED_CANDIDATES])
-    return list(
-        listing(Article.objects.in_any(*candidates))
-        .annotate(
-            shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
-            + Count("vehicle_models", filter=Q(vehicle_models__in=vehicle_ids), distinct=True)
-        )
-        .order_by("-shared", "-publish_at")[:RELATED_ARTICLES]
-    )
-
-
-def _tagged(tag_ids):
-    return Article.tags.through.objects.filter(tag__in=tag_ids).values("article_id")
-
-
-def _about(vehicle_ids):
-    return ArticleVehicle.objects.filter(vehicle_model__in=vehicle_ids).values("article_id")
 
 
 def vehicle_url(vehicle_model):
