@@ -7,8 +7,8 @@ in the Rendition table and a file on the default storage (local files or S3); cr
 focal point they were cut for, so moving the focal point makes new crops instead of reusing
 stale ones.
 
-To show many images with a fixed number of queries, load them with ``prefetch_related("renditions")``
-(or call ``prefetch_renditions``): every lookup here reads that prefetched list.
+To show many images with a fixed number of queries, load them with ``prefetch_related("renditions")``:
+every lookup here reads that prefetched list.
 """
 
 import io
@@ -19,11 +19,9 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
-from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
 
 logger = logging.getLogger(__name__)
@@ -107,13 +105,6 @@ def srcset_specs(image, ratio=None, widths=SRCSET_WIDTHS):
     return [Spec(w, ratio) for w in sorted(set(chosen))]
 
 
-def prefetch_renditions(images):
-    """Load the renditions of many images in one query (skipping those already loaded)."""
-    images = [image for image in images if image is not None]
-    prefetch_related_objects(images, "renditions")
-    return images
-
-
 def get_renditions(image, specs, formats=("webp", "jpeg")):
     """{(spec string, format): Rendition} for every spec and format, generating what is missing.
 
@@ -130,39 +121,6 @@ def get_renditions(image, specs, formats=("webp", "jpeg")):
 
 def get_rendition(image, spec, fmt="jpeg"):
     return get_renditions(image, [spec], [fmt])[(str(Spec.parse(spec) if isinstance(spec, str) else spec), fmt)]
-
-
-API_SPECS = ["fill-1x1-320", "fill-16x9-1200", *(f"width-{w}" for w in SRCSET_WIDTHS)]
-
-
-def renditions_for_api(image):
-    """The original and its renditions for partners: [{name, href, width, height, contentType}]."""
-    if image is None:
-        return []
-    specs = [Spec.parse(s) for s in API_SPECS if not s.startswith("width-")]
-    specs += srcset_specs(image)
-    renditions = get_renditions(image, specs)
-    original_type = PILImage.MIME.get(image.format, "application/octet-stream")
-    items = [
-        {
-            "name": "original",
-            "href": absolute_url(image.file.url),
-            "width": image.width,
-            "height": image.height,
-            "contentType": original_type,
-        }
-    ]
-    for (spec, fmt), rendition in renditions.items():
-        items.append(
-            {
-                "name": f"{spec}.{fmt}",
-                "href": absolute_url(rendition.file.url),
-                "width": rendition.width,
-                "height": rendition.height,
-                "contentType": FORMATS[fmt][1],
-            }
-        )
-    return items
 
 
 def render_bytes(original, specs_and_formats, focal=(0.5, 0.5)):

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from newsroom.media import renditions as renditions_module
 from newsroom.media.ingest import ingest_image
 from newsroom.media.models import Image, Rendition
-from newsroom.media.renditions import Spec, get_rendition, get_renditions, renditions_for_api, srcset_specs
+from newsroom.media.renditions import Spec, get_rendition, get_renditions, srcset_specs
 from tests.media import corpus
 
 PAGE = Template(
@@ -191,28 +191,6 @@ def test_missing_original_hides_the_image_instead_of_failing_the_page(db):
 
 def test_no_image_renders_nothing(db):
     assert render_page([None]) == ""
-
-
-def test_renditions_for_api(db, settings):
-    settings.SITE_URL = "https://news.example"
-    image = ingest_image(corpus.photo_bytes(size=(1200, 800)), title="API", alt_text="A car")
-
-    items = renditions_for_api(image)
-
-    by_name = {item["name"]: item for item in items}
-    assert by_name["original"] == {
-        "name": "original",
-        "href": f"https://news.example/media/{image.file.name}",
-        "width": 1200,
-        "height": 800,
-        "contentType": "image/jpeg",
-    }
-    assert by_name["fill-16x9-1200.jpeg"]["width"] == 1200
-    assert by_name["fill-16x9-1200.jpeg"]["height"] == 675
-    assert by_name["fill-1x1-320.webp"]["contentType"] == "image/webp"
-    assert {"width-320.jpeg", "width-640.webp", "width-1024.jpeg", "width-1200.jpeg"} <= set(by_name)
-    assert "width-1600.jpeg" not in by_name  # never upscaled
-    assert renditions_for_api(None) == []
 
 
 @pytest.mark.parametrize("spec", ["width-0", "fill-0x9-100", "crop-10", "width-99999", "", "fill-16x9"])
