@@ -368,8 +368,8 @@ def robots_txt(request):
         "Disallow: /preview/",
         "Disallow: /search/",
         "",
-        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap')}",
-        f"Sitemap: {settings.SITE_URL}{reverse('articles:news_sitemap')}",
+        f"Sitemap: {absolute_url(reverse('articles:sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('articles:news_sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,12 +1,10 @@
 """Stable URIs and small text helpers shared by the JSON and ninjs representations."""
 
-from django.conf import settings
-
 from newsroom.core.site import absolute_url
 
 
 def api_uri(path):
-    return f"{settings.SITE_URL}/api/v1/{path}"
+    return absolute_url(f"/api/v1/{path}")
 
 
 def article_uri_for_id(article_id):
