@@ -105,7 +105,7 @@ def test_snippets_keep_paragraphs_apart(client, newsroom):
         standfirst="", body="<p>Alpha zorblax.</p><p>Beta &amp; gamma<br>delta.</p>"
     )
     html = " ".join(client.get("/search/", {"q": "zorblax"}).content.decode().split())
-    assert "<mark>zorblax</mark>. Beta &amp; gamma delta." in html
+    assert "<mark>zorblax</mark>. Beta &amp; gamma delta" in html  # PostgreSQL's ts_headline drops the last "."
 
 
 def test_hostile_queries_get_a_normal_page(client, newsroom):
