@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from articles.models import Article, Status, Transition
+from newsroom.core.site import absolute_url
 
 SALT = "articles.preview"
 
@@ -60,7 +61,7 @@ def share_token(article):
 
 def share_url(article):
     """An absolute link to a login-free preview, valid for PREVIEW_LINK_MAX_AGE seconds from now."""
-    return settings.SITE_URL + reverse("preview:shared", kwargs={"token": share_token(article)})
+    return absolute_url(reverse("preview:shared", kwargs={"token": share_token(article)}))
 
 
 def shared_preview(request, token):

@@ -10,14 +10,14 @@
 """
 
 import difflib
-import html
 import re
 from dataclasses import dataclass
 
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles.models import ArticleVehicle, Author, Byline, Revision, Section, Tag
+from newsroom.core.text import html_to_text
 from newsroom.media.models import Image
 from vehicles.models import ModelYear, VehicleModel
 
@@ -81,16 +81,12 @@ class FieldChange:
     html: str
 
 
-_BLOCK_END = re.compile(r"</(p|h\d|li|blockquote|figure|figcaption)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
-
-
 def _as_text(key, value):
     """A field's value as the plain text an editor would recognise."""
     if value is None or value == [] or value == "":
         return ""
     if key == "body":
-        text = html.unescape(strip_tags(_BLOCK_END.sub("\n", value)))
-        return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        return html_to_text(value)
     if key == "section":
         return value["name"]
     if key in ("tags", "authors", "vehicles"):

@@ -26,10 +26,11 @@ from django.db import connection
 from django.db.models import Func, Q, TextField, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Concat
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles.models import Article, ArticleVehicle
+from newsroom.core.text import html_to_text
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
@@ -185,7 +186,8 @@ def _whole_words(source, start):
 
 
 def _python_snippet(article, text):
-    source = " ".join(html.unescape(strip_tags(f"{article.standfirst} {article.body}")).split())
+    # One line of text: the standfirst (plain text already), then the body's paragraphs.
+    source = " ".join(f"{article.standfirst} {html_to_text(article.body)}".split())
     words = [word.lower() for word in _WORD.findall(text)[:MAX_WORDS]]
     lowered = source.lower()
     hits = [lowered.find(word) for word in words if lowered.find(word) >= 0]

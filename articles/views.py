@@ -10,9 +10,8 @@ The admin preview renders ``articles/article_detail.html`` with
 
 import itertools
 
-from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -33,8 +32,6 @@ PAGE_SIZE = 20
 SECTION_BLOCK_SIZE = 4
 LATEST_ON_HOME = 8
 RELATED_ARTICLES = 4
-# Newest live articles per kind of link (tags, vehicles, section) ranked for "related".
-RELATED_CANDIDATES = 50
 # The renditions pages show, and only the columns `responsive_image` and `image_url` read: an
 # image has a row per size, format and crop (partners' API sizes, older focal points too), and
 # turning all of them into model instances was a large part of a list page's work. Cards show
@@ -266,44 +263,12 @@ def article_page_context(article):
         "tags": tags,
         "corrections": list(article.corrections.all()),
         "vehicles": [vehicle_box(link) for link in article.article_vehicles.all()],
-        "related_articles": related_articles(article, tags),
+        "related_articles": list(listing(Article.objects.related_to(article, RELATED_ARTICLES))),
         "canonical_url": absolute_url(article.get_absolute_url()),
         "share_image_url": share_image,
     }
     context["json_ld"] = mark_safe(jsonld.script(article, context))  # noqa: S308 - escaped by script_json
     return context
-
-
-def related_articles(article, tags):
-    """Live articles sharing tags or vehicles with this one (most shared first), else its section.
-
-    Only the newest ``RELATED_CANDIDATES`` live articles sharing a tag, the same number sharing a
-    vehicle and the same number from the section are ranked, so the cost does not grow with the archive."""
-    tag_ids = [tag.pk for tag in tags]
-    vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
-    newest_live = Article.objects.live().exclude(pk=article.pk).order_by("-publish_at", "-id")
-    candidates = [
-        newest_live.filter(pk__in=_tagged(tag_ids)).values("pk")[:RELATED_CANDIDATES],
-        newest_live.filter(pk__in=_about(vehicle_ids)).values("pk")[:RELATED_CANDIDATES],
-    ]
-    if article.section_id:
-        candidates.append(newest_live.filter(section=article.section_id).values("pk")[:RELATED_CANDIDATES])
-    return list(
-        listing(Article.objects.in_any(*candidates))
-        .annotate(
-            shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
-            + Count("vehicle_models", filter=Q(vehicle_models__in=vehicle_ids), distinct=True)
-        )
-        .order_by("-shared", "-publish_at")[:RELATED_ARTICLES]
-    )
-
-
-def _tagged(tag_ids):
-    return Article.tags.through.objects.filter(tag__in=tag_ids).values("article_id")
-
-
-def _about(vehicle_ids):
-    return ArticleVehicle.objects.filter(vehicle_model__in=vehicle_ids).values("article_id")
 
 
 def vehicle_url(vehicle_model):
@@ -369,8 +334,8 @@ def robots_txt(request):
         "Disallow: /preview/",
         "Disallow: /search/",
         "",
-        f"Sitemap: {settings.SITE_URL}{reverse('articles:sitemap')}",
-        f"Sitemap: {settings.SITE_URL}{reverse('articles:news_sitemap')}",
+        f"Sitemap: {absolute_url(reverse('articles:sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('articles:news_sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -209,15 +209,6 @@ class Outcome:
                 self.totals[row.import_type] += 1
 
 
-def check_csv(resource, text, *, after_batch=None):
-    """Checks CSV text without writing anything: an Outcome (problems by row and column)."""
-    try:
-        csv_file = read_csv(text)
-    except UnreadableFile as error:
-        return Outcome(problems=[(None, None, str(error))])
-    return check_rows(resource, csv_file, after_batch=after_batch)
-
-
 def check_rows(resource, csv_file, *, after_batch=None):
     outcome = Outcome(problems=file_problems(resource, csv_file))
     if outcome.problems:
@@ -360,14 +351,3 @@ def refuse(csv_import, reason):
         updated_at=timezone.now(),
         finished_at=timezone.now(),
     )
-
-
-def import_csv(kind, text, *, user=None, file_name="import.csv"):
-    """Checks and, when the check finds no problem, imports CSV text now (a shell, a script, tests).
-    Returns the CsvImport, as the admin shows it."""
-    csv_import = create_import(kind, file_name, read_csv(text), text, user)
-    check_import(csv_import)
-    if mark_importing(csv_import):
-        run_import(csv_import)
-    csv_import.refresh_from_db()
-    return csv_import

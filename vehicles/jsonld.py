@@ -1,6 +1,6 @@
 """schema.org `Car` for a vehicle model (https://schema.org/Car), from a VehicleModel loaded with
-`VehicleModel.objects.with_details()`: no queries of its own. Used by the public page; the API
-may reuse `car(vehicle, url)`."""
+`VehicleModel.objects.with_details()`: no queries of its own. For the vehicle page's JSON-LD
+(`vehicles.views`)."""
 
 import json
 

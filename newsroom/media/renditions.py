@@ -13,8 +13,8 @@ uploaded or its focal point moves (``newsroom.media.tasks``); the admin makes it
 asked for, else the nearest width of the same shape, else the original when it is small enough
 to send as it is (``original_fits_readers``). So a page never waits for Pillow and never writes.
 
-To show many images with a fixed number of queries, load them with ``prefetch_related("renditions")``
-(or call ``prefetch_renditions``): every lookup here reads that prefetched list.
+To show many images with a fixed number of queries, load them with ``prefetch_related("renditions")``:
+every lookup here reads that prefetched list.
 """
 
 import io
@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
@@ -145,13 +144,6 @@ def original_fits_readers(image):
         and image.byte_size <= ORIGINAL_MAX_BYTES_FOR_READERS
         and image.width * image.height <= ORIGINAL_MAX_PIXELS_FOR_READERS
     )
-
-
-def prefetch_renditions(images):
-    """Load the renditions of many images in one query (skipping those already loaded)."""
-    images = [image for image in images if image is not None]
-    prefetch_related_objects(images, "renditions")
-    return images
 
 
 def nearest_renditions(image, specs, formats=("webp", "jpeg")):

@@ -110,7 +110,7 @@ class ApiKeyAdmin(PolicyAdmin, admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected keys now", permissions=["change"])
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = queryset.revoke()
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
 

@@ -101,5 +101,14 @@ def changes_for(partner, now=None):
     queryset = ChangeEvent.objects.all()
     section_ids = partner.section_ids()
     if section_ids is not None:
+        # As ``sees_change``: in one of the partner's sections, or just out of one.
         queryset = queryset.filter(Q(section_id__in=section_ids) | Q(previous_section_id__in=section_ids))
     return queryset.annotate(withdrawal_reason=F("article__withdrawal_reason"))
+
+
+def sees_change(partner, change):
+    """Whether ``change`` is one this partner sees (is in ``changes_for``), and so hears of by
+    webhook: its article is in one of the partner's sections, or has just left one (the partner
+    must remove it)."""
+    section_ids = partner.section_ids()
+    return section_ids is None or bool({change.section_id, change.previous_section_id} & section_ids)

@@ -10,7 +10,9 @@ itself; neither reads the other.
 from dataclasses import dataclass
 from datetime import datetime
 
+from newsroom.core.text import html_to_text
 from newsroom.media import models as media
+from newsroom.media.storage import file_urls
 from newsroom.syndication import links
 
 IMAGE_CONTENT_TYPES = {"jpeg": "image/jpeg", "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -34,7 +36,7 @@ def article_facts(article):
     return ArticleFacts(
         uri=links.article_uri(article),
         web_url=links.web_url(article),
-        body_text=links.plain_text(article.body),
+        body_text=html_to_text(article.body),
         byline=links.byline(article),
         first_published_at=article.first_published,
         updated_at=article.last_updated,
@@ -58,7 +60,7 @@ def image_content_type(name):
 def renditions(image):
     """The image's original file, then its renditions oldest first (``image.rendition_rows``, as
     ``loading.with_related`` attaches them)."""
-    image_url, rendition_url = links.media_urls(IMAGE_STORAGE), links.media_urls(RENDITION_STORAGE)
+    image_url, rendition_url = file_urls(IMAGE_STORAGE, absolute=True), file_urls(RENDITION_STORAGE, absolute=True)
     original = Rendition(
         name="original",
         href=image_url(image.file.name),

@@ -1,21 +1,10 @@
 """Stable URIs and small text helpers shared by the JSON and ninjs representations."""
 
-import html
-import re
-
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
-from django.utils.encoding import filepath_to_uri
-from django.utils.html import strip_tags
-
 from newsroom.core.site import absolute_url
-
-_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr)>|<br\s*/?>", re.IGNORECASE)
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def api_uri(path):
-    return f"{settings.SITE_URL}/api/v1/{path}"
+    return absolute_url(f"/api/v1/{path}")
 
 
 def article_uri_for_id(article_id):
@@ -46,34 +35,6 @@ def image_uri(image):
     return absolute_url(image.file.url)
 
 
-def media_urls(storage):
-    """A function from a stored file's name to its absolute URL, for the many files of one storage:
-    the storage (a lazy object) and its prefix are looked up once."""
-    if isinstance(storage, FileSystemStorage):
-        # A local file's URL is the storage's prefix and the name: skip urljoin for each file.
-        prefix = absolute_url(storage.base_url)
-        return lambda name: prefix + filepath_to_uri(name).lstrip("/")
-    return lambda name: absolute_url(storage.url(name))
-
-
 def byline(article):
     names = [line.author.name for line in article.byline_list]
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
-
-
-def plain_text(body_html):
-    """The body as plain text: paragraphs on their own lines, entities decoded."""
-    text = _BLOCK_END.sub("\n\n", body_html or "")
-    text = html.unescape(strip_tags(text))
-    text = _single_spaced(text)
-    return _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in text.splitlines())).strip()
-
-
-def _single_spaced(text):
-    """Each run of blanks (space, tab, CR, FF, VT) as one space. String replaces, not a regex
-    substitution: that one matched nearly every word's space and was most of ``plain_text``'s time."""
-    for blank in "\t\r\f\v":
-        text = text.replace(blank, " ")
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text

@@ -27,11 +27,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_VALID_KEYS = 2
 
 
-class PartnerQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(active=True)
-
-
 class Partner(models.Model):
     """A news site, aggregator, app or dealer portal that receives our content."""
 
@@ -52,8 +47,6 @@ class Partner(models.Model):
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -80,10 +73,8 @@ class Partner(models.Model):
             self.api_keys.valid(now).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=deadline)).update(
                 expires_at=deadline
             )
-        valid = list(self.api_keys.valid(now).order_by("-created_at", "-id"))
-        for old in valid[MAX_VALID_KEYS - 1 :]:
-            old.revoked_at = now
-            old.save(update_fields=["revoked_at"])
+        valid = list(self.api_keys.valid(now).order_by("-created_at", "-id").values_list("pk", flat=True))
+        self.api_keys.filter(pk__in=valid[MAX_VALID_KEYS - 1 :]).revoke(now)
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
         secret = f"{KEY_SCHEME}_{prefix}_{secrets.token_urlsafe(32)}"
         key = self.api_keys.create(name=name, prefix=prefix, key_hash=ApiKey.hash(secret), expires_at=expires_at)
@@ -94,6 +85,10 @@ class ApiKeyQuerySet(models.QuerySet):
     def valid(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+    def revoke(self, now=None):
+        """Revoke the keys not revoked yet (from ``now``); returns how many."""
+        return self.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
 class ApiKey(models.Model):
@@ -135,10 +130,6 @@ class ApiKey(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     is_valid.boolean = True
-
-    def revoke(self):
-        self.revoked_at = timezone.now()
-        self.save(update_fields=["revoked_at"])
 
     def touch(self, now=None):
         """Record use, at most once per LAST_USED_RESOLUTION, with one UPDATE."""
@@ -193,9 +184,6 @@ class WebhookEndpoint(models.Model):
                 check_target(self.url)
             except UnsafeTarget as error:
                 raise ValidationError({"url": str(error)})
-
-    def wants(self, event):
-        return self.active and self.partner.active and event in self.events
 
 
 class DeliveryStatus(models.TextChoices):
@@ -278,7 +266,7 @@ class ReferenceDataVersion(models.Model):
 
     @classmethod
     def bump(cls, **kwargs):
-        """post_save / post_delete receiver."""
+        """Receiver of ``newsroom.core.public_data.changed``: count one more change."""
         now = timezone.now()
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=now):
             cls.objects.get_or_create(pk=1, defaults={"changed_at": now})

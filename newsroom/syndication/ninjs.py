@@ -9,6 +9,7 @@ a page of documents costs a fixed number of queries, and its public facts (``fac
 from django.conf import settings
 from django.utils import timezone
 
+from newsroom.core.site import absolute_url
 from newsroom.syndication import facts, links
 
 NINJS_CONTENT_TYPE = "application/ninjs+json"
@@ -143,7 +144,7 @@ def article_document(article):
             {"role": "slug", "value": article.slug},
             {"role": "webUrl", "value": article.facts.web_url},
         ],
-        "infoSources": [{"name": settings.SITE_NAME, "role": "originator", "uri": settings.SITE_URL + "/"}],
+        "infoSources": [{"name": settings.SITE_NAME, "role": "originator", "uri": absolute_url("/")}],
         "copyrightHolder": settings.SITE_NAME,
     }
     descriptions = []

@@ -5,11 +5,12 @@ a stable ``type`` URI partners can branch on, a human ``detail``, the request id
 and, for bad input, ``errors`` naming each offending parameter.
 """
 
-from django.conf import settings
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import set_rollback
+
+from newsroom.core.site import absolute_url
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -143,4 +144,4 @@ def describe(request, slug):
 
 
 def problem_type_for_slug(slug):
-    return f"{settings.SITE_URL}/api/problems/{slug}"
+    return absolute_url(f"/api/problems/{slug}")

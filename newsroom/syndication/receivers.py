@@ -14,7 +14,7 @@ from newsroom.syndication.tasks import announce_updates, schedule_release, send_
 logger = logging.getLogger(__name__)
 
 
-def on_article_event(sender, article, event, **kwargs):
+def on_article_changing(sender, article, event, **kwargs):
     """Record public changes in the feed and notify webhook endpoints; for "scheduled", wait for
     the go-live minute. Reads the article back, so the feed records what this transaction commits."""
     current = Article.objects.filter(pk=article.pk).first()

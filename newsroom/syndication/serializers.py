@@ -165,6 +165,25 @@ class ChangeSerializer(serializers.Serializer):
     )
 
 
+def change_entry(change, document):
+    """One entry of the change feed, as ``ChangeSerializer`` describes it: ``change`` (a ChangeEvent)
+    with ``document``, the article in the partner's format or its tombstone."""
+    return {
+        "sequence": change.pk,
+        "event": change.event,
+        "occurred_at": DATETIME.to_representation(change.occurred_at),
+        "article_id": change.article_id,
+        "article": document,
+    }
+
+
+def tombstone(article_id, reason):
+    """The native JSON for an article the partner must remove (ninjs: ``ninjs.tombstone_document``):
+    which one, that it is canceled, and the public withdrawal reason, or None when it was not
+    withdrawn (it left the partner's sections)."""
+    return {"id": article_id, "uri": links.article_uri_for_id(article_id), "status": "canceled", "reason": reason}
+
+
 class ChangePageSerializer(serializers.Serializer):
     cursor = serializers.CharField(help_text="Poll again with ?cursor=this to get only newer changes.")
     next = serializers.URLField(allow_null=True, help_text="More changes are waiting now; null when caught up.")

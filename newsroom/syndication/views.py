@@ -248,6 +248,7 @@ class ChangeFeed(PartnerView):
         )
 
     def _item(self, event, article):
+        """The change with the article as it is now, or the tombstone of one the partner must remove."""
         reason = event.withdrawal_reason or None
         if self.wants_ninjs():
             document = (
@@ -255,22 +256,13 @@ class ChangeFeed(PartnerView):
                 if article
                 else ninjs.tombstone_document(event.article_id, event.occurred_at, reason)
             )
-        elif article:
-            document = serializers.ArticleSerializer(article).data
         else:
-            document = {
-                "id": event.article_id,
-                "uri": links.article_uri_for_id(event.article_id),
-                "status": "canceled",
-                "reason": reason,
-            }
-        return {
-            "sequence": event.pk,
-            "event": event.event,
-            "occurred_at": serializers.DATETIME.to_representation(event.occurred_at),
-            "article_id": event.article_id,
-            "article": document,
-        }
+            document = (
+                serializers.ArticleSerializer(article).data
+                if article
+                else serializers.tombstone(event.article_id, reason)
+            )
+        return serializers.change_entry(event, document)
 
 
 ID_ORDER = KeysetPaginator((("id", "int"),), descending=False)

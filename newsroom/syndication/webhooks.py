@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from newsroom.syndication import links
+from newsroom.syndication.changes import sees_change
 from newsroom.syndication.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from newsroom.syndication.targets import UnsafeTarget, check_target, port_of
 
@@ -76,14 +77,9 @@ def endpoints_for(change):
         .select_related("partner")
         .prefetch_related("partner__sections")
     )
-    chosen = []
-    for endpoint in endpoints:
-        if change.event not in endpoint.events:
-            continue
-        section_ids = endpoint.partner.section_ids()
-        if section_ids is None or {change.section_id, change.previous_section_id} & section_ids:
-            chosen.append(endpoint)
-    return chosen
+    return [
+        endpoint for endpoint in endpoints if change.event in endpoint.events and sees_change(endpoint.partner, change)
+    ]
 
 
 def create_deliveries(change, article):

@@ -134,6 +134,16 @@ def test_diff_is_readable_and_escaped():
     assert changes["tags"].new == "Toyota"
 
 
+def test_a_body_diff_reads_paragraphs_as_the_page_shows_them():
+    """The body compares as text (``html_to_text``): paragraphs a blank line apart, a source line
+    wrap no change at all."""
+    old = {"body": "<p>One two\nthree.</p><p>Four &amp; five.</p>"}
+    new = {"body": "<p>One two three.</p>\n<p>Four &amp; six.</p>"}
+    [change] = revisions.diff(old, new)
+    assert (change.old, change.new) == ("One two three.\n\nFour & five.", "One two three.\n\nFour & six.")
+    assert change.html == "One two three.<br><br>Four &amp; <del>five.</del><ins>six.</ins>"
+
+
 def test_saving_a_live_article_tells_readers(make_article, editor, django_capture_on_commit_callbacks):
     events = []
     article = make_article("published")

@@ -99,6 +99,16 @@ def test_snippets_escape_the_document_text(client, newsroom):
     assert "<script>alert(1)</script>" not in html
 
 
+def test_snippets_keep_paragraphs_apart(client, newsroom):
+    """The body's paragraphs are read as text (``html_to_text``), not glued together ("zorblax.Beta")."""
+    article = newsroom["articles"][0]
+    Article.objects.filter(pk=article.pk).update(
+        standfirst="", body="<p>Alpha zorblax.</p><p>Beta &amp; gamma<br>delta.</p>"
+    )
+    html = " ".join(client.get("/search/", {"q": "zorblax"}).content.decode().split())
+    assert "<mark>zorblax</mark>. Beta &amp; gamma delta" in html  # PostgreSQL's ts_headline drops the last "."
+
+
 def test_hostile_queries_get_a_normal_page(client, newsroom):
     for query in HOSTILE_QUERIES:
         response = client.get("/search/", {"q": query})

@@ -316,3 +316,16 @@ def test_problem_types_resolve_to_an_explanation(client, db):
     explanation = client.get(path).json()
     assert explanation["title"] == problem["title"] and "Bearer" in explanation["description"]
     assert client.get("/api/problems/nonsense").status_code == 404
+
+
+def test_the_body_as_text_reads_as_the_page_shows_it_in_both_formats(api):
+    """One conversion (``newsroom.core.text.html_to_text``): a paragraph wrapped in the source is
+    one paragraph, a <br> a line break, entities decoded; ninjs' text body is the JSON body_text."""
+    article = make_article(body="<p>Toyota will sell\nthree cars &amp; a truck.</p>\n<p>Line one<br>Line two</p>")
+    text = "Toyota will sell three cars & a truck.\n\nLine one\nLine two"
+    assert api.get(f"/api/v1/articles/{article.pk}/").json()["body_text"] == text
+    document = api.get(f"/api/v1/articles/{article.pk}/", {"format": "ninjs"}).json()
+    plain = next(body for body in document["bodies"] if body["contentType"] == "text/plain")
+    assert plain["value"] == text
+    html = next(body for body in document["bodies"] if body["contentType"] == "text/html")
+    assert (html["charCount"], html["wordCount"]) == (len(text), 12)

@@ -171,3 +171,26 @@ def test_a_sync_running_while_editors_publish_sees_every_change_exactly_once_in_
     assert {pk for pk, doc in final.items() if doc["status"] == "usable"} == set(live)
     for pk, article in live.items():
         assert final[pk]["standfirst"] == article.standfirst
+
+
+@pytest.mark.django_db
+def test_webhooks_reach_exactly_the_partners_whose_feed_has_the_change():
+    """One rule for which changes a partner sees (``changes.changes_for`` in SQL, ``sees_change``
+    for webhooks): in its sections, or just out of one; every change for a partner without sections."""
+    from itertools import product
+
+    from newsroom.syndication.changes import changes_for, sees_change
+
+    ours, theirs, elsewhere = (Section.objects.create(name=name, slug=name) for name in ("ours", "theirs", "other"))
+    article = make_article(section=ours)
+    partners = [make_partner("Everything"), make_partner("Ours"), make_partner("Theirs")]
+    partners[1].sections.set([ours])
+    partners[2].sections.set([theirs])
+    for section, previous in product([ours, theirs, elsewhere, None], repeat=2):
+        change = ChangeEvent.objects.create(
+            article=article, event="updated", section=section, previous_section=previous, article_version=1
+        )
+        for partner in partners:
+            in_feed = changes_for(partner).filter(pk=change.pk).exists()
+            assert sees_change(partner, change) is in_feed, (partner.name, section, previous)
+    assert changes_for(partners[1]).count() == 7  # ours now or before: 4 + 4 - 1

@@ -64,7 +64,7 @@ def test_revoked_expired_and_inactive_keys_are_401(client, partner):
     Partner.objects.update(active=False)
     _problem(api.get("/api/v1/sections/"), 401)
     Partner.objects.update(active=True)
-    ApiKey.objects.get().revoke()
+    ApiKey.objects.revoke()
     _problem(api.get("/api/v1/sections/"), 401)
 
 

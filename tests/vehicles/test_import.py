@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from vehicles.importing import check_csv, import_csv
+from vehicles import importing
 from vehicles.models import CsvImport, Market, MarketAvailability, Powertrain, VehicleModel
 from vehicles.resources import MarketAvailabilityResource, PowertrainResource, VehicleModelResource
 
@@ -29,6 +29,26 @@ GOOD_POWERTRAINS = (
     + "Toyota,Tundra,i-FORCE 3.4 L tuned,ice,gasoline,3445,6,300,650,10-speed automatic\n"
     + "toyota,camry,2.5 L hybrid (FWD),Hybrid,Gasoline,2487,4,170.5,,e-CVT\n"  # updates the demo's figure
 )
+
+
+def check_csv(resource, text):
+    """The check of an import, without the import: an Outcome (problems by row and column)."""
+    try:
+        csv_file = importing.read_csv(text)
+    except importing.UnreadableFile as error:
+        return importing.Outcome(problems=[(None, None, str(error))])
+    return importing.check_rows(resource, csv_file)
+
+
+def import_csv(kind, text, *, user=None, file_name="import.csv"):
+    """Check and, when the check finds no problem, import CSV text now, as the task worker would
+    (``vehicles.tasks``); the CsvImport, as the admin shows it."""
+    csv_import = importing.create_import(kind, file_name, importing.read_csv(text), text, user)
+    importing.check_import(csv_import)
+    if importing.mark_importing(csv_import):
+        importing.run_import(csv_import)
+    csv_import.refresh_from_db()
+    return csv_import
 
 
 @pytest.fixture

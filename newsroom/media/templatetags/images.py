@@ -16,13 +16,12 @@ nothing.
 """
 
 from django import template
-from django.core.files.storage import FileSystemStorage
-from django.utils.encoding import filepath_to_uri
 from django.utils.html import format_html
 
 from newsroom.core.site import absolute_url
 from newsroom.media.checks import alt_for
 from newsroom.media.renditions import SRCSET_WIDTHS, Spec, nearest_renditions, original_fits_readers, srcset_specs
+from newsroom.media.storage import file_urls
 
 register = template.Library()
 
@@ -106,14 +105,12 @@ def _distinct(renditions):
 
 
 def _file_urls(renditions):
-    """The renditions' ``file.url``. A local file's URL is the storage's prefix and the name: what
-    FileSystemStorage.url makes with urljoin, which cost more than the rest of a srcset entry."""
+    """The renditions' ``file.url``, each made the fast way (``storage.file_urls``)."""
     files = [rendition.file for rendition in renditions]
-    storage = files[0].storage if files else None  # one field, one storage
-    if not isinstance(storage, FileSystemStorage):
-        return [file.url for file in files]
-    prefix = storage.base_url
-    return [prefix + filepath_to_uri(file.name).lstrip("/") if file.name else file.url for file in files]
+    if not files:
+        return []
+    url = file_urls(files[0].storage)  # one field, one storage
+    return [url(file.name) if file.name else file.url for file in files]
 
 
 def _srcset(renditions):
