@@ -15,10 +15,12 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from articles.models import Article, Section, Tag
 from newsroom.syndication.models import Partner
 from newsroom.syndication.ninjs import NINJS_CONTENT_TYPE as NINJS
 from newsroom.syndication.pagination import encode_cursor
 from tests.syndication.conftest import assert_ninjs
+from vehicles.models import VehicleModel
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,10 @@ def test_docs_page_loads_its_assets_from_the_app_under_the_csp(client):
     assert "/api/schema/" in init.content.decode()
 
 
+# {operation path: (path parameter, values that exist)}, while a fuzz test runs (``fuzz_key``).
+EXISTING = {}
+
+
 @pytest.fixture
 def fuzz_key(db, demo):
     # Requests go straight to the WSGI handler, which would close the test's database connection at
@@ -88,7 +94,16 @@ def fuzz_key(db, demo):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     partner = Partner.objects.create(name="Fuzzer", contact_email="fuzz@example.com", rate_limit_per_minute=10**6)
+    EXISTING.update(
+        {
+            "/api/v1/articles/{id}/": ("id", sorted(Article.objects.live().values_list("pk", flat=True))),
+            "/api/v1/vehicle-models/{id}/": ("id", sorted(VehicleModel.objects.values_list("pk", flat=True))),
+            "/api/v1/sections/{slug}/": ("slug", sorted(Section.objects.values_list("slug", flat=True))),
+            "/api/v1/tags/{slug}/": ("slug", sorted(Tag.objects.values_list("slug", flat=True))),
+        }
+    )
     yield partner.issue_key()[1]
+    EXISTING.clear()
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -121,24 +136,36 @@ CHECKS = [
 ]
 
 
-def genuine_cursors(ctx, case):
-    """A cursor is opaque: the schema can say what one looks like, not which strings this API
-    handed out (any other is a 400, as ``test_hostile_input`` checks). So each cursor generated is
-    sent as a position in its list's own order, as the list's ``next`` links carry them, derived
-    from the generated text so that every phase and every replay sends the same."""
-    if not case.query or "cursor" not in case.query:
-        return case
-    number = int.from_bytes(hashlib.sha256(str(case.query["cursor"]).encode()).digest()[:7])
-    if case.operation.path == "/api/v1/articles/":
-        position = [datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=number % 4_000_000_000), number]
-    else:
-        position = [number]
-    case.query["cursor"] = encode_cursor(position)
+def _number(value):
+    return int.from_bytes(hashlib.sha256(str(value).encode()).digest()[:7])
+
+
+def genuine_cursors_and_records(ctx, case):
+    """Aim the generated requests where there is something to check.
+
+    A cursor is opaque: the schema can say what one looks like, not which strings this API handed
+    out (any other is a 400, as ``test_hostile_input`` checks). So each cursor generated is sent as
+    a position in its list's own order, as the list's ``next`` links carry them. And half the
+    requests for one record name one that exists, so that its answer, in JSON and in ninjs, is
+    checked against the schemas, not only 404s. Both are derived from the generated values, so
+    every phase and every replay sends the same."""
+    if case.query and "cursor" in case.query:
+        number = _number(case.query["cursor"])
+        if case.operation.path == "/api/v1/articles/":
+            position = [datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=number % 4_000_000_000), number]
+        else:
+            position = [number]
+        case.query["cursor"] = encode_cursor(position)
+    if case.operation.path in EXISTING and case.path_parameters:
+        name, existing = EXISTING[case.operation.path]
+        number = _number(case.path_parameters[name])
+        if number % 2 and existing:
+            case.path_parameters[name] = existing[number % len(existing)]
     return case
 
 
-# API_FUZZ_EXAMPLES=1000 for a long run (about 20 minutes); the suite's run takes under a minute.
-@schema.hooks.apply(genuine_cursors, name="map_case")
+# API_FUZZ_EXAMPLES=600 for a long run (16 minutes on 2 shared cores); the suite runs 40 per operation.
+@schema.hooks.apply(genuine_cursors_and_records, name="map_case")
 @schema.include(path_regex="^/api/v1/").parametrize()
 @settings(
     max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", 40)),
