@@ -67,9 +67,13 @@ class IdField(_ParsedField):
 
 
 class TimestampFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 date-time, read by ``parameters.timestamp`` (documented as a date-time)."""
+    """An ISO 8601 date-time, read by ``parameters.timestamp``."""
 
     field_class = TimestampField
+
+
+def _timestamp_filter(help_text, **kwargs):
+    return _declared(TimestampFilter(help_text=help_text, **kwargs), parameters.TIMESTAMP_SCHEMA)
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -89,17 +93,13 @@ class ArticleFilter(django_filters.FilterSet):
     market = _country_filter(
         "Country code of a market where a vehicle in the article is announced or sold.", method="filter_market"
     )
-    published_after = TimestampFilter(
-        field_name="publish_at", lookup_expr="gte", help_text="ISO 8601 date-time, inclusive."
+    published_after = _timestamp_filter("ISO 8601 date-time, inclusive.", field_name="publish_at", lookup_expr="gte")
+    published_before = _timestamp_filter("ISO 8601 date-time, exclusive.", field_name="publish_at", lookup_expr="lt")
+    updated_after = _timestamp_filter(
+        "Last update or correction, inclusive.", field_name="last_updated_at", lookup_expr="gte"
     )
-    published_before = TimestampFilter(
-        field_name="publish_at", lookup_expr="lt", help_text="ISO 8601 date-time, exclusive."
-    )
-    updated_after = TimestampFilter(
-        field_name="last_updated_at", lookup_expr="gte", help_text="Last update or correction, inclusive."
-    )
-    updated_before = TimestampFilter(
-        field_name="last_updated_at", lookup_expr="lt", help_text="Last update or correction, exclusive."
+    updated_before = _timestamp_filter(
+        "Last update or correction, exclusive.", field_name="last_updated_at", lookup_expr="lt"
     )
 
     class Meta:
@@ -125,8 +125,8 @@ class ArticleFilter(django_filters.FilterSet):
 class VehicleModelFilter(django_filters.FilterSet):
     make = _slug_filter("Make slug, e.g. toyota.", field_name="make__slug")
     market = _country_filter("Country code of a market.", method="filter_market")
-    updated_after = TimestampFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = TimestampFilter(field_name="updated_at", lookup_expr="lt")
+    updated_after = _timestamp_filter("Last change, inclusive (ISO 8601).", field_name="updated_at", lookup_expr="gte")
+    updated_before = _timestamp_filter("Last change, exclusive (ISO 8601).", field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = VehicleModel
