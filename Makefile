@@ -32,6 +32,9 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 run: export DEBUG ?= 1
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime-installed
+	@# What a management command typed in another shell needs to reach this site (newsroom/settings.py reads it).
+	@mkdir -p "$${VAR_DIR:-var}" && { echo "# Written by make run: the settings of the last make run, for manage.py in other shells."; \
+	  for name in DEBUG SITE_URL DATABASE_URL REDIS_URL; do [ -z "$${!name}" ] || echo "$$name=$${!name}"; done; } > "$${VAR_DIR:-var}/dev.env"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Newsroom on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops the server and the task worker."
@@ -42,7 +45,7 @@ run: $(VENV)/.runtime-installed
 worker: $(VENV)/.runtime-installed
 	$(PY) manage.py worker --queue-name '*'
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Breaks a private PostgreSQL, Redis and task worker on purpose (tests/faults); not part of `make test`.
@@ -58,12 +61,21 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# axe-core for the accessibility checks in the browser tests (Chromium itself comes from apt).
+# axe-core for the accessibility checks in the browser tests (npm), and Debian's Chromium (apt),
+# installed here when this user may; without them the browser tests skip and the run says so loudly.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	@touch $@
 
-browser-deps: node_modules/.installed
+browser-deps:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \
+	  else echo "npm is not installed (apt-get install npm): the browser tests will skip."; fi
+	@[ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium (apt)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || true; \
+	  fi; \
+	  [ -x /usr/bin/chromium ] || echo "Chromium is not installed (sudo apt-get install chromium): the browser tests will skip."; }
 
 # wrk (Debian's package) drives the benchmark's load; installed here when this user may, else
 # the benchmark falls back to its slower Python load generator and says so.

@@ -35,6 +35,20 @@ def env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _development_settings():
+    """The settings `make run` wrote to ``var/dev.env`` (DEBUG, SITE_URL, and DATABASE_URL or
+    REDIS_URL when it had them), so a management command typed in another shell runs against the
+    same site. The environment wins; a process given a SECRET_KEY (every deployment) never reads it."""
+    path = VAR_DIR / "dev.env"
+    if os.environ.get("SECRET_KEY") or not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not name.lstrip().startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+_development_settings()
 DEBUG = env_bool("DEBUG")
 
 
@@ -339,9 +353,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "newsroom.core.logging.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own "django" logger prints to the console in DEBUG, and its records reach the
+        # root's JSON handler too: every line twice. Here it keeps only the mail to ADMINS.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django_tasks_db": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # its routine notes; newsroom.signin logs sign-ins and lockouts

@@ -11,6 +11,30 @@ from newsroom.core.roles import EDITOR, SITE_ADMIN, WRITER
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Browser tests skipped for want of Chromium or axe-core were easy to miss among pytest's skip
+    reasons: say so at the very end, with the command that installs them. (Here, not in
+    tests/browser/conftest.py: with pytest-xdist only this conftest is loaded where the summary is.)"""
+    reasons = {
+        str(report.longrepr[2]).removeprefix("Skipped: ")
+        for report in terminalreporter.stats.get("skipped", [])
+        if report.nodeid.startswith("tests/browser/") and isinstance(report.longrepr, tuple)
+    }
+    missing = sorted(reason for reason in reasons if "not installed" in reason)
+    if not missing:
+        return
+    terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+    for reason in missing:
+        terminalreporter.write_line(f"  {reason}", red=True, bold=True)
+    terminalreporter.write_line(
+        "  Install them with `make browser-deps` (as root it also installs Chromium; otherwise first "
+        "`sudo apt-get install chromium`), then run `make test` again.",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_sep("!", red=True, bold=True)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s a password by design; the suite creates hundreds of users."""

@@ -2,7 +2,9 @@
 
 Pure functions (no database):
     normalise(text) -> str                 strip spaces, upper-case
-    problems(vin) -> list[VinProblem]      everything wrong, each naming the position and the reason
+    problems(vin) -> list[VinProblem]      everything wrong, each naming the position and the reason;
+                                           a malformed VIN (length, characters) is no VIN at all, one
+                                           whose check digit or year code fails is a VIN that does not verify
     check_digit(vin) -> str                the check digit the other 16 characters call for ("0"–"9" or "X")
     model_year_candidates(code) -> (y, y+30)
     model_year(vin) -> int                 position 10, disambiguated by the position-7 rule
@@ -10,7 +12,9 @@ Pure functions (no database):
 Database-backed:
     decode(text) -> Decoded                WMI → manufacturer, make and country from the WMI table,
                                            position 11 → Plant, and the VehicleModel / ModelYear it fits.
-Decoding never raises on bad input: a Decoded with `problems` is returned instead.
+Decoding never raises on bad input: a Decoded with `problems` is returned instead. A well-formed VIN
+is decoded even when it does not verify, as NHTSA vPIC does: outside North America position 9 need
+not be a check digit.
 """
 
 from dataclasses import dataclass, field
@@ -31,6 +35,8 @@ PLANT_POSITION = 11
 NEVER_USED = "IOQ"
 # Position 10: A=1980 … Y=2000, 1=2001 … 9=2009; the cycle repeats every 30 years.
 YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
+# A well-formed VIN before ``normalise`` (either case): what the API's schema declares.
+WELL_FORMED_PATTERN = r"^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$"
 FIRST_CYCLE_START = 1980
 CYCLE = 30
 
@@ -39,6 +45,7 @@ CYCLE = 30
 class VinProblem:
     position: int | None  # 1-based; None for the VIN as a whole
     message: str
+    malformed: bool = True  # False: a well-formed VIN whose check digit or year code does not verify
 
     def __str__(self):
         return self.message
@@ -99,6 +106,7 @@ def problems(vin):
                 YEAR_POSITION,
                 f"character {YEAR_POSITION} is {year_code}, which is not a model-year code "
                 "(the year code is never I, O, Q, U, Z or 0)",
+                malformed=False,
             )
         )
     expected, actual = check_digit(vin), vin[CHECK_DIGIT_POSITION - 1]
@@ -107,6 +115,7 @@ def problems(vin):
             VinProblem(
                 CHECK_DIGIT_POSITION,
                 f"character {CHECK_DIGIT_POSITION} should be {expected}, the check digit, but is {actual}",
+                malformed=False,
             )
         )
     return found
@@ -135,6 +144,11 @@ class Decoded:
     @property
     def valid(self):
         return not self.problems
+
+    @property
+    def well_formed(self):
+        """17 characters a VIN may have: decodable, though its check digit or year code may fail."""
+        return not any(problem.malformed for problem in self.problems)
 
     @property
     def manufacturer(self):
@@ -183,10 +197,10 @@ def decode(text):
 
     vin = normalise(text)
     result = Decoded(vin=vin, problems=problems(vin))
-    if not result.valid:
+    if not result.well_formed:
         return result
     result.wmi_code = vin[:3]
-    result.model_year = model_year(vin)
+    result.model_year = model_year(vin) if vin[YEAR_POSITION - 1] in YEAR_CODES else None
     result.plant_code = vin[PLANT_POSITION - 1]
     result.serial = vin[PLANT_POSITION:]
     result.wmi = WMI.objects.select_related("manufacturer", "make").filter(code=result.wmi_code).first()

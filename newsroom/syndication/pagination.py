@@ -20,6 +20,8 @@ from newsroom.syndication.problems import InvalidParameter
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 200
+# What a cursor looks like (URL-safe base64 without padding), as the OpenAPI schema declares it.
+CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{1,{MAX_CURSOR_LENGTH}}}$"
 
 
 def encode_cursor(values):

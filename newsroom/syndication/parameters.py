@@ -9,6 +9,14 @@ from django.utils.dateparse import parse_datetime
 
 MAX_TIMESTAMP_LENGTH = 40
 TIMESTAMP_RULE = "Use an ISO 8601 date-time from the year 1 to 9999 in UTC, e.g. 2026-02-16T09:00:00Z."
+# What the OpenAPI schema declares for a timestamp parameter: an RFC 3339 date-time in the years
+# 2 to 9998, every one of which is within the years 1-9999 once in UTC, as ``timestamp`` requires
+# (0001-01-01T00:13:01+04:09 is not). The years 1 and 9999 are still read where they can be.
+TIMESTAMP_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^(000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])-",
+}
 
 
 def whole_number(text, lowest, highest):

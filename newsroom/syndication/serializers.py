@@ -296,21 +296,28 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class VinSerializer(serializers.Serializer):
-    VIN = serializers.CharField()
-    Valid = serializers.BooleanField()
-    Problems = serializers.ListField(child=serializers.CharField())
-    WMI = serializers.CharField()
-    Manufacturer = serializers.CharField()
-    Make = serializers.CharField()
-    Country = serializers.CharField()
-    VehicleType = serializers.CharField()
-    ModelYear = serializers.IntegerField(allow_null=True)
-    PlantCode = serializers.CharField()
-    Plant = serializers.CharField()
-    PlantCity = serializers.CharField()
-    PlantState = serializers.CharField()
-    PlantCountry = serializers.CharField()
-    Model = serializers.CharField()
-    Trim = serializers.CharField()
-    SerialNumber = serializers.CharField()
-    VehicleModelUri = serializers.URLField(allow_null=True)
+    """A decoded VIN in the API's snake_case; the decoder (``vehicles.vin``) names its fields as NHTSA
+    vPIC does, and each field here says which one it shows."""
+
+    vin = serializers.CharField(source="VIN")
+    valid = serializers.BooleanField(
+        source="Valid", help_text="False when the check digit (position 9) or the year code (position 10) fails."
+    )
+    problems = serializers.ListField(
+        source="Problems", child=serializers.CharField(), help_text="Why it is not valid, each naming a position."
+    )
+    wmi = serializers.CharField(source="WMI")
+    manufacturer = serializers.CharField(source="Manufacturer")
+    make = serializers.CharField(source="Make")
+    country = serializers.CharField(source="Country")
+    vehicle_type = serializers.CharField(source="VehicleType")
+    model_year = serializers.IntegerField(source="ModelYear", allow_null=True)
+    plant_code = serializers.CharField(source="PlantCode")
+    plant = serializers.CharField(source="Plant")
+    plant_city = serializers.CharField(source="PlantCity")
+    plant_state = serializers.CharField(source="PlantState")
+    plant_country = serializers.CharField(source="PlantCountry")
+    model = serializers.CharField(source="Model")
+    trim = serializers.CharField(source="Trim")
+    serial_number = serializers.CharField(source="SerialNumber")
+    vehicle_model_uri = serializers.URLField(source="VehicleModelUri", allow_null=True)

@@ -15,7 +15,16 @@ from articles.models import Article
 from newsroom.syndication import changes, http, links, loading, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
-from newsroom.syndication.pagination import KeysetPaginator, decode_cursor, encode_cursor, next_link, page_size
+from newsroom.syndication.pagination import (
+    CURSOR_PATTERN,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    KeysetPaginator,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+    page_size,
+)
 from newsroom.syndication.permissions import PartnerKeyRequired
 from newsroom.syndication.problems import PROBLEM_CONTENT_TYPE, InvalidParameter
 from newsroom.syndication.problems import exception_handler as problem_exception_handler
@@ -35,8 +44,17 @@ def _problems(*statuses):
 
 READ_PROBLEMS = _problems(400, 401, 404, 406, 412, 429)
 PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="Opaque position from a previous page's `next` link."),
-    OpenApiParameter("page_size", int, description="Items per page, 1 to 100 (default 20)."),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "pattern": CURSOR_PATTERN},
+        description="Opaque position from a previous page's `next` link (or the change feed's `cursor`); "
+        "any other value is a 400.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+        description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+    ),
 ]
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -369,20 +387,30 @@ class VehicleModelDetail(PartnerView):
 
 
 class VinDecode(PartnerView):
-    """Decode a 17-character VIN offline; an invalid one is a 400 naming each wrong position."""
+    """Decode a 17-character VIN offline. A malformed one (length, characters) is a 400 naming each
+    wrong position; a well-formed one whose check digit or year code fails is decoded all the same,
+    with `valid: false` and the `problems`."""
 
     content_type = "vehicles"
     MAX_LENGTH = 40
 
     @extend_schema(
         operation_id="vins_retrieve",
-        summary="Decode a VIN (offline, ISO 3779 / 49 CFR 565), fields named as in NHTSA vPIC",
+        summary="Decode a VIN (offline, ISO 3779 / 49 CFR 565)",
+        parameters=[
+            OpenApiParameter(
+                "vin",
+                {"type": "string", "pattern": vins.WELL_FORMED_PATTERN},
+                OpenApiParameter.PATH,
+                description="17 letters (no I, O or Q) and digits, either case.",
+            )
+        ],
         responses={200: serializers.VinSerializer, **READ_PROBLEMS},
         examples=[
             OpenApiExample(
                 "A Tundra built in San Antonio",
                 response_only=True,
-                value={"VIN": "5TFLA5DB4SX000001", "Valid": True, "Make": "Toyota", "ModelYear": 2025},
+                value={"vin": "5TFLA5DB4SX000001", "valid": True, "make": "Toyota", "model_year": 2025},
             )
         ],
     )
@@ -390,16 +418,16 @@ class VinDecode(PartnerView):
         if len(vin) > self.MAX_LENGTH:
             raise InvalidParameter("vin", "A VIN has 17 characters.")
         decoded = vins.decode(vin)
-        if not decoded.valid:
+        if not decoded.well_formed:
             error = InvalidParameter("vin", "; ".join(str(problem) for problem in decoded.problems))
             error.errors = [
                 {"parameter": "vin", "detail": str(problem), "position": problem.position}
                 for problem in decoded.problems
             ]
             raise error
-        data = decoded.as_dict()
-        data["VehicleModelUri"] = links.vehicle_model_uri(decoded.vehicle_model) if decoded.vehicle_model else None
-        return Response(data)
+        fields = decoded.as_dict()
+        fields["VehicleModelUri"] = links.vehicle_model_uri(decoded.vehicle_model) if decoded.vehicle_model else None
+        return Response(serializers.VinSerializer(fields).data)
 
 
 class SchemaView(SpectacularAPIView):

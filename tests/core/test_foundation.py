@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -34,6 +35,46 @@ def test_debug_generates_a_development_key(tmp_path):
     result = _settings_import({"DEBUG": "1", "VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "dev-secret-key").read_text()) > 40
+
+
+def _django(code, env):
+    """Run ``code`` after django.setup() in a fresh interpreter with exactly this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SITE_URL"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+SHOW_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.SITE_URL)"
+
+
+def test_a_command_in_another_shell_runs_with_the_settings_make_run_wrote(tmp_path):
+    (tmp_path / "dev.env").write_text("# written by make run\nDEBUG=1\nSITE_URL=http://127.0.0.1:8123\n")
+    result = _django(SHOW_SETTINGS, {"VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "http://127.0.0.1:8123"]
+    # The environment wins over the file.
+    result = _django(SHOW_SETTINGS, {"VAR_DIR": str(tmp_path), "SITE_URL": "http://localhost:9000"})
+    assert result.stdout.split() == ["True", "http://localhost:9000"]
+    # A process given a SECRET_KEY (a deployment) never takes a laptop's DEBUG from a leftover file.
+    result = _django(SHOW_SETTINGS, {"VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 50})
+    assert result.stdout.split() == ["False", "http://127.0.0.1:8000"]
+
+
+def test_each_log_line_is_printed_once_in_development(tmp_path):
+    """Django's own console handler for its "django" logger printed each of its lines a second
+    time, beside the JSON line, whenever DEBUG was on (as in `make run`)."""
+    code = "import logging; logging.getLogger('django.request').warning('Bad Request: /nowhere')"
+    result = _django(code, {"VAR_DIR": str(tmp_path), "DEBUG": "1"})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "Bad Request: /nowhere" in line]
+    assert len(lines) == 1, result.stderr
+    assert json.loads(lines[0])["logger"] == "django.request"
 
 
 @pytest.mark.django_db

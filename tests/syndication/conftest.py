@@ -5,8 +5,9 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,14 +26,29 @@ NINJS_SCHEMA = json.loads((DATA / "ninjs-schema_3.1.json").read_text())
 _counter = itertools.count(1)
 
 
-def _date_time(value):
-    from django.utils.dateparse import parse_datetime
+# jsonschema checks neither "date-time" nor "uri" without optional packages: the two formats the
+# ninjs schema uses, checked here as RFC 3339 and RFC 3986 (an absolute URI) define them.
+RFC_3339_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+RFC_3986_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
 
-    return isinstance(value, str) and "T" in value and parse_datetime(value) is not None and value[-1] in "Z0123456789"
+
+def _date_time(value):
+    if not (isinstance(value, str) and RFC_3339_DATE_TIME.fullmatch(value)):
+        return not isinstance(value, str)
+    try:
+        datetime.fromisoformat(value.upper())
+    except ValueError:
+        return False
+    return True
+
+
+def _uri(value):
+    return not isinstance(value, str) or RFC_3986_ABSOLUTE_URI.fullmatch(value) is not None
 
 
 _formats = FormatChecker()
 _formats.checks("date-time")(_date_time)
+_formats.checks("uri")(_uri)
 NINJS = Draft202012Validator(NINJS_SCHEMA, format_checker=_formats)
 
 

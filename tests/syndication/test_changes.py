@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from articles import workflow
-from articles.models import Article, Section, Status
+from articles.models import Article, Section, Status, Tag
 from articles.services import save_article
+from newsroom.media.models import Image
 from newsroom.syndication.models import ChangeEvent
 from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_image, make_partner, sync
 
@@ -64,6 +65,48 @@ def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, 
             {"role": "withdrawal", "contentType": "text/plain", "value": "Legal asked us to."}
         ]
     assert INTERNAL_NOTE not in json.dumps([replay, ninjs_replay])
+
+
+@pytest.mark.django_db
+def test_every_ninjs_document_the_api_serves_validates(client, editor, demo, media, act):
+    """The list, the detail and the change feed in ninjs, for articles with everything a document
+    carries (corrections, a lead image with credit and copyright, a decorative one, tags, vehicles
+    with their markets and manufacturers, no byline) and both tombstones (withdrawn with a reason,
+    and gone from the partner's sections), each valid against IPTC's ninjs 3.1 schema."""
+    news = Section.objects.get_or_create(slug="news", defaults={"name": "News"})[0]
+    elsewhere = Section.objects.create(slug="elsewhere", name="Elsewhere")
+    api = ApiClient(client, make_partner("Ninjs Reader", sections=[news]).issue_key()[1])
+    image = make_image()
+    Image.objects.filter(pk=image.pk).update(copyright="© Newsroom 2026")
+    decorative = make_image("Texture")
+    Image.objects.filter(pk=decorative.pk).update(is_decorative=True, alt_text="", caption="", credit="")
+    tags = [Tag.objects.get_or_create(slug=slug, defaults={"name": slug.title()})[0] for slug in ("recalls", "ev")]
+    full = make_article(
+        status=Status.APPROVED, section=news, image=image, tags=tags, vehicles=list(demo["vehicles"].values())
+    )
+    plain = make_article(status=Status.APPROVED, section=news, image=decorative, authors=())
+    leaving = make_article(status=Status.APPROVED, section=news, image=make_image())
+    for article in (full, plain, leaving):
+        act(workflow.publish, article, editor)
+    act(workflow.correct, full, editor, "An earlier version gave the wrong plant.")
+
+    documents = api.get("/api/v1/articles/", {"format": "ninjs", "page_size": 100}).json()["results"]
+    documents += [api.get(f"/api/v1/articles/{a.pk}/", {"format": "ninjs"}).json() for a in (full, plain, leaving)]
+    act(workflow.withdraw, plain, editor, "Legal asked us to.")
+    leaving.refresh_from_db()
+    leaving.section = elsewhere
+    act(save_article, leaving, editor, expected_version=leaving.version, message="Moved")
+    changes, _ = sync(api, fmt="ninjs")
+    documents += [change["article"] for change in changes]
+
+    for document in documents:
+        assert_ninjs(document)
+    roles = {description["role"] for document in documents for description in document.get("descriptions", [])}
+    assert {"summary", "correction", "withdrawal"} <= roles
+    assert any({"places", "organisations", "associations", "subjects", "by"} <= set(d) for d in documents)
+    assert any(d["pubStatus"] == "usable" and "by" not in d for d in documents)
+    tombstones = [d for d in documents if d["pubStatus"] == "canceled"]
+    assert {bool(d.get("descriptions")) for d in tombstones} == {True, False}
 
 
 @pytest.mark.django_db

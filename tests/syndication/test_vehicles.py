@@ -34,26 +34,56 @@ def test_vehicle_model_pages(api, demo):
     assert len(first["results"]) == 2 and len(second["results"]) == 1 and second["next"] is None
 
 
-def test_decode_a_vin(api, demo):
+def test_decode_a_vin_in_snake_case_like_every_other_endpoint(api, demo, settings):
     vin = vins.with_check_digit("5TFLA5DB0SX000001")
-    response = api.get(f"/api/v1/vins/{vin}/")
+    response = api.get(f"/api/v1/vins/{vin.lower()}/")
     assert response.status_code == 200, response.content
-    decoded = response.json()
-    assert decoded["Valid"] is True
-    assert decoded["WMI"] == "5TF" and decoded["Make"] == "Toyota"
-    assert decoded["ModelYear"] == 2025
+    assert response.json() == {
+        "vin": vin,
+        "valid": True,
+        "problems": [],
+        "wmi": "5TF",
+        "manufacturer": "Toyota Motor North America, Inc.",
+        "make": "Toyota",
+        "country": "United States",
+        "vehicle_type": "Truck",
+        "model_year": 2025,
+        "plant_code": "X",
+        "plant": "Toyota Motor Manufacturing Texas",
+        "plant_city": "San Antonio",
+        "plant_state": "Texas",
+        "plant_country": "United States",
+        "model": "Tundra",
+        "trim": "",
+        "serial_number": "000001",
+        "vehicle_model_uri": f"{settings.SITE_URL}/api/v1/vehicle-models/{demo['vehicles']['tundra'].pk}/",
+    }
+
+
+def test_a_well_formed_vin_that_does_not_verify_is_decoded_with_its_problems(api, demo):
+    """As vPIC does: outside North America position 9 need not be a check digit, so a VIN whose
+    check digit fails is still read, and says so."""
+    vin = vins.with_check_digit("5TFLA5DB0SX000001")
+    wrong = vin[:8] + ("0" if vin[8] != "0" else "1") + vin[9:]
+    decoded = api.get(f"/api/v1/vins/{wrong}/").json()
+    assert decoded["valid"] is False
+    assert decoded["problems"] == [f"character 9 should be {vin[8]}, the check digit, but is {wrong[8]}"]
+    assert (decoded["make"], decoded["model"], decoded["model_year"]) == ("Toyota", "Tundra", 2025)
+    no_year = api.get("/api/v1/vins/1G4AH59H4ZG118341/").json()
+    assert no_year["valid"] is False and no_year["model_year"] is None
+    assert any(problem.startswith("character 10 is Z") for problem in no_year["problems"])
 
 
 @pytest.mark.parametrize(
     ("vin", "position"),
     [
         ("1G4AH59H45G11834", 17),  # one short
-        ("1G4AH59H55G118341", 9),  # wrong check digit
         ("1G4AH59H4OG118341", 10),  # O never appears
+        ("1G4AH59H4-G118341", 10),  # not a letter or digit
         ("X" * 39, 18),
     ],
 )
-def test_an_invalid_vin_is_a_400_naming_the_position(api, vin, position):
+def test_a_malformed_vin_is_a_400_naming_the_position(api, vin, position):
     response = api.get(f"/api/v1/vins/{vin}/")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
