@@ -6,9 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from articles import cache_keys as article_keys
         from articles.models import Article, Author, Section, Tag
         from articles.signals import article_event
-        from newsroom.core import pagecache, public_data, roles
+        from newsroom.core import cache_keys, pagecache, public_data, roles
         from newsroom.media import checks
         from vehicles import models as vehicles
 
@@ -21,5 +22,7 @@ class ArticlesConfig(AppConfig):
         )
         vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
         pagecache.next_go_live.register(Article.objects.next_go_live)
-        article_event.connect(pagecache.on_article_event, dispatch_uid="articles.pagecache.article_event")
+        article_event.connect(article_keys.on_article_event, dispatch_uid="articles.cache_keys.article_event")
+        for model, prefix in ((Article, "article"), (Section, "section"), (Tag, "tag"), (Author, "author")):
+            cache_keys.register(model, prefix)
         public_data.register(Section, Tag, Author)

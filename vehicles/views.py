@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from newsroom.core import cache_keys
 from newsroom.core.site import absolute_url
 from vehicles import jsonld
 from vehicles.models import Make, VehicleModel
@@ -26,6 +27,7 @@ def vehicle_list(request):
         vehicles = vehicles.filter(body_class=body)
     page = Paginator(vehicles, PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in (("make", make and make.slug), ("body", body)) if value})
+    cache_keys.show(request, cache_keys.list_key(VehicleModel), cache_keys.list_key(Make))
     return render(
         request,
         "vehicles/vehicle_list.html",
@@ -43,6 +45,7 @@ def vehicle_detail(request, make, model):
         for availability in vehicle.availabilities.all()
     ]
     url = absolute_url(vehicle.get_absolute_url())
+    show_vehicle_page(request, vehicle, articles)
     context = {
         "vehicle": vehicle,
         "model_years": list(vehicle.model_years.all()),
@@ -55,3 +58,17 @@ def vehicle_detail(request, make, model):
         "canonical_url": url,
     }
     return render(request, "vehicles/vehicle_detail.html", context)
+
+
+def show_vehicle_page(request, vehicle, articles):
+    """The keys of a vehicle page, from what it loaded: the model (its model years, powertrains and
+    launches are part of it), its make and the makers, plants and markets it names, and the
+    articles it lists."""
+    cache_keys.show(request, vehicle, vehicle.make, *vehicle.make.manufacturers.all(), *articles)
+    for model_year in vehicle.model_years.all():
+        for plant in model_year.plants.all():
+            cache_keys.show(request, plant, plant.manufacturer)
+    for availability in vehicle.availabilities.all():
+        cache_keys.show(request, availability.market)
+        if availability.source_plant_id:
+            cache_keys.show(request, availability.source_plant)
