@@ -60,7 +60,9 @@ def changed_by(instance):
 
 def show(request, *things):
     """Record that the answer to ``request`` shows ``things``: key strings, or model instances of
-    registered models (None is skipped, for an optional image or section)."""
+    registered models (None is skipped, for an optional image or section). ``request`` may be
+    Django's or REST framework's, which wraps it."""
+    request = getattr(request, "_request", request)
     shown = request.__dict__.setdefault("shown_keys", set())
     for thing in things:
         if thing is None:
@@ -69,7 +71,7 @@ def show(request, *things):
 
 
 def shown(request):
-    return frozenset(getattr(request, "shown_keys", ()))
+    return frozenset(getattr(getattr(request, "_request", request), "shown_keys", ()))
 
 
 def header(keys):
