@@ -14,14 +14,14 @@ to the view, which decides.
 Invalidation is by key (``newsroom.core.cache_keys``). Each view declares the keys of what its
 page shows (``article-12``, ``section-3``, ``home``, …); the page is stored with the version each
 of its keys had, and a change (``cache_keys.changed``, sent once it commits as
-``newsroom.core.signals.public_keys_changed``) bumps the versions of the keys it touches, so the
+``newsroom.core.signals.public_keys_changed``) renews the versions of the keys it touches, so the
 pages that carry them are misses on their next request and every other page stays cached. The
 articles app sends the keys of an article and of the lists it is on for each workflow event
 (published, updated, corrected, withdrawn, scheduled), and every registered public data change
 (``newsroom.core.public_data``) sends the keys of that row.
 
 A hit must stay cheaper than a bare view, so it does not read all its keys' versions each time:
-one counter, ``changes``, is bumped before and after every change's key versions, and a page
+one value, ``changes``, is renewed before and after every change's key versions, and a page
 stamped with the current ``changes`` is current without looking further: one ``get_many`` of
 the page and the counter, as before. Only the first hit of a page after some change anywhere reads
 its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. A page
@@ -39,6 +39,7 @@ It lives in core, below every app, because it runs in front of every URL (``/api
 
 import functools
 import hashlib
+import secrets
 import time
 from datetime import timedelta
 
@@ -61,17 +62,11 @@ CDN_SECONDS = getattr(settings, "PAGE_CDN_SECONDS", 60)
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
 
 
-def _start_value():
-    # Unguessable and larger than any earlier value: a counter evicted and started again never
-    # comes back to a version a stored page remembers.
-    return time.time_ns()
-
-
-def _bump(name):
-    try:
-        cache.incr(name)
-    except ValueError:
-        cache.set(name, _start_value(), timeout=None)
+def _new_value():
+    # Versions and the counter are only compared for equality: a fresh random value marks a
+    # change with one plain write (no read-modify-write, so no lock on the file cache), and a
+    # counter that was evicted and started again never comes back to a value a page remembers.
+    return secrets.randbits(62)
 
 
 def _changes(found):
@@ -79,17 +74,16 @@ def _changes(found):
     the cache cannot be read."""
     if CHANGES_KEY in found:
         return found[CHANGES_KEY]
-    cache.add(CHANGES_KEY, _start_value(), timeout=None)
+    cache.add(CHANGES_KEY, _new_value(), timeout=None)
     return cache.get(CHANGES_KEY)
 
 
 def drop(keys):
     """Make every cached page that carries one of ``keys`` stale now. ``changes`` moves before and
     after the versions, so a page stored or re-stamped while this runs is checked again."""
-    _bump(CHANGES_KEY)
-    for key in keys:
-        _bump(VERSION_KEY + key)
-    _bump(CHANGES_KEY)
+    cache.set(CHANGES_KEY, _new_value(), timeout=None)
+    cache.set_many({VERSION_KEY + key: _new_value() for key in keys}, timeout=None)
+    cache.set(CHANGES_KEY, _new_value(), timeout=None)
 
 
 def on_public_keys_changed(sender, keys, hard=False, **kwargs):
@@ -130,7 +124,7 @@ def _versions(keys):
     missing = [name for name in names if name not in found]
     if missing:
         for name in missing:
-            cache.add(name, _start_value(), timeout=None)
+            cache.add(name, _new_value(), timeout=None)
         found.update(cache.get_many(missing))
     return found if len(found) == len(names) else None
 
