@@ -6,9 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Articles"
 
     def ready(self):
+        from articles import cache_keys as article_keys
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
-        from newsroom.core import pagecache, permissions, public_data
+        from newsroom.core import cache_keys, pagecache, permissions, public_data
         from newsroom.media import checks
         from vehicles import models as vehicles
 
@@ -22,6 +23,9 @@ class ArticlesConfig(AppConfig):
         vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
         vehicles.reporting_article_id.register(MarketReport.article_id_of)
         pagecache.next_go_live.register(Article.objects.next_go_live)
-        article_event.connect(pagecache.on_article_event, dispatch_uid="articles.pagecache.article_event")
+        article_event.connect(article_keys.on_article_event, dispatch_uid="articles.cache_keys.article_event")
+        for model, prefix in ((Article, "article"), (Section, "section"), (Tag, "tag"), (Author, "author")):
+            cache_keys.register(model, prefix)
         # A launch's reporting article shows on the vehicle page and in the API's vehicle records.
+        cache_keys.register(MarketReport, "market-report", also=MarketReport.vehicle_keys)
         public_data.register(Section, Tag, Author, MarketReport)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles.models import Article, Byline, Section
+from newsroom.core import cache_keys
 from newsroom.core.site import absolute_url
 
 FEED_SIZE = 30
@@ -20,7 +21,9 @@ class LatestArticlesRss(Feed):
     feed_name = "rss"
 
     def get_object(self, request, slug=None):
-        return get_object_or_404(Section, slug=slug) if slug else None
+        section = get_object_or_404(Section, slug=slug) if slug else None
+        cache_keys.show(request, section)
+        return section
 
     def title(self, section):
         return f"{section.name} | {settings.SITE_NAME}" if section else f"{settings.SITE_NAME}: latest news"

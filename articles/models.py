@@ -15,6 +15,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.core import cache_keys
+from vehicles.models import MarketAvailability, VehicleModel
+
 
 class ShownRecord(NamedTuple):
     lookup: str  # from an article to the record
@@ -365,6 +368,14 @@ class MarketReport(models.Model):
         expression over ``vehicles.MarketAvailability``, so a list of launches learns its reports
         in the query that loads it."""
         return models.Subquery(cls.objects.filter(availability=models.OuterRef("pk")).values("article_id"))
+
+    def vehicle_keys(self):
+        """The cache key of the vehicle page showing this report (none once the launch is gone: its
+        own deletion makes that page stale)."""
+        vehicle_ids = MarketAvailability.objects.filter(pk=self.availability_id).values_list(
+            "vehicle_model_id", flat=True
+        )
+        return [cache_keys.key(VehicleModel, pk) for pk in vehicle_ids]
 
 
 class SlugRedirect(models.Model):

@@ -2,12 +2,23 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from articles import feeds, sitemaps, views
+from articles.models import Author, Section, Tag
+from newsroom.core import cache_keys
 from newsroom.core.pagecache import public_page
+from vehicles.models import Make, VehicleModel
 
 app_name = "articles"
 
-rss = public_page(feeds.LatestArticlesRss())
-atom = public_page(feeds.LatestArticlesAtom())
+# Every feed changes with any article event ("feed"; a few URLs, so no finer keys) and shows
+# section, author and tag names; a section's feed also carries its section (``get_object``).
+in_feeds = cache_keys.showing(cache_keys.FEED, *(cache_keys.list_key(model) for model in (Section, Author, Tag)))
+rss = public_page(in_feeds(feeds.LatestArticlesRss()))
+atom = public_page(in_feeds(feeds.LatestArticlesAtom()))
+# The sitemap's URLs hold article, section, make and vehicle slugs; the news sitemap's, tag names.
+in_sitemap = cache_keys.showing(
+    cache_keys.SITEMAP, *(cache_keys.list_key(model) for model in (Section, Make, VehicleModel))
+)
+in_news_sitemap = cache_keys.showing(cache_keys.SITEMAP, cache_keys.list_key(Tag))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,10 +34,10 @@ urlpatterns = [
     path("section/<slug:slug>/feed/atom/", atom, name="section_feed_atom"),
     path(
         "sitemap.xml",
-        public_page(sitemap_views.sitemap),
+        public_page(in_sitemap(sitemap_views.sitemap)),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap",
     ),
-    path("sitemap-news.xml", public_page(sitemaps.news_sitemap), name="news_sitemap"),
+    path("sitemap-news.xml", public_page(in_news_sitemap(sitemaps.news_sitemap)), name="news_sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -18,9 +18,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from articles import cache_keys as article_keys
 from articles import jsonld
 from articles import search as article_search
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, SlugRedirect, Tag
+from newsroom.core import cache_keys
 from newsroom.core.pagecache import public_page
 from newsroom.core.site import absolute_url
 from newsroom.media.models import Rendition
@@ -109,6 +111,8 @@ def home(request):
             blocks.setdefault(article.section_id, []).append(article)
     # Pictures are shown for the lead and the section blocks, not the latest list: one query for all.
     with_card_images([article for article in [lead, *itertools.chain(*blocks.values())] if article])
+    cache_keys.show(request, cache_keys.HOME)
+    article_keys.show_cards(request, [lead, *latest, *itertools.chain(*blocks.values())])
     return render(
         request,
         "articles/home.html",
@@ -126,6 +130,8 @@ def home(request):
 @public_page
 def latest(request):
     page = paginate(request, listing(Article.objects.live()))
+    cache_keys.show(request, cache_keys.ARTICLES)
+    article_keys.show_cards(request, page.object_list)
     context = {"title": "Latest news", "nav_sections": nav_sections(), **list_context(request, page)}
     return render(request, "articles/article_list.html", context)
 
@@ -138,6 +144,8 @@ def section_detail(request, slug):
     if section is None:
         raise Http404("No such section.")
     page = paginate(request, listing(Article.objects.live().filter(section=section)))
+    cache_keys.show(request, section)
+    article_keys.show_cards(request, page.object_list)
     context = {
         "title": section.name,
         "description": section.description,
@@ -156,6 +164,8 @@ def tag_detail(request, slug):
     # Only once a live article uses it: a tag made for a draft puts nobody's text in public.
     tag = get_object_or_404(Tag.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(tags=tag)))
+    cache_keys.show(request, tag)
+    article_keys.show_cards(request, page.object_list)
     context = {"title": tag.name, "kicker": "Topic", "nav_sections": nav_sections(), **list_context(request, page)}
     return render(request, "articles/article_list.html", context)
 
@@ -165,6 +175,8 @@ def tag_detail(request, slug):
 def author_detail(request, slug):
     author = get_object_or_404(Author.objects.shown_by(Article.objects.live()), slug=slug)
     page = paginate(request, listing(Article.objects.live().filter(authors=author)))
+    cache_keys.show(request, author)
+    article_keys.show_cards(request, page.object_list)
     context = {
         "title": author.name,
         "kicker": "Author",
@@ -185,6 +197,8 @@ def search(request):
     page = paginate(request, results) if query else None
     if page is not None:
         article_search.add_snippets(page.object_list, query)
+    cache_keys.show(request, cache_keys.ARTICLES)
+    article_keys.show_cards(request, page.object_list if page else [])
     context = {
         "query": query,
         "page_obj": page,
@@ -214,6 +228,7 @@ def article_detail(request, slug):
     if isinstance(article, HttpResponse):
         return article
     context = {"article": article, "nav_sections": nav_sections(), **article_page_context(article)}
+    article_keys.show_article_page(request, article, context)
     return render(request, "articles/article_detail.html", context)
 
 
@@ -222,10 +237,12 @@ def _moved_or_gone(request, slug):
     redirect = SlugRedirect.objects.filter(old_slug=slug).select_related("article").first()
     target = redirect.article if redirect else None
     if target is not None and Article.objects.live().filter(pk=target.pk).exists():
+        cache_keys.show(request, target)
         return HttpResponsePermanentRedirect(target.get_absolute_url())
     gone = Article.objects.filter(Q(slug=slug) | Q(slug_redirects__old_slug=slug), withdrawn_at__isnull=False)
     withdrawn = gone.only("headline", "withdrawal_reason").first()
     if withdrawn is not None:
+        cache_keys.show(request, withdrawn, *article_keys.navigation_and_cards())
         context = {"article": withdrawn, "nav_sections": nav_sections()}
         return render(request, "articles/withdrawn.html", context, status=410)
     raise Http404("No such article.")

@@ -6,8 +6,23 @@ class VehiclesConfig(AppConfig):
     verbose_name = "Vehicles"
 
     def ready(self):
-        from newsroom.core import public_data
+        from newsroom.core import cache_keys, public_data
         from vehicles import models
+
+        def its_vehicle_model(row):
+            return [cache_keys.key(models.VehicleModel, row.vehicle_model_id)]
+
+        for model, prefix, also, plural in (
+            (models.Make, "make", None, None),
+            (models.Manufacturer, "manufacturer", None, None),
+            (models.VehicleModel, "vehicle", None, None),
+            (models.Powertrain, "powertrain", its_vehicle_model, None),
+            (models.ModelYear, "model-year", its_vehicle_model, None),
+            (models.Plant, "plant", None, None),
+            (models.Market, "market", None, None),
+            (models.MarketAvailability, "availability", its_vehicle_model, "availabilities"),
+        ):
+            cache_keys.register(model, prefix, also, plural)
 
         # Everything a vehicle page or the API shows of a vehicle record.
         public_data.register(

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from newsroom.core import cache_keys
 from newsroom.core.site import absolute_url
 from vehicles import jsonld
 from vehicles.models import Make, VehicleModel
@@ -29,6 +30,7 @@ def vehicle_list(request):
     query = urlencode({key: value for key, value in (("make", make and make.slug), ("body", body)) if value})
     # The page shown, under the one address of its make, body and page number.
     shown = "&".join(filter(None, [query, f"page={page.number}" if page.number > 1 else ""]))
+    cache_keys.show(request, cache_keys.list_key(VehicleModel), cache_keys.list_key(Make))
     context = {
         "makes": makes,
         "bodies": bodies,
@@ -52,6 +54,7 @@ def vehicle_detail(request, make, model):
     ]
     url = absolute_url(vehicle.get_absolute_url())
     segment = f", {vehicle.segment.lower()}" if vehicle.segment else ""
+    show_vehicle_page(request, vehicle, articles)
     context = {
         "description": f"{vehicle.make.name} {vehicle.name}: {vehicle.body_class}{segment}. "
         "Specifications, where it is built and where it is sold.",
@@ -66,3 +69,17 @@ def vehicle_detail(request, make, model):
         "canonical_url": url,
     }
     return render(request, "vehicles/vehicle_detail.html", context)
+
+
+def show_vehicle_page(request, vehicle, articles):
+    """The keys of a vehicle page, from what it loaded: the model (its model years, powertrains and
+    launches are part of it), its make and the makers, plants and markets it names, and the
+    articles it lists."""
+    cache_keys.show(request, vehicle, vehicle.make, *vehicle.make.manufacturers.all(), *articles)
+    for model_year in vehicle.model_years.all():
+        for plant in model_year.plants.all():
+            cache_keys.show(request, plant, plant.manufacturer)
+    for availability in vehicle.availabilities.all():
+        cache_keys.show(request, availability.market)
+        if availability.source_plant_id:
+            cache_keys.show(request, availability.source_plant)

@@ -11,17 +11,27 @@ from the cache before sessions, authentication, CSRF or the view run at all, as 
 per-site cache does. A reader is a request without a session cookie; anyone with one is sent on
 to the view, which decides.
 
-Invalidation is a "generation" number kept in the cache and part of every page key. Publishing,
-updating, correcting, withdrawing or scheduling an article (the articles app connects
-``on_article_event`` to its ``article_event``) and any change to the registered public data
-(``newsroom.core.public_data``) bump it, so every cached page is a miss on the next request and
-old entries simply expire. A scheduled article goes live without any event, so a page is never
-kept past the next go-live minute of any article (``next_go_live``, answered by the articles app).
-The generation lives in the default cache, which every process shares: the machine's file cache,
-or Redis (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin
-request in one gunicorn worker, the task worker, a management command) makes every worker's next
-answer fresh. Keys for what each page shows can replace the one generation without changing the
-middleware: only ``_cache_key`` and ``invalidate`` know how staleness is decided.
+Invalidation is by key (``newsroom.core.cache_keys``). Each view declares the keys of what its
+page shows (``article-12``, ``section-3``, ``home``, …); the page is stored with the version each
+of its keys had, and a change (``cache_keys.changed``, sent once it commits as
+``newsroom.core.signals.public_keys_changed``) renews the versions of the keys it touches, so the
+pages that carry them are misses on their next request and every other page stays cached. The
+articles app sends the keys of an article and of the lists it is on for each workflow event
+(published, updated, corrected, withdrawn, scheduled), and every registered public data change
+(``newsroom.core.public_data``) sends the keys of that row.
+
+A hit must stay cheaper than a bare view, so it does not read all its keys' versions each time:
+one value, ``changes``, is renewed before and after every change's key versions, and a page
+stamped with the current ``changes`` is current without looking further: one ``get_many`` of
+the page and the counter, as before. Only the first hit of a page after some change anywhere reads
+its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. A page
+rendered while a change was being made is not stored (``changes`` moved meanwhile). A scheduled
+article goes live without any event, so a page is never kept past the next go-live minute of
+any article (``next_go_live``, answered by the articles app). Versions and the counter live in
+the default cache, which every process shares: the machine's file cache, or Redis
+(``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin request in one
+gunicorn worker, the task worker, a management command) makes every worker's next answer fresh.
+A version that was evicted reads as a change, never as "unchanged".
 
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
@@ -29,55 +39,64 @@ It lives in core, below every app, because it runs in front of every URL (``/api
 
 import functools
 import hashlib
+import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
-from newsroom.core import public_data
+from newsroom.core import cache_keys, public_data
 from newsroom.core.hooks import Hook
+from newsroom.core.signals import public_keys_changed
 
-GENERATION_KEY = "public-pages:generation"
+CHANGES_KEY = "public-pages:changes"
+VERSION_KEY = "public-pages:key:"  # + a key from cache_keys: that key's version
+PAGE_KEY = "public-page:"  # + a hash of the URL
 # How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, because
 # a correction must reach readers within seconds of the CDN's next revalidation.
 CDN_SECONDS = getattr(settings, "PAGE_CDN_SECONDS", 60)
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
 
 
-def generation():
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # First use (or the cache was flushed): start from a fresh, unguessable point so pages
-        # stored under an older generation that survived elsewhere are never read again.
-        value = int(timezone.now().timestamp() * 1000)
-        cache.add(GENERATION_KEY, value, timeout=None)
-        value = cache.get(GENERATION_KEY, value)
-    return value
+def _new_value():
+    # Versions and the counter are only compared for equality: a fresh random value marks a
+    # change with one plain write (no read-modify-write, so no lock on the file cache), and a
+    # counter that was evicted and started again never comes back to a value a page remembers.
+    return secrets.randbits(62)
 
 
-def invalidate():
-    """Make every cached public page stale now."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), timeout=None)
+def _changes(found):
+    """The ``changes`` counter from ``found`` (a get_many answer), started if missing; None while
+    the cache cannot be read."""
+    if CHANGES_KEY in found:
+        return found[CHANGES_KEY]
+    cache.add(CHANGES_KEY, _new_value(), timeout=None)
+    return cache.get(CHANGES_KEY)
 
 
-def on_article_event(sender, article=None, event=None, **kwargs):
-    """``article_event`` receiver: any public change, or a newly scheduled go-live time."""
-    invalidate()
+def drop(keys):
+    """Make every cached page that carries one of ``keys`` stale now. ``changes`` moves before and
+    after the versions, so a page stored or re-stamped while this runs is checked again."""
+    cache.set(CHANGES_KEY, _new_value(), timeout=None)
+    cache.set_many({VERSION_KEY + key: _new_value() for key in keys}, timeout=None)
+    cache.set(CHANGES_KEY, _new_value(), timeout=None)
 
 
-def on_public_data_change(sender, **kwargs):
+def on_public_keys_changed(sender, keys, hard=False, **kwargs):
+    """``public_keys_changed`` receiver (sent after the commit). The page cache never serves a
+    stale copy, so ``hard`` changes nothing here."""
+    drop(keys)
+
+
+def on_public_data_change(sender, instance, **kwargs):
     """``public_data.changed`` receiver: things shown on public pages besides article text
     (sections, tags, bylines, images, vehicle records). Only once the change has committed: a
-    reader's request between the bump and the commit would otherwise store the old page under
-    the new generation."""
-    transaction.on_commit(invalidate)
+    reader's request between the bump and the commit would otherwise store the old page again."""
+    cache_keys.changed(cache_keys.changed_by(instance))
 
 
 # Answered by the articles app: now -> when the set of live articles next changes by the clock
@@ -93,9 +112,50 @@ def page_timeout(now):
     return timeout
 
 
-def _cache_key(request):
-    url = hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
-    return f"public-page:{generation()}:{url}"
+def _page_key(request):
+    return PAGE_KEY + hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _versions(keys):
+    """{version name: value} of ``keys`` now, starting those never bumped; None if the cache
+    cannot be read (a page without its versions is never stored)."""
+    names = [VERSION_KEY + key for key in keys]
+    found = cache.get_many(names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        for name in missing:
+            cache.add(name, _new_value(), timeout=None)
+        found.update(cache.get_many(missing))
+    return found if len(found) == len(names) else None
+
+
+def _is_current(page_key, entry, changes):
+    """Whether ``entry`` still shows what its keys say; stamps it with ``changes`` if so."""
+    if entry["changes"] == changes:
+        return True
+    if cache.get_many(list(entry["versions"])) != entry["versions"]:
+        return False
+    remaining = int(entry["expires"] - time.time())
+    if remaining > 0:
+        cache.set(page_key, {**entry, "changes": changes}, timeout=remaining)
+    return True
+
+
+def _store(page_key, response, changes_before):
+    # Versions first, then ``changes``: if a change began after the page's data was read, the
+    # counter moved and the page is not stored (the next request renders it again).
+    versions = _versions(response.page_keys)
+    if versions is None or cache.get(CHANGES_KEY) != changes_before:
+        return
+    timeout = page_timeout(timezone.now())
+    entry = {
+        "content": response.content,
+        "headers": dict(response.headers),
+        "versions": versions,
+        "changes": changes_before,
+        "expires": time.time() + timeout,
+    }
+    cache.set(page_key, entry, timeout=timeout)
 
 
 def _etag(content):
@@ -131,7 +191,7 @@ def public_page(view=None, *, store=True):
                 patch_cache_control(response, private=True, no_store=True)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-            _mark_public(response)
+            _mark_public(request, response)
             if response.status_code != 200 or response.streaming:
                 return response
             if hasattr(response, "render") and callable(response.render):
@@ -159,20 +219,30 @@ class PageCacheMiddleware:
         # A hit skips CommonMiddleware, which would refuse a Host outside ALLOWED_HOSTS: refuse
         # it here (DisallowedHost is answered 400), so no cached page is served to a forged host.
         request.get_host()
-        key = _cache_key(request)
-        cached = cache.get(key)
-        if cached is not None:
-            response = HttpResponse(cached["content"], headers=cached["headers"])
+        page_key = _page_key(request)
+        found = cache.get_many([CHANGES_KEY, page_key])
+        changes = _changes(found)
+        entry = found.get(page_key)
+        if entry is not None and _is_current(page_key, entry, changes):
+            response = HttpResponse(entry["content"], headers=entry["headers"])
             return get_conditional_response(request, etag=response["ETag"], response=response)
         response = self.get_response(request)
-        # A page that set a cookie is somebody's own; a 304 has no page to keep.
-        if getattr(response, "store_in_page_cache", False) and response.status_code == 200 and not response.cookies:
-            entry = {"content": response.content, "headers": dict(response.headers)}
-            cache.set(key, entry, timeout=page_timeout(timezone.now()))
+        # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
+        # declared no keys could not be made stale by any change.
+        if (
+            getattr(response, "store_in_page_cache", False)
+            and response.status_code == 200
+            and not response.cookies
+            and getattr(response, "page_keys", None)
+            and changes is not None
+        ):
+            _store(page_key, response, changes)
         return response
 
 
-def _mark_public(response):
+def _mark_public(request, response):
+    """Cache-Control for a CDN, and the keys the view declared: ``Surrogate-Key`` for an edge
+    cache, ``page_keys`` for storing the page here."""
     # Not 404: a scheduled article's URL must turn live at its minute, not after a CDN's copy expires.
     if response.status_code in (200, 301, 410):
         patch_cache_control(
@@ -182,7 +252,12 @@ def _mark_public(response):
             s_maxage=CDN_SECONDS,
             stale_while_revalidate=STALE_WHILE_REVALIDATE_SECONDS,
         )
+        keys = cache_keys.shown(request)
+        if keys:
+            response[cache_keys.HEADER] = cache_keys.header(keys)
+            response.page_keys = keys
 
 
 def connect_receivers():
     public_data.changed.connect(on_public_data_change, dispatch_uid="newsroom.core.pagecache.public_data")
+    public_keys_changed.connect(on_public_keys_changed, dispatch_uid="newsroom.core.pagecache.public_keys")

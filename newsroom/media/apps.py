@@ -9,8 +9,9 @@ class MediaConfig(AppConfig):
     verbose_name = "Images"
 
     def ready(self):
-        from newsroom.core import public_data
+        from newsroom.core import cache_keys, public_data
         from newsroom.media import signals  # noqa: F401  (connects the file clean-up)
         from newsroom.media.models import Image
 
+        cache_keys.register(Image, "image")
         public_data.register(Image)

@@ -155,6 +155,18 @@ def with_related(articles, ninjs_format):
     return articles
 
 
+def shown_keys(article):
+    """The cache keys (``newsroom.core.cache_keys``) of what an article's document shows, from what
+    ``with_related`` loaded: the article, its section, picture, tags, bylines and vehicle records."""
+    shown = [article, article.section, article.lead_image, *article.tag_list]
+    shown += [byline.author for byline in article.byline_list]
+    for link in article.vehicle_links:
+        vehicle = link.vehicle_model
+        shown += [vehicle, vehicle.make, *getattr(vehicle, "manufacturer_list", ())]
+        shown += [availability.market for availability in getattr(vehicle, "availability_list", ())]
+    return shown
+
+
 def _attach_manufacturers(vehicle_models):
     """Each model's builders (``VehicleModel.builders``) in ``vehicle_model.manufacturer_list``, from
     one query for all: the companies of its plants and of its make, told apart by ``at_plant``.

@@ -11,7 +11,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from articles.models import Article
+from articles.models import Article, Section, Tag
+from newsroom.core import cache_keys
 from newsroom.syndication import changes, http, links, loading, ninjs, serializers
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
@@ -30,7 +31,7 @@ from newsroom.syndication.problems import PROBLEM_CONTENT_TYPE, InvalidParameter
 from newsroom.syndication.problems import exception_handler as problem_exception_handler
 from newsroom.syndication.throttling import PartnerRateThrottle
 from vehicles import vin as vins
-from vehicles.models import VehicleModel
+from vehicles.models import Make, Manufacturer, Market, Plant, VehicleModel
 
 
 class NinjsRenderer(JSONRenderer):
@@ -87,7 +88,18 @@ class PartnerView(GenericAPIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        keys = cache_keys.shown(request)
+        if keys and response.status_code in (200, 304):
+            response[cache_keys.HEADER] = cache_keys.header(keys)
         return http.finish(request, response, self.last_modified, self.etag)
+
+    def show(self, *things):
+        """Record the cache keys of what this answer shows (``newsroom.core.cache_keys``)."""
+        cache_keys.show(self.request, *things)
+
+    def show_articles(self, articles):
+        for article in articles:
+            self.show(*loading.shown_keys(article))
 
     def wants_ninjs(self):
         return self.request.accepted_renderer.format == "ninjs"
@@ -152,9 +164,11 @@ class ArticleList(PartnerView):
             position,
             [loading.fingerprint(row) for row in rows],
         )
+        self.show(cache_keys.ARTICLES)
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
         articles = loading.load_articles(readable, [row["id"] for row in rows], ninjs_format)
+        self.show_articles(articles)
         if ninjs_format:
             results = [ninjs.article_document(article) for article in articles]
         else:
@@ -191,9 +205,11 @@ class ArticleDetail(PartnerView):
         self.etag = http.fingerprint_etag(
             "article", ninjs_format, request.build_absolute_uri(), loading.fingerprint(row)
         )
+        self.show(article)
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
         loading.with_related([article], ninjs_format)
+        self.show_articles([article])
         if ninjs_format:
             return Response(ninjs.article_document(article))
         return Response(serializers.ArticleSerializer(article).data)
@@ -257,6 +273,8 @@ class ChangeFeed(PartnerView):
         ids = sorted({event.article_id for event in events})
         loaded = loading.load_articles(changes.readable_articles(self.partner, now), ids, self.wants_ninjs())
         articles = {article.pk: article for article in loaded}
+        self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, event.article_id) for event in events))
+        self.show_articles(loaded)
         results = [self._item(event, articles.get(event.article_id)) for event in events]
         position = encode_cursor([events[-1].pk if events else after])
         if events:
@@ -297,6 +315,7 @@ class SectionList(PartnerView):
     )
     def get(self, request):
         rows, cursor = ID_ORDER.paginate(request, changes.sections_for(self.partner))
+        self.show(cache_keys.list_key(Section), *rows)
         return Response(
             {"next": next_link(request, cursor), "results": serializers.SectionSerializer(rows, many=True).data}
         )
@@ -313,6 +332,7 @@ class SectionDetail(PartnerView):
         section = changes.sections_for(self.partner).filter(slug=slug).first()
         if section is None:
             raise Http404
+        self.show(section)
         return Response(serializers.SectionSerializer(section).data)
 
 
@@ -327,6 +347,8 @@ class TagList(PartnerView):
     )
     def get(self, request):
         rows, cursor = ID_ORDER.paginate(request, changes.tags_for(self.partner))
+        # Tags used by readable articles: any article event may add or drop one.
+        self.show(cache_keys.list_key(Tag), cache_keys.ARTICLES, *rows)
         return Response(
             {"next": next_link(request, cursor), "results": serializers.TagSerializer(rows, many=True).data}
         )
@@ -340,7 +362,13 @@ class TagDetail(PartnerView):
         tag = changes.tags_for(self.partner).filter(slug=slug).first()
         if tag is None:
             raise Http404
+        self.show(tag, cache_keys.ARTICLES)
         return Response(serializers.TagSerializer(tag).data)
+
+
+def vehicle_records_shown():
+    """The shared records a vehicle model's document names (its make, makers, plants, markets)."""
+    return [cache_keys.list_key(model) for model in (Make, Manufacturer, Plant, Market)]
 
 
 class VehicleModelList(PartnerView):
@@ -365,6 +393,7 @@ class VehicleModelList(PartnerView):
     def get(self, request):
         rows, cursor = ID_ORDER.paginate(request, self.filter_queryset(self.get_queryset()))
         self.last_modified = max((row.updated_at for row in rows), default=None)
+        self.show(cache_keys.list_key(VehicleModel), *vehicle_records_shown(), *rows)
         data = serializers.VehicleModelSerializer(rows, many=True).data
         return Response({"next": next_link(request, cursor), "results": data})
 
@@ -383,6 +412,7 @@ class VehicleModelDetail(PartnerView):
         if vehicle_model is None:
             raise Http404
         self.last_modified = vehicle_model.updated_at
+        self.show(vehicle_model, *vehicle_records_shown())
         return Response(serializers.VehicleModelSerializer(vehicle_model).data)
 
 

@@ -1,0 +1,101 @@
+"""The keys of what a public answer shows, and the news that some of them changed.
+
+A key names one thing readers see (``article-12``, ``section-3``, ``tag-7``, ``author-2``,
+``vehicle-5``, ``image-9``) or one list that any change of its kind reshapes (``home``, ``feed``,
+``sitemap``, ``articles`` for any list of all articles, ``tags`` for any list of tags, …). A view
+declares the keys of what it shows with ``show(request, ...)``, from the objects it already
+loaded (no query of its own); ``public_page`` puts them on the response (the ``Surrogate-Key``
+header, and what the page cache stores the page under), and the API does the same.
+
+A change names the keys it touches with ``changed(keys, hard=...)``: once the transaction commits,
+``newsroom.core.signals.public_keys_changed`` tells the page cache (which drops what carries
+them) and any edge cache (which purges them). Each app names its models' keys when it starts
+(``register``); ``changed_by`` gives the keys a saved or deleted row of a registered model touches.
+"""
+
+import functools
+
+from django.db import transaction
+
+from newsroom.core.signals import public_keys_changed
+
+HEADER = "Surrogate-Key"
+HOME = "home"
+FEED = "feed"
+SITEMAP = "sitemap"
+ARTICLES = "articles"  # any list of all live articles (latest, the API list and change feed)
+
+_names = {}  # model label -> (prefix, plural, also), see ``register``
+
+
+def register(model, prefix, also=None, plural=None):
+    """Name ``model``'s keys ``<prefix>-<pk>``, and any list of its rows ``<prefix>s`` (or ``plural``).
+    ``also(instance)`` gives the keys of what a row is part of (a powertrain is shown as part of
+    its vehicle model)."""
+    _names[model._meta.label] = (prefix, plural or f"{prefix}s", also)
+
+
+def key(model, pk):
+    """The key of ``model``'s row ``pk``: ``key(Tag, 7) == "tag-7"``."""
+    return f"{_names[model._meta.label][0]}-{pk}"
+
+
+def list_key(model):
+    """The key of any list of ``model``'s rows: "tags"."""
+    return _names[model._meta.label][1]
+
+
+def of(instance):
+    return key(type(instance), instance.pk)
+
+
+def changed_by(instance):
+    """The keys a save or delete of ``instance`` (a registered model's row) makes stale."""
+    prefix, plural, also = _names[instance._meta.label]
+    keys = {f"{prefix}-{instance.pk}", plural}
+    if also is not None:
+        keys.update(also(instance))
+    return keys
+
+
+def show(request, *things):
+    """Record that the answer to ``request`` shows ``things``: key strings, or model instances of
+    registered models (None is skipped, for an optional image or section). ``request`` may be
+    Django's or REST framework's, which wraps it."""
+    request = getattr(request, "_request", request)
+    shown = request.__dict__.setdefault("shown_keys", set())
+    for thing in things:
+        if thing is None:
+            continue
+        shown.add(thing if isinstance(thing, str) else of(thing))
+
+
+def shown(request):
+    return frozenset(getattr(getattr(request, "_request", request), "shown_keys", ()))
+
+
+def header(keys):
+    """The ``Surrogate-Key`` value: space-separated, as Fastly and Varnish's xkey read it."""
+    return " ".join(sorted(keys))
+
+
+def changed(keys, *, hard=False):
+    """Tell the caches that ``keys`` changed, once the current transaction commits (at once outside
+    one). ``hard``: no stale copy may be served any more (a withdrawal)."""
+    keys = frozenset(keys)
+    if keys:
+        transaction.on_commit(lambda: public_keys_changed.send(sender=None, keys=keys, hard=hard))
+
+
+def showing(*keys):
+    """Decorate a view whose answer always shows the same kinds of things (a feed, a sitemap)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            show(request, *keys)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
