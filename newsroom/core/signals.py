@@ -1,0 +1,8 @@
+"""Signals the site-wide layer sends for the layers above it."""
+
+from django.dispatch import Signal
+
+# Sent after a change commits, with `keys` (a frozenset of cache-key strings such as
+# "article-12", "section-3", "home") and `hard` (True when no stale copy may be served, e.g. a
+# withdrawal). The page cache drops what carries those keys; an edge cache purges them too.
+public_keys_changed = Signal()
