@@ -16,7 +16,8 @@ updating, correcting, withdrawing or scheduling an article (the articles app con
 ``on_article_event`` to its ``article_event``) and any change to the registered public data
 (``newsroom.core.public_data``) bump it, so every cached page is a miss on the next request and
 old entries simply expire. A scheduled article goes live without any event, so a page is never
-kept past the next go-live minute of any article (``next_go_live``, answered by the articles app).
+kept past the next go-live minute of any article (``next_go_live``, answered by the articles app),
+here or at an edge cache: ``s-maxage`` says so too (``capped_at``).
 The generation lives in the default cache, which every process shares: the machine's file cache,
 or Redis (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin
 request in one gunicorn worker, the task worker, a management command) makes every worker's next
@@ -29,6 +30,7 @@ It lives in core, below every app, because it runs in front of every URL (``/api
 
 import functools
 import hashlib
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -85,12 +87,13 @@ def on_public_data_change(sender, **kwargs):
 next_go_live = Hook("next go-live minute")
 
 
-def page_timeout(now):
-    timeout = settings.PAGE_CACHE_SECONDS
-    upcoming = next_go_live(now)
-    if upcoming is not None:
-        timeout = min(timeout, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
-    return timeout
+def capped_at(upcoming, now, seconds):
+    """``seconds``, or fewer, so that a copy kept from ``now`` is gone by ``upcoming``: the next
+    go-live minute (None: none), when pages change with no event to invalidate or purge them.
+    The one rule for how long the page cache and the edge caches may keep a page."""
+    if upcoming is None:
+        return seconds
+    return min(seconds, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
 
 
 def _cache_key(request):
@@ -131,7 +134,11 @@ def public_page(view=None, *, store=True):
                 patch_cache_control(response, private=True, no_store=True)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-            _mark_public(response)
+            if response.status_code in PUBLIC_STATUSES:
+                now = timezone.now()
+                upcoming = next_go_live(now)
+                _mark_public(response, capped_at(upcoming, now, CDN_SECONDS))
+                response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
             if response.status_code != 200 or response.streaming:
                 return response
             if hasattr(response, "render") and callable(response.render):
@@ -163,25 +170,37 @@ class PageCacheMiddleware:
         cached = cache.get(key)
         if cached is not None:
             response = HttpResponse(cached["content"], headers=cached["headers"])
+            # An edge may keep this copy no longer than what is left of its life here (which ends
+            # by the next go-live minute). Entries from before this rule: a second.
+            left = max(1, int(cached.get("expires_at", 0) - time.time()))
+            patch_cache_control(response, s_maxage=min(CDN_SECONDS, left))
             return get_conditional_response(request, etag=response["ETag"], response=response)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep.
         if getattr(response, "store_in_page_cache", False) and response.status_code == 200 and not response.cookies:
-            entry = {"content": response.content, "headers": dict(response.headers)}
-            cache.set(key, entry, timeout=page_timeout(timezone.now()))
+            timeout = response.page_cache_timeout
+            entry = {
+                "content": response.content,
+                "headers": dict(response.headers),
+                "expires_at": time.time() + timeout,
+            }
+            cache.set(key, entry, timeout=timeout)
         return response
 
 
-def _mark_public(response):
-    # Not 404: a scheduled article's URL must turn live at its minute, not after a CDN's copy expires.
-    if response.status_code in (200, 301, 410):
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=0,
-            s_maxage=CDN_SECONDS,
-            stale_while_revalidate=STALE_WHILE_REVALIDATE_SECONDS,
-        )
+# Answers an edge may keep. Not 404: a scheduled article's URL must turn live at its minute, not
+# after a CDN's copy expires.
+PUBLIC_STATUSES = (200, 301, 410)
+
+
+def _mark_public(response, edge_seconds):
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=edge_seconds,
+        stale_while_revalidate=STALE_WHILE_REVALIDATE_SECONDS,
+    )
 
 
 def connect_receivers():
