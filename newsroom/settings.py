@@ -191,6 +191,9 @@ else:
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Anonymous pages are cached for this long; publishing invalidates them at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# How long an edge cache or CDN may keep a page (s-maxage): never longer than what is left of the
+# page cache's copy, nor past the next go-live minute. Edges purged by key may keep pages longer.
+PAGE_CDN_SECONDS = env_int("PAGE_CDN_SECONDS", 60)
 
 # Edge caches in front of the app servers, purged by key after every public change
 # (newsroom.core.edge; the README's "Scaling out"). Varnish: the PURGE addresses of each cache

@@ -44,9 +44,9 @@ from newsroom.core import public_data
 from newsroom.core.hooks import Hook
 
 GENERATION_KEY = "public-pages:generation"
-# How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, because
-# a correction must reach readers within seconds of the CDN's next revalidation.
-CDN_SECONDS = getattr(settings, "PAGE_CDN_SECONDS", 60)
+# How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, unless the
+# edge is purged by key (newsroom.core.edge): a correction must reach readers within seconds.
+CDN_SECONDS = settings.PAGE_CDN_SECONDS
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
 
 
