@@ -4,6 +4,7 @@ Used by the fault tests (against their private PostgreSQL and Redis) and by the 
 (against a database of their own, with no Redis: the one-machine default)."""
 
 import contextlib
+import copy
 import json
 import os
 import signal
@@ -169,6 +170,17 @@ class App:
                 pass
             time.sleep(0.1)
         raise RuntimeError("gunicorn did not become healthy in 60 s")
+
+    def another_server(self):
+        """A second app server on its own port: same settings, database and cache, as a load
+        balancer's second machine would be."""
+        other = copy.copy(self)
+        other.port = free_port()
+        other.base = f"http://127.0.0.1:{other.port}"
+        other.access_log = self.folder / f"access-{other.port}.log"
+        other.server = None
+        other.start()
+        return other
 
     def answered(self):
         """[(worker pid, status, path)] for every request served so far, in order."""
