@@ -206,6 +206,27 @@ else:
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # Anonymous pages are cached for this long; publishing invalidates them at once.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# How long an edge cache or CDN may keep a page (s-maxage): never longer than what is left of the
+# page cache's copy, nor past the next go-live minute. Edges purged by key may keep pages longer.
+PAGE_CDN_SECONDS = env_int("PAGE_CDN_SECONDS", 60)
+
+# Edge caches in front of the app servers, purged by key after every public change
+# (newsroom.core.edge; the README's "Scaling out"). Varnish: the PURGE addresses of each cache
+# running deploy/varnish/newsroom.vcl, comma-separated. Fastly and Cloudflare: their API token
+# and service or zone. None of them set: no edge, nothing purged.
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS")
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+# Seconds to wait for an edge's answer; attempts before a purge is given up (logged as an error).
+EDGE_PURGE_TIMEOUT = env_int("EDGE_PURGE_TIMEOUT", 5)
+EDGE_PURGE_ATTEMPTS = env_int("EDGE_PURGE_ATTEMPTS", 8)
+if CLOUDFLARE_ZONE_ID:
+    # Cloudflare reads the keys from Cache-Tag: add it to every answer, page-cache hits included.
+    MIDDLEWARE.insert(1, "newsroom.core.edge.CacheTagMiddleware")
 
 # Sessions live in the database so any app server can serve any editor.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

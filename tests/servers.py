@@ -3,6 +3,8 @@ content and a partner key, served by gunicorn with several workers, with task wo
 Used by the fault tests (against their private PostgreSQL and Redis) and by the serving tests
 (against a database of their own, with no Redis: the one-machine default)."""
 
+import contextlib
+import copy
 import json
 import os
 import signal
@@ -11,11 +13,34 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "servers-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+@contextlib.contextmanager
+def private_database(folder, name):
+    """The URL of a database of its own for served apps: a file in ``folder`` on SQLite, a fresh
+    database ``name`` on the suite's PostgreSQL server when DATABASE_URL names one (dropped after)."""
+    suite_url = os.environ.get("DATABASE_URL", "")
+    if not suite_url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{Path(folder) / 'newsroom.sqlite3'}"
+        return
+    import psycopg
+
+    server = urllib.parse.urlsplit(suite_url)
+    maintenance = server._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port():
@@ -145,6 +170,17 @@ class App:
                 pass
             time.sleep(0.1)
         raise RuntimeError("gunicorn did not become healthy in 60 s")
+
+    def another_server(self):
+        """A second app server on its own port: same settings, database and cache, as a load
+        balancer's second machine would be."""
+        other = copy.copy(self)
+        other.port = free_port()
+        other.base = f"http://127.0.0.1:{other.port}"
+        other.access_log = self.folder / f"access-{other.port}.log"
+        other.server = None
+        other.start()
+        return other
 
     def answered(self):
         """[(worker pid, status, path)] for every request served so far, in order."""

@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from newsroom.core import pagecache, signin
+        from newsroom.core import edge, pagecache, signin
         from newsroom.core.roles import sync_roles_after_migrate
 
         # Apps may add permissions in later migrations; keep the roles complete after each migrate.
@@ -21,3 +21,5 @@ class CoreConfig(AppConfig):
         user_logged_in.connect(signin.log_sign_in, dispatch_uid="newsroom.core.log_sign_in")
         user_locked_out.connect(signin.log_lockout, dispatch_uid="newsroom.core.log_lockout")
         pagecache.connect_receivers()
+        # After the page cache's: an edge that refetches at once must not get the page cache's old copy.
+        edge.connect_receivers()

@@ -27,7 +27,8 @@ the page and the counter, as before. Only the first hit of a page after some cha
 its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. A page
 rendered while a change was being made is not stored (``changes`` moved meanwhile). A scheduled
 article goes live without any event, so a page is never kept past the next go-live minute of
-any article (``next_go_live``, answered by the articles app). Versions and the counter live in
+any article (``next_go_live``, answered by the articles app), here or at an edge cache:
+``s-maxage`` says so too (``capped_at``). Versions and the counter live in
 the default cache, which every process shares: the machine's file cache, or Redis
 (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin request in one
 gunicorn worker, the task worker, a management command) makes every worker's next answer fresh.
@@ -56,9 +57,9 @@ from newsroom.core.signals import public_keys_changed
 CHANGES_KEY = "public-pages:changes"
 VERSION_KEY = "public-pages:key:"  # + a key from cache_keys: that key's version
 PAGE_KEY = "public-page:"  # + a hash of the URL
-# How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, because
-# a correction must reach readers within seconds of the CDN's next revalidation.
-CDN_SECONDS = getattr(settings, "PAGE_CDN_SECONDS", 60)
+# How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, unless the
+# edge is purged by key (newsroom.core.edge): a correction must reach readers within seconds.
+CDN_SECONDS = settings.PAGE_CDN_SECONDS
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
 
 
@@ -104,12 +105,13 @@ def on_public_data_change(sender, instance, **kwargs):
 next_go_live = Hook("next go-live minute")
 
 
-def page_timeout(now):
-    timeout = settings.PAGE_CACHE_SECONDS
-    upcoming = next_go_live(now)
-    if upcoming is not None:
-        timeout = min(timeout, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
-    return timeout
+def capped_at(upcoming, now, seconds):
+    """``seconds``, or fewer, so that a copy kept from ``now`` is gone by ``upcoming``: the next
+    go-live minute (None: none), when pages change with no event to invalidate or purge them.
+    The one rule for how long the page cache and the edge caches may keep a page."""
+    if upcoming is None:
+        return seconds
+    return min(seconds, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
 
 
 def _page_key(request):
@@ -147,7 +149,7 @@ def _store(page_key, response, changes_before):
     versions = _versions(response.page_keys)
     if versions is None or cache.get(CHANGES_KEY) != changes_before:
         return
-    timeout = page_timeout(timezone.now())
+    timeout = response.page_cache_timeout
     entry = {
         "content": response.content,
         "headers": dict(response.headers),
@@ -191,7 +193,11 @@ def public_page(view=None, *, store=True):
                 patch_cache_control(response, private=True, no_store=True)
                 patch_vary_headers(response, ("Cookie",))
                 return response
-            _mark_public(request, response)
+            if response.status_code in PUBLIC_STATUSES:
+                now = timezone.now()
+                upcoming = next_go_live(now)
+                _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
+                response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
             if response.status_code != 200 or response.streaming:
                 return response
             if hasattr(response, "render") and callable(response.render):
@@ -225,6 +231,10 @@ class PageCacheMiddleware:
         entry = found.get(page_key)
         if entry is not None and _is_current(page_key, entry, changes):
             response = HttpResponse(entry["content"], headers=entry["headers"])
+            # An edge may keep this copy no longer than what is left of its life here (which ends
+            # by the next go-live minute).
+            left = max(1, int(entry["expires"] - time.time()))
+            patch_cache_control(response, s_maxage=min(CDN_SECONDS, left))
             return get_conditional_response(request, etag=response["ETag"], response=response)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
@@ -240,22 +250,25 @@ class PageCacheMiddleware:
         return response
 
 
-def _mark_public(request, response):
-    """Cache-Control for a CDN, and the keys the view declared: ``Surrogate-Key`` for an edge
-    cache, ``page_keys`` for storing the page here."""
-    # Not 404: a scheduled article's URL must turn live at its minute, not after a CDN's copy expires.
-    if response.status_code in (200, 301, 410):
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=0,
-            s_maxage=CDN_SECONDS,
-            stale_while_revalidate=STALE_WHILE_REVALIDATE_SECONDS,
-        )
-        keys = cache_keys.shown(request)
-        if keys:
-            response[cache_keys.HEADER] = cache_keys.header(keys)
-            response.page_keys = keys
+# Answers an edge may keep. Not 404: a scheduled article's URL must turn live at its minute, not
+# after a CDN's copy expires.
+PUBLIC_STATUSES = (200, 301, 410)
+
+
+def _mark_public(request, response, edge_seconds):
+    """Cache-Control for an edge cache or CDN, and the keys the view declared: ``Surrogate-Key``
+    for the edge, ``page_keys`` for storing the page here."""
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=0,
+        s_maxage=edge_seconds,
+        stale_while_revalidate=STALE_WHILE_REVALIDATE_SECONDS,
+    )
+    keys = cache_keys.shown(request)
+    if keys:
+        response[cache_keys.HEADER] = cache_keys.header(keys)
+        response.page_keys = keys
 
 
 def connect_receivers():

@@ -1,6 +1,7 @@
 """The public side of the article lifecycle: scheduled, published, corrected, withdrawn, renamed.
 State changes go through the real workflow; only the clock is moved."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils.html import escape
 
 from articles import workflow
 from articles.models import Article, SlugRedirect
-from newsroom.core.pagecache import page_timeout
+from newsroom.core import pagecache
 from tests.site.conftest import TOYOTA_SLUG
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +45,29 @@ def test_scheduled_article_is_404_until_its_minute_then_live_without_a_worker(cl
     monkeypatch.setattr(timezone, "now", real_now)
 
 
-def test_cached_pages_expire_at_the_next_go_live_minute(newsroom, approved, editor, settings):
+def _edge_seconds(response):
+    """The s-maxage an answer gives shared caches (Varnish, a CDN)."""
+    directives = dict(part.strip().partition("=")[::2] for part in response["Cache-Control"].split(","))
+    return int(directives["s-maxage"])
+
+
+def test_cached_pages_expire_at_the_next_go_live_minute_here_and_at_the_edge(
+    client, newsroom, approved, editor, settings, monkeypatch
+):
     settings.PAGE_CACHE_SECONDS = 300
-    now = timezone.now()
-    # The newsroom fixture has a story scheduled for next week: no effect on a 5-minute cache.
-    assert page_timeout(now) == 300
-    workflow.schedule(approved, editor, now + timedelta(seconds=90))
-    assert 90 <= page_timeout(now) <= 91
+    monkeypatch.setattr(pagecache, "CDN_SECONDS", 3600)
+    # The newsroom fixture has a story scheduled for next week: no effect on either lifetime.
+    home = client.get("/")
+    assert (home.page_cache_timeout, _edge_seconds(home)) == (300, 3600)
+    workflow.schedule(approved, editor, timezone.now() + timedelta(seconds=90))
+    latest = client.get("/latest/")
+    assert 89 <= latest.page_cache_timeout <= 91 and 89 <= _edge_seconds(latest) <= 91
+    # A minute later, a reader answered from the page cache hands the edge only what is left.
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 60)
+    hit = client.get("/latest/")
+    assert not hasattr(hit, "page_cache_timeout")  # from the page cache, not the view
+    assert 28 <= _edge_seconds(hit) <= 31
 
 
 def test_withdrawn_article_is_410_gone_with_a_notice(client, newsroom, editor, django_capture_on_commit_callbacks):

@@ -22,8 +22,9 @@ PAGES = {
     "/section/industry/": 6,
     "/tag/toyota/": 7,
     "/author/author-1/": 7,
-    # count, page, bylines, renditions; sections (search pages are not stored)
-    "/search/?q=story": 5,
+    # count, page, bylines, renditions; sections; go-live (search pages are not stored here, but
+    # an edge cache keeps them no longer than until the next go-live minute)
+    "/search/?q=story": 6,
     # items, bylines, tags; go-live
     "/feed/rss/": 4,
     "/feed/atom/": 4,
