@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section, Tag
 from newsroom.media.models import Rendition
+from newsroom.syndication import http
 from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_partner
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,17 @@ def test_the_etag_changes_when_an_article_on_the_page_changes(api, rich_articles
         changed = api.get(path, HTTP_IF_NONE_MATCH=etag)
         assert changed.status_code == 200 and changed["ETag"] != etag
         assert "Renamed" in changed.content.decode()
+
+
+def test_a_copy_made_by_older_code_is_not_current_after_the_representation_changes(api, rich_articles, monkeypatch):
+    """A deploy that shapes the same data differently (e.g. a new text conversion) raises
+    REPRESENTATION_VERSION: partners holding the old copy get the new one, not a 304."""
+    for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/?format=ninjs"):
+        etag = api.get(path)["ETag"]
+        monkeypatch.setattr(http, "REPRESENTATION_VERSION", http.REPRESENTATION_VERSION + 1)
+        answer = api.get(path, HTTP_IF_NONE_MATCH=etag)
+        assert answer.status_code == 200 and answer["ETag"] != etag
+        monkeypatch.undo()
 
 
 def test_the_etag_changes_when_a_tag_a_section_or_a_caption_it_shows_changes(api, rich_articles):
