@@ -168,6 +168,56 @@ def test_a_running_worker_gets_an_update_to_the_edge_within_seconds(edge):
         worker.wait(timeout=20)
 
 
+def test_a_correction_typed_in_the_admin_reaches_readers_through_the_edge_within_seconds(edge):
+    """As a newsroom works: an editor signs in through the edge, types a correction notice into the
+    live story's change form in Chromium and saves; with the task worker running, the notice is on
+    the story's page, its section page and the home page through Varnish within seconds."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.tools import CHROMIUM, require_browser_tools
+
+    require_browser_tools()
+    app, varnish, facts = edge
+    story, section, home = f"/articles/{TOYOTA}/", f"/section/{facts['section']}/", "/"
+    for path in (story, section, home):
+        cached(varnish, path)
+    app.script(
+        "from django.contrib.auth import get_user_model\n"
+        "editor = get_user_model().objects.get(username='editor')\n"
+        "editor.set_password('edge-editor-password')\n"
+        "editor.save()\n"
+    )
+    note = "An earlier version gave the wrong launch month for the Highlander."
+    headline = "Toyota to sell three US-built models in Japan from spring 2026"
+    worker = app.worker()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(varnish.base + "/admin/login/?next=/admin/")
+            page.fill("#id_username", "editor")
+            page.fill("#id_password", "edge-editor-password")
+            page.click("input[type=submit]")
+            page.wait_for_url("**/admin/")
+            page.goto(f"{varnish.base}/admin/articles/article/{facts['toyota']}/change/")
+            page.fill("#id_headline", headline)
+            page.fill("#id_correction_note", note)
+            page.click("input[name=_continue]")
+            page.wait_for_selector(".messagelist")
+            assert page.locator(".errornote").count() == 0, page.locator(".errornote").inner_text()
+            saved = time.monotonic()
+            browser.close()
+        wait_until(lambda: note in varnish.get(story)[2].decode(), timeout=5)
+        for path in (story, section, home):
+            wait_until(lambda path=path: headline in varnish.get(path)[2].decode(), timeout=5)
+        print(f"correction visible through the edge {time.monotonic() - saved:.2f} s after the save")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
 def test_editors_sessions_are_never_stored_or_shown_to_readers(edge):
     app, varnish, facts = edge
     session = app.script(
