@@ -307,6 +307,14 @@ class Article(models.Model):
             return updated
         return None
 
+    def was_public(self, now=None):
+        """Whether readers could ever see this article: its first go-live minute has come. True of a
+        live, withdrawn or redrafted article that went out once; then its old URLs must keep working
+        and partners must hear of its withdrawal. ``first_published_at`` is only ever a go-live that
+        happened or is still planned: the workflow clears a planned one that is called off."""
+        now = now or timezone.now()
+        return self.first_published_at is not None and self.first_published_at <= now
+
     def is_live(self, now=None):
         """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule.
 
