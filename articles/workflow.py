@@ -45,12 +45,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from articles import sanitize
 from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
 from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
+from newsroom.core.text import html_to_text
 from newsroom.media.checks import image_is_publishable
 
 
@@ -132,7 +132,7 @@ def publish_checklist(article):
     missing = []
     if not article.headline.strip():
         missing.append("Headline")
-    if not strip_tags(article.body).strip() and "<img" not in article.body:
+    if not html_to_text(article.body) and "<img" not in article.body:
         missing.append("Body text")
     if not article.section_id:
         missing.append("Section")
