@@ -131,6 +131,10 @@ class ArticleQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status__in=LIVE_STATUSES, publish_at__lte=now)
 
+    def scheduled_for_later(self, now=None):
+        """Scheduled and not live yet (``live`` decides): the editors' "coming up" lists."""
+        return self.filter(status=Status.SCHEDULED).exclude(pk__in=self.model.objects.live(now).values("pk"))
+
     def submitted_or_public(self):
         """In review, approved, scheduled or live: articles reviewed as they stand, which their writer
         no longer edits (``ArticlePolicy``). Whatever such an article shows reaches readers
