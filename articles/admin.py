@@ -236,7 +236,7 @@ class VisibilityFilter(admin.SimpleListFilter):
         if self.value() == "live":
             return queryset.filter(pk__in=live)
         if self.value() == "scheduled":
-            return queryset.filter(status=Status.SCHEDULED).exclude(pk__in=live)
+            return queryset.scheduled_for_later()
         if self.value() == "not_live":
             return queryset.exclude(pk__in=live)
         return queryset

@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from newsroom.core import dates
-from newsroom.core.site import absolute_url
+from newsroom.core.site import absolute_url, site_url
 from vehicles.jsonld import script_json
 
 # A square mark (512 px): search engines ask for a publisher logo of at least 112 px.
@@ -20,7 +20,7 @@ def publisher():
     return {
         "@type": "Organization",
         "name": settings.SITE_NAME,
-        "url": settings.SITE_URL,
+        "url": site_url(),
         "logo": {
             "@type": "ImageObject",
             "url": absolute_url(static(PUBLISHER_LOGO)),

@@ -131,6 +131,10 @@ class ArticleQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status__in=LIVE_STATUSES, publish_at__lte=now)
 
+    def scheduled_for_later(self, now=None):
+        """Scheduled and not live yet (``live`` decides): the editors' "coming up" lists."""
+        return self.filter(status=Status.SCHEDULED).exclude(pk__in=self.model.objects.live(now).values("pk"))
+
     def submitted_or_public(self):
         """In review, approved, scheduled or live: articles reviewed as they stand, which their writer
         no longer edits (``ArticlePolicy``). Whatever such an article shows reaches readers
@@ -306,6 +310,14 @@ class Article(models.Model):
         if published and updated and updated - published >= UPDATED_LINE_AFTER:
             return updated
         return None
+
+    def was_public(self, now=None):
+        """Whether readers could ever see this article: its first go-live minute has come. True of a
+        live, withdrawn or redrafted article that went out once; then its old URLs must keep working
+        and partners must hear of its withdrawal. ``first_published_at`` is only ever a go-live that
+        happened or is still planned: the workflow clears a planned one that is called off."""
+        now = now or timezone.now()
+        return self.first_published_at is not None and self.first_published_at <= now
 
     def is_live(self, now=None):
         """Whether readers can see this article now: asks ``ArticleQuerySet.live``, the one rule.

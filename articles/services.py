@@ -174,7 +174,7 @@ def restore_revision(revision, user, expected_version):
 
 def _update_if_current(article, expected_version, now):
     current = Article.objects.filter(pk=article.pk, version=expected_version)
-    stored = current.values("slug", "first_published_at").first()
+    stored = current.only("slug", "first_published_at").first()
     attnames = [Article._meta.get_field(field).attname for field in CONTENT_FIELDS]
     # check_save locked the row and checked its version; the write names the version as well,
     # so it can never land on a newer one (SQLite serialises writers; PostgreSQL holds the lock).
@@ -184,11 +184,12 @@ def _update_if_current(article, expected_version, now):
     if not written:
         raise EditConflict(article, expected_version)
     article.version, article.updated_at = expected_version + 1, now
-    if stored["slug"] != article.slug:
-        _keep_old_url(article, stored["slug"], stored["first_published_at"], now)
+    if stored.slug != article.slug:
+        _keep_old_url(article, stored, now)
 
 
-def _keep_old_url(article, old_slug, first_published_at, now):
+def _keep_old_url(article, stored, now):
+    """Readers may hold ``stored``'s URL only if the article was ever public."""
     SlugRedirect.objects.filter(old_slug=article.slug, article=article).delete()  # moving back to an old slug
-    if first_published_at and first_published_at <= now:
-        SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
+    if stored.was_public(now):
+        SlugRedirect.objects.update_or_create(old_slug=stored.slug, defaults={"article": article})

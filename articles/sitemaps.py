@@ -1,8 +1,8 @@
 """Sitemaps for search engines: articles, sections and vehicles in /sitemap.xml, and a Google
-News sitemap of the last 48 hours' articles. URLs use SITE_URL, whatever host was asked."""
+News sitemap of the last 48 hours' articles. URLs are on the public site (``newsroom.core.site``),
+whatever host was asked."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -12,17 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Section
+from newsroom.core.site import absolute_url, site_url
 from vehicles.models import VehicleModel
 
 NEWS_SITEMAP_HOURS = 48
 
 
 class SiteUrlSitemap(Sitemap):
+    """Django writes each URL as ``{protocol}://{domain}{location}``: the two parts split from the
+    public site's address, so every URL equals ``absolute_url(location)``."""
+
     def get_protocol(self, protocol=None):
-        return urlsplit(settings.SITE_URL).scheme
+        return site_url().partition("://")[0]
 
     def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
+        return site_url().partition("://")[2]
 
 
 class ArticleSitemap(SiteUrlSitemap):
@@ -71,8 +75,7 @@ def news_sitemap(request):
         .only("slug", "headline", "publish_at", "first_published_at")[:1000]
     )
     context = {
-        "articles": articles,
-        "site_url": settings.SITE_URL,
+        "entries": [(absolute_url(article.get_absolute_url()), article) for article in articles],
         "publication_name": settings.SITE_NAME,
         "language": settings.LANGUAGE_CODE.split("-")[0],
     }

@@ -45,12 +45,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from articles import sanitize
 from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
 from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
+from newsroom.core.text import html_to_text
 from newsroom.media.checks import image_is_publishable
 
 
@@ -132,7 +132,7 @@ def publish_checklist(article):
     missing = []
     if not article.headline.strip():
         missing.append("Headline")
-    if not strip_tags(article.body).strip() and "<img" not in article.body:
+    if not html_to_text(article.body) and "<img" not in article.body:
         missing.append("Body text")
     if not article.section_id:
         missing.append("Section")
@@ -269,8 +269,7 @@ def _changes(action, current, now, publish_at, comment, reason):
         if current.first_published_at is None or current.first_published_at > now:
             changes["first_published_at"] = now
     elif action.name == "unschedule":
-        if current.first_published_at and current.first_published_at > now:
-            changes["first_published_at"] = changes["last_published_at"] = None
+        changes.update(_planned_go_live_called_off(current, now))
     elif action.name in ("update", "correct"):
         if action.name == "correct" and not comment:
             raise NotReady("Write the correction notice readers will see.")
@@ -278,10 +277,20 @@ def _changes(action, current, now, publish_at, comment, reason):
     elif action.name == "withdraw":
         changes["withdrawn_at"] = now
         changes["withdrawal_reason"] = public_reason(reason)
+        changes.update(_planned_go_live_called_off(current, now))
     elif action.name == "redraft":
         changes["withdrawn_at"] = None
         changes["withdrawal_reason"] = ""
     return changes
+
+
+def _planned_go_live_called_off(current, now):
+    """An article taken off the schedule before its first go-live minute was never public: its
+    publication dates go, so ``Article.was_public`` stays false after that minute passes and a
+    later publication starts from its own time."""
+    if current.first_published_at and current.first_published_at > now:
+        return {"first_published_at": None, "last_published_at": None}
+    return {}
 
 
 def submit(article, user, comment=""):

@@ -23,11 +23,7 @@ def editors_desk(context):
     return {
         "show": True,
         "waiting": list(articles.filter(status=Status.IN_REVIEW).order_by("updated_at")[:ROWS]),
-        "scheduled": list(
-            articles.filter(status=Status.SCHEDULED)
-            .exclude(pk__in=Article.objects.live(now).values("pk"))
-            .order_by("publish_at")[:ROWS]
-        ),
+        "scheduled": list(articles.scheduled_for_later(now).order_by("publish_at")[:ROWS]),
         "recent": list(
             Article.objects.live(now)
             .select_related("section")

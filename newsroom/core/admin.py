@@ -223,7 +223,8 @@ class AccountAdmin(PolicyAdmin, KnownKeysAdmin, UserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         account = form.instance
-        if not request.user.is_superuser and "groups" in form.changed_data:
+        # Whoever may not set staff status by hand changes it through the account's groups.
+        if "is_staff" in account_policy.fields_user_may_not_set(request.user) and "groups" in form.changed_data:
             staff = roles.staff_status_for(account.groups.all())
             if account.is_staff != staff:
                 account.is_staff = staff

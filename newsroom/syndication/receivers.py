@@ -8,7 +8,6 @@ from django.utils import timezone
 from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
 from newsroom.syndication.changes import lock_feed, record_change
-from newsroom.syndication.models import ChangeEvent
 from newsroom.syndication.tasks import announce_updates, schedule_release, send_webhooks
 
 logger = logging.getLogger(__name__)
@@ -26,15 +25,10 @@ def on_article_changing(sender, article, event, **kwargs):
     if event not in PUBLIC_EVENTS:
         logger.warning("unknown article event ignored", extra={"event": event, "article": article.pk})
         return
-    if event == "withdrawn" and not _ever_public(current):
+    if event == "withdrawn" and not current.was_public():
         return  # withdrawn before its go-live minute: partners never saw it, so there is nothing to remove
     change = record_change(current, event)
     send_webhooks(change, current)
-
-
-def _ever_public(article):
-    went_live = article.first_published_at is not None and article.first_published_at <= timezone.now()
-    return went_live or ChangeEvent.objects.filter(article=article).exists()
 
 
 def remember_shown_fields(sender, instance, raw=False, **kwargs):

@@ -249,3 +249,29 @@ def test_restoring_an_incomplete_revision_of_a_scheduled_article_is_refused(make
         restore_revision(Revision.objects.get(article=article, version=2), editor, 3)
     stored = Article.objects.get(pk=article.pk)
     assert (stored.version, stored.body) == (3, "<p>The finished text.</p>")
+
+
+def test_an_article_withdrawn_before_its_go_live_was_never_public_even_after_that_minute(
+    make_article, editor, monkeypatch
+):
+    """The planned minute of a called-off schedule is not a publication: once it has passed, a new
+    slug leaves no redirect and a later publication dates from its own time."""
+    article = make_article("approved")
+    planned = timezone.now() + timedelta(hours=1)
+    workflow.schedule(article, editor, planned)
+    workflow.withdraw(article, editor, "Pulled before launch.")
+    workflow.redraft(article, editor)
+    later = planned + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    article.refresh_from_db()
+    assert not article.was_public()
+
+    old = article.slug
+    article.slug = "a-later-address"
+    save_article(article, editor, article.version)
+    assert not SlugRedirect.objects.filter(old_slug=old).exists()
+
+    Article.objects.filter(pk=article.pk).update(status="approved")
+    workflow.publish(article, editor)
+    article.refresh_from_db()
+    assert article.first_published == later and article.was_public()

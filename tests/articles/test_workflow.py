@@ -160,6 +160,16 @@ def test_publish_checklist_blocks_and_lists_what_is_missing(make_article, editor
     assert Article.objects.get(pk=article.pk).status == Status.APPROVED
 
 
+@pytest.mark.parametrize("body", ["<p>&nbsp;</p>", "<p>&#160;<br>&nbsp;</p>"])
+def test_a_body_readers_would_see_as_blank_is_missing_body_text(make_article, editor, body):
+    """The checklist reads the body as the site's one HTML-to-text conversion does: a no-break
+    space is not text (it used to count, because the tags were stripped but the entity kept)."""
+    article = make_article("approved", body=body)
+    with pytest.raises(workflow.NotReady) as refused:
+        workflow.publish(article, editor)
+    assert refused.value.missing == ["Body text"]
+
+
 def test_lead_image_needs_alt_text_or_to_be_decorative(make_article, editor, image):
     image.alt_text = ""
     image.save()

@@ -81,6 +81,15 @@ def test_sitemap_lists_articles_sections_and_vehicles(client, newsroom):
     assert story.findtext(f"{SITEMAP}lastmod")
 
 
+def test_sitemap_urls_are_on_the_public_site_whatever_host_was_asked(client, newsroom, settings):
+    settings.SITE_URL = "https://news.example.com"
+    for sitemap in ["/sitemap.xml", "/sitemap-news.xml"]:
+        root = parse_xml(client.get(sitemap, headers={"Host": "localhost"}).content)
+        locations = [url.findtext(f"{SITEMAP}loc") for url in root.findall(f"{SITEMAP}url")]
+        assert "https://news.example.com" + newsroom["story"].get_absolute_url() in locations, sitemap
+        assert all(location.startswith("https://news.example.com/") for location in locations), sitemap
+
+
 def test_bad_sitemap_pages_are_404(client, newsroom):
     for page in ["2", "-1", "abc", "999999"]:
         assert client.get(f"/sitemap.xml?p={page}").status_code == 404

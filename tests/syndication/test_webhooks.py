@@ -238,6 +238,22 @@ def test_an_unscheduled_or_withdrawn_article_is_not_announced(endpoint, receiver
     assert receiver.requests == [] and not ChangeEvent.objects.exists()
 
 
+def test_a_rescheduled_article_withdrawn_after_its_first_planned_minute_is_still_not_announced(
+    endpoint, receiver, editor, media, act, monkeypatch
+):
+    """Its first schedule was called off, so that minute passing did not make it public."""
+    article = _approved()
+    first_minute = timezone.now() + timedelta(hours=1)
+    act(workflow.schedule, article, editor, first_minute)
+    act(workflow.withdraw, article, editor, "Held back a day.")
+    act(workflow.redraft, article, editor)
+    Article.objects.filter(pk=article.pk).update(status=Status.APPROVED)
+    act(workflow.schedule, article, editor, first_minute + timedelta(days=1))
+    monkeypatch.setattr(timezone, "now", lambda: first_minute + timedelta(hours=1))
+    act(workflow.withdraw, article, editor, "Cancelled.")
+    assert receiver.requests == [] and not ChangeEvent.objects.exists()
+
+
 # DNS rebinding: the partner's host name resolves to a public address when we check it, and to
 # one of ours a moment later. Outside the machine is simulated at the socket boundary: a DNS
 # server answering for the partner's name, and the internet routing its public address to a TLS
