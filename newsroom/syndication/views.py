@@ -159,7 +159,7 @@ class ArticleList(PartnerView):
         self.etag = http.fingerprint_etag(
             "articles",
             ninjs_format,
-            request.build_absolute_uri(),
+            request.get_full_path(),  # not the Host: the answer's links are the site's own whatever host was asked
             sorted(self.partner.section_ids() or ()),
             position,
             [loading.fingerprint(row) for row in rows],
@@ -203,7 +203,11 @@ class ArticleDetail(PartnerView):
         row = loading.key_row(article)
         self.last_modified = loading.changed_at(row)
         self.etag = http.fingerprint_etag(
-            "article", ninjs_format, request.build_absolute_uri(), loading.fingerprint(row)
+            # The path, not the Host: the answer's links are the site's own whatever host was asked.
+            "article",
+            ninjs_format,
+            request.get_full_path(),
+            loading.fingerprint(row),
         )
         self.show(article)
         if answer := http.answer_early(request, self.etag, self.last_modified):
