@@ -10,6 +10,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -289,18 +290,33 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# Object storage (S3-compatible) when a bucket is named; local files otherwise.
+# Object storage (S3-compatible) when a bucket is named; local files otherwise. The keys come from
+# boto3's usual places: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
 STORAGES = {
     "default": (
         {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": AWS_STORAGE_BUCKET_NAME,
-                "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-                "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
-                "file_overwrite": False,
+                "endpoint_url": AWS_S3_ENDPOINT_URL,
+                "region_name": AWS_S3_REGION_NAME,
+                # Other S3 APIs (MinIO, Ceph, R2, moto) answer at one host name: the bucket goes in
+                # the path. AWS itself picks the bucket's own host name.
+                "addressing_style": (
+                    os.environ.get("AWS_S3_ADDRESSING_STYLE") or ("path" if AWS_S3_ENDPOINT_URL else None)
+                ),
+                "custom_domain": AWS_S3_CUSTOM_DOMAIN,
+                # Plain public URLs: cached pages and stored API answers hold them, and a signed URL
+                # expires. Readers may read the bucket (its policy), nobody may list or write it.
+                "querystring_auth": False,
                 "default_acl": None,
+                "file_overwrite": False,
+                # A stored file's name carries its content hash, so a file never changes.
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
             },
         }
         if AWS_STORAGE_BUCKET_NAME
@@ -358,9 +374,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
+def _media_origins():
+    """Where readers' browsers fetch images from when they live in a bucket: its custom domain, the
+    S3-compatible endpoint, or AWS's host names for the bucket."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    if AWS_S3_CUSTOM_DOMAIN:
+        return [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    if AWS_S3_ENDPOINT_URL:
+        endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        return [f"{endpoint.scheme}://{endpoint.netloc}"]
+    regional = (
+        [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"] if AWS_S3_REGION_NAME else []
+    )
+    return [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com", *regional]
+
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", *env_list("CSP_IMG_SRC")],
+    "img-src": [CSP.SELF, "data:", *_media_origins(), *env_list("CSP_IMG_SRC")],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "object-src": [CSP.NONE],
