@@ -6,7 +6,8 @@ started as tests/edge starts it) in front of the bench's gunicorn.
    app nothing) measured in the same run.
 2. Publish to edge: an editor's update through the workflow, in a process of its own, sent to
    the edge by the task worker (`manage.py worker`, as deployed), timed from the start of the
-   editor's change until Varnish serves the new headline (polled every few milliseconds).
+   editor's change until Varnish serves the new headline (polled every few milliseconds). The
+   data set keeps the last headline and a `bench-editor` superuser.
 
 Skipped, saying so, when varnishd (Debian's varnish and varnish-modules) is not installed.
 
@@ -22,7 +23,7 @@ import sys
 import time
 import urllib.request
 
-from tests.edge.varnish import VARNISHD, Varnish, available
+from tests.edge.varnish import ROOT, VARNISHD, Varnish, available
 
 SAMPLES = int(os.environ.get("BENCH_EDGE_SAMPLES", "5"))
 # The longest a publish may take to reach the edge before the sample counts as failed.
@@ -34,9 +35,10 @@ READER = {"Accept-Encoding": "gzip"}
 
 
 def measure(plan, server, env, folder, load, concurrency, say):
-    """The edge figures, or {"skipped": why} if Varnish does not start. ``server`` is a started bench Server (page cache
-    on) whose environment is ``env``; ``load(base, paths, headers, concurrency)`` is the bench's load
-    generator with its settings (concurrency 0: a short warm-up). Varnish's files go in ``folder``."""
+    """The edge figures, or {"skipped": why} if Varnish does not start. ``server`` is a started
+    bench Server (page cache on) whose environment is ``env``; ``load(base, paths, headers,
+    concurrency)`` is the bench's load generator with its settings (concurrency 0: a short
+    warm-up). Varnish's files go in ``folder``."""
     try:
         varnish = Varnish(folder, [server.port])
     except RuntimeError as error:  # installed but unusable (no xkey vmod, say): not this bench's figures
@@ -103,12 +105,14 @@ def _publish_to_edge(varnish, path, env, say):
     """Milliseconds from an editor's update (another process) to Varnish serving it, SAMPLES times."""
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--queue-name", "default", "--interval", "0.1", "--no-startup-delay"],
+        cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     editor = subprocess.Popen(
         [sys.executable, "-m", "tests.bench.edge", "editor", path],
+        cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
