@@ -69,6 +69,8 @@ SCALING_PAGES = ("home", "api_list", "api_list_ninjs", "article", "search")
 FLAT_PAGES = ("home", "api_list", "api_list_ninjs")
 FLAT_MINIMUM = 0.80
 SCALING_ROUNDS = int(os.environ.get("BENCH_SCALING_ROUNDS", "2"))
+# Issue 16: a change reaches readers through the edge within 5 seconds.
+EDGE_PUBLISH_TARGET_MS = 5000
 
 
 def main():
@@ -98,6 +100,7 @@ def main():
     results["targets"].update(scaling_targets(results["scaling"]))
     results["renditions"] = renditions()
     results["edge"] = measure_edge(plan, database)
+    results["targets"].update(edge_targets(results["edge"]))
     results["elapsed_seconds"] = round(time.monotonic() - started)
     results["load_average_after"] = os.getloadavg()
     (VAR / "results.json").write_text(json.dumps(results, indent=2, default=str))
@@ -335,6 +338,17 @@ def measure_edge(plan, database):
     if "skipped" in figures:
         say(f"\nEdge: skipped. {figures['skipped']}")
     return figures
+
+
+def edge_targets(figures):
+    publish = figures.get("publish_to_edge")
+    if publish is None:
+        return {}
+    label = f"publish to edge < {EDGE_PUBLISH_TARGET_MS / 1000:.0f} s (median, none failed)"
+    if "median_ms" not in publish:
+        return {label: {"met": False, "failures": len(publish["failures"])}}
+    met = publish["median_ms"] < EDGE_PUBLISH_TARGET_MS and not publish["failures"]
+    return {label: {"median_ms": publish["median_ms"], "failures": len(publish["failures"]), "met": met}}
 
 
 def check_targets(runs):
