@@ -78,7 +78,8 @@ browser-deps:
 	  [ -x /usr/bin/chromium ] || echo "Chromium is not installed (sudo apt-get install chromium): the browser tests will skip."; }
 
 # wrk (Debian's package) drives the benchmark's load; installed here when this user may, else
-# the benchmark falls back to its slower Python load generator and says so.
+# the benchmark falls back to its slower Python load generator and says so. Varnish and its xkey
+# vmod (Debian's varnish, varnish-modules) for the edge figures: without them that part skips.
 bench-deps:
 	@command -v wrk >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -87,6 +88,13 @@ bench-deps:
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true; \
 	  fi; \
 	  command -v wrk >/dev/null || echo "wrk is not installed (apt install wrk): using the Python load generator."; }
+	@{ [ -x /usr/sbin/varnishd ] && ls /usr/lib/*/varnish/vmods/libvmod_xkey.so >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Varnish and varnish-modules (apt)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish varnish-modules >/dev/null; } || true; \
+	  fi; \
+	  [ -x /usr/sbin/varnishd ] || echo "Varnish is not installed (apt install varnish varnish-modules): the benchmark skips its edge figures."; }
 
 bench: $(VENV)/.dev-installed bench-deps
 	$(PY) -m tests.bench.run

@@ -11,10 +11,13 @@
    with SQL queries per request and the peak memory of a worker.
 4. With PostgreSQL, repeats the hot paths at 10x the articles to show their cost is flat.
 5. Times a rendition of a 24-megapixel JPEG when the images app offers newsroom.media.bench.
+6. With Varnish installed, puts the shipped configuration in front of gunicorn: cached pages at
+   the edge as a ratio to Varnish serving a static file, and the time from a publish to the new
+   version being served there (tests/bench/edge.py).
 
 Environment: BENCH_SCALE (10000), BENCH_SECONDS per measurement (3), BENCH_CONCURRENCY ("1,16"),
-BENCH_WORKERS (CPU count), BENCH_SCALING_ROUNDS (2), DATABASE_URL, REDIS_URL. Results:
-var/bench/results.json.
+BENCH_WORKERS (CPU count), BENCH_SCALING_ROUNDS (2), BENCH_EDGE_SAMPLES (5), DATABASE_URL,
+REDIS_URL. Results: var/bench/results.json.
 """
 
 import json
@@ -32,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.bench import edge
 from tests.bench.load import drive, generator_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +69,8 @@ SCALING_PAGES = ("home", "api_list", "api_list_ninjs", "article", "search")
 FLAT_PAGES = ("home", "api_list", "api_list_ninjs")
 FLAT_MINIMUM = 0.80
 SCALING_ROUNDS = int(os.environ.get("BENCH_SCALING_ROUNDS", "2"))
+# Issue 16: a change reaches readers through the edge within 5 seconds.
+EDGE_PUBLISH_TARGET_MS = 5000
 
 
 def main():
@@ -93,6 +99,8 @@ def main():
     results["scaling"] = scaling(database)
     results["targets"].update(scaling_targets(results["scaling"]))
     results["renditions"] = renditions()
+    results["edge"] = measure_edge(plan, database)
+    results["targets"].update(edge_targets(results["edge"]))
     results["elapsed_seconds"] = round(time.monotonic() - started)
     results["load_average_after"] = os.getloadavg()
     (VAR / "results.json").write_text(json.dumps(results, indent=2, default=str))
@@ -177,10 +185,10 @@ def scenarios(plan):
 class Server:
     """gunicorn with the production settings on a free loopback port."""
 
-    def __init__(self, database, page_cache_seconds):
+    def __init__(self, database, page_cache_seconds, **settings):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = _env(database, page_cache_seconds)
+        env = {**_env(database, page_cache_seconds), **settings}
         env.update(WEB_CONCURRENCY=str(WORKERS), GUNICORN_MAX_REQUESTS="0", BIND=f"127.0.0.1:{self.port}")
         self.log = open(VAR / "server.log", "a")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
@@ -305,6 +313,42 @@ def measure(plan, database, cache_modes, only=None, concurrency=None):
         finally:
             server.stop()
     return runs
+
+
+def measure_edge(plan, database):
+    """Varnish in front of the page-cached server (see tests/bench/edge.py); {"skipped": why}
+    without Varnish."""
+    # Edge copies live as long as the page cache's (capped by it), not PAGE_CDN_SECONDS' minute.
+    settings = {"PAGE_CDN_SECONDS": "3600"}
+    missing = edge.missing()
+    if missing:
+        say(f"\nEdge: skipped. {missing}")
+        return {"skipped": missing}
+    server = Server(database, 300, **settings)
+    try:
+
+        def load(base, paths, headers, concurrency):
+            if concurrency == 0:  # warm-up
+                return drive(base, paths, headers, 1, 1, PYTHON_REQUESTS // 4)
+            return drive(base, paths, headers, concurrency, SECONDS, PYTHON_REQUESTS)
+
+        figures = edge.measure(plan, server, {**_env(database, 300), **settings}, VAR / "edge", load, CONCURRENCY, say)
+    finally:
+        server.stop()
+    if "skipped" in figures:
+        say(f"\nEdge: skipped. {figures['skipped']}")
+    return figures
+
+
+def edge_targets(figures):
+    publish = figures.get("publish_to_edge")
+    if publish is None:
+        return {}
+    label = f"publish to edge < {EDGE_PUBLISH_TARGET_MS / 1000:.0f} s (median, none failed)"
+    if "median_ms" not in publish:
+        return {label: {"met": False, "failures": len(publish["failures"])}}
+    met = publish["median_ms"] < EDGE_PUBLISH_TARGET_MS and not publish["failures"]
+    return {label: {"median_ms": publish["median_ms"], "failures": len(publish["failures"]), "met": met}}
 
 
 def check_targets(runs):
@@ -434,7 +478,29 @@ def report(results):
     say("  " + json.dumps(results["scaling"].get("large_vs_small_ratio", results["scaling"])))
     say("Renditions (24 MP JPEG):")
     say("  " + json.dumps(results["renditions"]))
+    report_edge(results["edge"])
     say(f"Load average before/after: {results['machine']['load_average']} / {results['load_average_after']}")
+
+
+def report_edge(figures):
+    say("Edge (Varnish in front of gunicorn; ratios to Varnish serving a static file):")
+    if "skipped" in figures:
+        say(f"  skipped: {figures['skipped']}")
+        return
+    for page, figure in figures["pages"].items():
+        for c, f in figure.items():
+            if isinstance(c, int):
+                say(
+                    f"  {page:8} c={c:<3} {f['rps']:8.0f} req/s  ratio {f['ratio']:5.2f}  "
+                    f"p50 {f['p50_ms']:6.1f} ms  p99 {f['p99_ms']:6.1f} ms  errors {f['errors']}"
+                )
+        say(f"  {page:8} {figure['bytes']:,} bytes an answer; hits after the load: {figure['hit_share_after']:.0%}")
+    publish = figures["publish_to_edge"]
+    if "median_ms" in publish:
+        each = ", ".join(str(round(sample["publish_to_edge_ms"])) for sample in publish["samples"])
+        say(f"  publish to edge: median {publish['median_ms']:.0f} ms ({each} ms)")
+    for failure in publish["failures"]:
+        say(f"  publish to edge: {failure}")
 
 
 if __name__ == "__main__":

@@ -284,6 +284,34 @@ def test_request_ids_reach_the_app_and_come_back_even_on_a_hit(edge):
     assert passed[1]["X-Request-ID"] == "reader-request-2"  # echoed by the app itself
 
 
+def _get_from(address, varnish, path, headers):
+    """(status, headers, body) for a GET sent to Varnish from ``address`` (a loopback alias)."""
+    connection = http.client.HTTPConnection("127.0.0.1", varnish.port, timeout=5, source_address=(address, 0))
+    try:
+        connection.request("GET", path, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, dict(answer.headers), answer.read()
+    finally:
+        connection.close()
+
+
+def test_the_scheme_a_tls_terminator_reports_reaches_the_app_and_is_cached_apart(edge):
+    app, varnish, facts = edge
+    story, https = facts["other"], {"X-Forwarded-Proto": "https"}
+    # From the test's TLS proxy (127.0.0.1): the app answers as over HTTPS, so browsers are told
+    # to keep to HTTPS (HSTS, which Django sends only on a secure request), from the app and
+    # from the copy Varnish keeps for HTTPS readers.
+    secure = cached(varnish, story, https)
+    assert secure[1]["Strict-Transport-Security"].startswith("max-age=31536000")
+    # Plain HTTP readers get their own copy, made by the app for plain HTTP: no HSTS over HTTP.
+    plain = cached(varnish, story)
+    assert "Strict-Transport-Security" not in plain[1]
+    # Anyone else saying "https" is not believed: they are answered as plain HTTP readers.
+    claimed = _get_from("127.0.0.2", varnish, story, https)
+    assert claimed[0] == 200 and claimed[1]["X-Cache"] == "hit"
+    assert "Strict-Transport-Security" not in claimed[1]
+
+
 def _purge_from(address, varnish, headers):
     connection = http.client.HTTPConnection("127.0.0.1", varnish.port, timeout=5, source_address=(address, 0))
     try:
