@@ -6,6 +6,7 @@ the purge task has run, while other pages stay cached; nobody's session, admin p
 API answer is ever stored or handed to someone else; the site stays up from grace while the app
 servers are down, except for a withdrawn story, which is never served again."""
 
+import gzip
 import http.client
 import re
 import time
@@ -320,6 +321,15 @@ def _purge_from(address, varnish, headers):
         return answer.status, answer.read()
     finally:
         connection.close()
+
+
+def test_pages_reach_readers_compressed_when_they_accept_it(edge):
+    app, varnish, facts = edge
+    story = f"/articles/{TOYOTA}/"
+    plain = cached(varnish, story)
+    zipped = cached(varnish, story, {"Accept-Encoding": "gzip"})
+    assert zipped[1].get("Content-Encoding") == "gzip" and "Content-Encoding" not in plain[1]
+    assert gzip.decompress(zipped[2]) == plain[2] and len(zipped[2]) * 3 < len(plain[2])
 
 
 def test_only_the_app_servers_may_purge(edge):
