@@ -34,6 +34,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from import_export.results import RowResult
 
+from newsroom.core import cache_keys
 from vehicles.models import CsvImport
 from vehicles.resources import RESOURCES, BatchInstanceLoader
 from vehicles.spreadsheet_csv import unquote_formula
@@ -311,7 +312,8 @@ def import_batch(csv_import, importer):
             locked = locked.get(pk=csv_import.pk)
             if (locked.status, locked.rows_imported) != (CsvImport.Status.IMPORTING, start):
                 return locked.status != CsvImport.Status.IMPORTING  # another run of this import got here first
-            importer.save(good)
+            with cache_keys.batched():  # one invalidation for the batch, not one per row
+                importer.save(good)
             record_written(locked, good, failed, total)
     except DatabaseError as error:
         refused = f"rows {start + 1}–{start + len(good)}" if len(good) > 1 else f"row {start + 1}"

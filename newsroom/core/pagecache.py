@@ -81,9 +81,12 @@ def _changes(found):
 
 def drop(keys):
     """Make every cached page that carries one of ``keys`` stale now. ``changes`` moves before and
-    after the versions, so a page stored or re-stamped while this runs is checked again."""
+    after the versions, so a page stored or re-stamped while this runs is checked again. The
+    versions are deleted rather than renewed: a missing version reads as a change, the next page
+    stored starts it afresh, and keys no cached page carries (most rows' own keys) leave nothing
+    behind in the cache."""
     cache.set(CHANGES_KEY, _new_value(), timeout=None)
-    cache.set_many({VERSION_KEY + key: _new_value() for key in keys}, timeout=None)
+    cache.delete_many([VERSION_KEY + key for key in keys])
     cache.set(CHANGES_KEY, _new_value(), timeout=None)
 
 

@@ -132,6 +132,28 @@ def test_keys_are_sent_after_the_commit_and_a_withdrawal_is_hard(newsroom, edito
     assert expected <= keys
 
 
+def test_a_batch_of_changes_is_announced_once(newsroom, django_capture_on_commit_callbacks):
+    """A CSV import's batch of rows is one message to the caches (and one purge per edge), not one
+    per row."""
+    heard = []
+
+    def listener(sender, keys, hard, **kwargs):
+        heard.append(keys)
+
+    tags = [Tag.objects.create(name=f"Batch {n}", slug=f"batch-{n}") for n in range(3)]
+    public_keys_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), cache_keys.batched():
+            for tag in tags:
+                tag.name += " renamed"
+                tag.save()
+        with django_capture_on_commit_callbacks(execute=True):  # outside a batch: each change its own
+            tags[0].save()
+    finally:
+        public_keys_changed.disconnect(listener)
+    assert heard == [{f"tag-{tag.pk}" for tag in tags} | {"tags"}, {f"tag-{tags[0].pk}", "tags"}]
+
+
 def _keys(response):
     return set(response[cache_keys.HEADER].split())
 
