@@ -158,7 +158,8 @@ def choose_related(article):
     """The ids of the earlier stories ``article``'s page shows as related, most related first
     (``ArticleQuerySet.related_to``): published or scheduled before it, so live whenever it is."""
     related = Article.objects.related_to(article, presentation.RELATED_ARTICLES, before=article.publish_at)
-    return list(related.values_list("pk", flat=True))
+    # Iterated, not ``values_list``: that would regroup the ranking's counts by id alone.
+    return [story.pk for story in related.only("pk")]
 
 
 def sync(article_ids):
@@ -304,7 +305,7 @@ def rebuild_showing(keys):
 def on_public_keys_changed(sender, keys, hard=False, records=(), **kwargs):
     """``public_keys_changed`` receiver: records whose own content changed rebuild what shows them."""
     shown = sorted(key for key in records if not key.startswith("article-"))
-    if shown:
+    if shown and ShownKey.objects.filter(key__in=shown).exists():  # a new image or tag shows nowhere yet
         rebuild_showing.enqueue(shown)
 
 

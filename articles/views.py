@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from articles import cache_keys as article_keys
@@ -80,7 +81,7 @@ def home(request):
             "pk", "article__section_id", "article__lead_image_id", "card"
         ):
             if lead is None or pk != lead[0]:  # already at the top of the page
-                blocks[section_id].append(card)
+                blocks[section_id].append(mark_safe(card))  # noqa: S308 - stored from templates
                 shown.append((pk, image_id))
     lead_card = readmodel.cards("lead", [lead[0]], now).get(lead[0]) if lead else None
     compact = readmodel.cards("compact", [pk for pk, _ in latest if pk != lead[0]], now) if lead else {}
@@ -103,7 +104,8 @@ def story_list(request, stories):
     """A page of ``stories`` (live ``PublicArticle`` rows) as stored row cards, newest first."""
     page = paginate(request, readmodel.with_card(stories, "row").values_list("pk", "article__lead_image_id", "card"))
     article_keys.show_stored_cards(request, [(pk, image_id) for pk, image_id, _ in page.object_list])
-    return {**list_context(request, page), "cards": [card for _, _, card in page.object_list]}
+    cards = [mark_safe(card) for _, _, card in page.object_list]  # noqa: S308 - stored from templates
+    return {**list_context(request, page), "cards": cards}
 
 
 @require_safe
@@ -176,6 +178,7 @@ def search(request):
     context = {
         "query": query,
         "page_obj": page,
+        "articles": results,  # the matches, with their snippets; readers see their stored cards
         "cards": [fill_snippet(stored[article.pk], article.snippet) for article in results if article.pk in stored],
         # Only the newest matches are ranked (articles.search.MAX_CANDIDATES): say so.
         "capped": bool(page) and page.paginator.count >= article_search.MAX_CANDIDATES,
