@@ -36,6 +36,7 @@ run: $(VENV)/.runtime-installed
 	@mkdir -p "$${VAR_DIR:-var}" && { echo "# Written by make run: the settings of the last make run, for manage.py in other shells."; \
 	  for name in DEBUG SITE_URL DATABASE_URL REDIS_URL; do [ -z "$${!name}" ] || echo "$$name=$${!name}"; done; } > "$${VAR_DIR:-var}/dev.env"
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py rebuild_read_model
 	$(PY) manage.py load_demo
 	@echo "Newsroom on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops the server and the task worker."
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; exit 0' INT TERM EXIT; \

@@ -7,9 +7,11 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import cache_keys as article_keys
+        from articles import readmodel
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import cache_keys, pagecache, permissions, public_data
+        from newsroom.core.signals import public_keys_changed
         from newsroom.media import checks
         from vehicles import models as vehicles
 
@@ -29,3 +31,5 @@ class ArticlesConfig(AppConfig):
         # A launch's reporting article shows on the vehicle page and in the API's vehicle records.
         cache_keys.register(MarketReport, "market-report", also=MarketReport.vehicle_keys)
         public_data.register(Section, Tag, Author, MarketReport)
+        readmodel.register(readmodel.story_forms)
+        public_keys_changed.connect(readmodel.on_public_keys_changed, dispatch_uid="articles.readmodel.records")

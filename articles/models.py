@@ -171,17 +171,20 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-publish_at", "-id")
         )
 
-    def related_to(self, article, limit):
+    def related_to(self, article, limit, before=None):
         """The ``limit`` live articles most related to ``article``: those sharing the most tags and
         vehicles with it, newest first among equals; articles of its section fill the places left.
-        The article page's "Related" list (``articles.views``); the admin preview shows it for drafts.
+        With ``before``, the published or scheduled articles going live before that moment instead:
+        the stored story's "Related" list (``articles.readmodel.choose_related``), live whenever the
+        story is. The admin preview shows a draft's live ones.
 
         Only the newest ``RELATED_CANDIDATES`` live articles sharing a tag, as many sharing a vehicle
         and as many of the section are ranked, so the cost does not grow with the archive. Reads
         ``article``'s tags and vehicle links, from the prefetched rows when the caller loaded them."""
         tag_ids = [tag.pk for tag in article.tags.all()]
         vehicle_ids = [link.vehicle_model_id for link in article.article_vehicles.all()]
-        newest_live = self.live().exclude(pk=article.pk).order_by("-publish_at", "-id")
+        pool = self.live() if before is None else self.filter(status__in=LIVE_STATUSES, publish_at__lt=before)
+        newest_live = pool.exclude(pk=article.pk).order_by("-publish_at", "-id")
         tagged = Article.tags.through.objects.filter(tag__in=tag_ids).values("article_id")
         about = ArticleVehicle.objects.filter(vehicle_model__in=vehicle_ids).values("article_id")
         candidates = [
@@ -193,7 +196,7 @@ class ArticleQuerySet(models.QuerySet):
         shared = models.Count("tags", filter=models.Q(tags__in=tag_ids), distinct=True) + models.Count(
             "vehicle_models", filter=models.Q(vehicle_models__in=vehicle_ids), distinct=True
         )
-        return self.in_any(*candidates).annotate(shared=shared).order_by("-shared", "-publish_at")[:limit]
+        return self.in_any(*candidates).annotate(shared=shared).order_by("-shared", "-publish_at", "-id")[:limit]
 
     def first_published_since(self, since):
         """Articles first published at or after ``since`` (``Article.first_published``). A first
@@ -457,3 +460,67 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class PublicArticleQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Stored articles readers may see now. A row exists only while its article is published or
+        scheduled (``articles.readmodel`` keeps it so), so the go-live minute alone decides: the
+        same answer as ``ArticleQuerySet.live``, with no worker at a scheduled story's minute."""
+        return self.filter(publish_at__lte=now or timezone.now())
+
+
+class PublicArticle(models.Model):
+    """An article as readers and partners see it, built by ``articles.readmodel`` at its workflow
+    steps (never at a save) and when a record it shows changes; pages and the API serve what is
+    stored instead of rebuilding it per request. Only published and scheduled articles have one."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="public")
+    slug = models.SlugField(max_length=200, unique=True)
+    publish_at = models.DateTimeField()
+    # Earlier stories most related to this one, chosen when it or one of them changes
+    # (``readmodel.choose_related``), in the order the page shows them.
+    related = models.JSONField(default=list)
+    # The tags, vehicles and section it was built with: the links ``readmodel`` compares when
+    # they change, to find the stories whose related lists may change with them.
+    links = models.JSONField(default=dict)
+    shape = models.PositiveIntegerField(help_text="readmodel.SHAPE when built; the rebuild command renews older ones.")
+    built_at = models.DateTimeField()
+
+    objects = PublicArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-article_id"]
+        indexes = [models.Index(fields=["-publish_at", "-article"], name="public_article_newest")]
+
+    def __str__(self):
+        return self.slug
+
+
+class Representation(models.Model):
+    """One stored public form of an article: its page's head and body, a card, its API JSON or its
+    ninjs document (``readmodel.KINDS``), as text to be written into answers as it is."""
+
+    article = models.ForeignKey(PublicArticle, on_delete=models.CASCADE, related_name="representations")
+    kind = models.CharField(max_length=20)
+    content = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "kind"], name="unique_representation_kind")]
+
+    def __str__(self):
+        return f"{self.article_id} {self.kind}"
+
+
+class ShownKey(models.Model):
+    """A record a stored article shows (its tags, section, bylines, picture, vehicle records), by
+    its cache key (``newsroom.core.cache_keys``): a change to the record rebuilds what shows it."""
+
+    article = models.ForeignKey(PublicArticle, on_delete=models.CASCADE, related_name="shown_keys")
+    key = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "key"], name="unique_shown_key")]
+
+    def __str__(self):
+        return self.key

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from articles import sanitize
+from articles import readmodel, sanitize
 from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
 from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
@@ -248,6 +248,8 @@ def perform(name, article, user, *, comment="", publish_at=None, public_reason="
         )
         if action.name == "correct":
             Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
+        if action.sources & set(LIVE_STATUSES) or action.target in LIVE_STATUSES:
+            readmodel.sync([current.pk])  # what readers and partners are served, committed with the step
         if action.event:
             article_changing.send(sender=Article, article=article, event=action.event)
             transaction.on_commit(lambda: article_event.send(sender=Article, article=article, event=action.event))

@@ -70,9 +70,13 @@ def load_demo():
 
 def make_demo_renditions(loaded):
     """The renditions readers are shown of the demo's images, made now rather than by the task
-    worker the upload queued, so the first page shows them (the queued task then finds nothing to
-    make). Returns how many were made."""
+    worker the upload queued, and the stories showing them stored again with them, so the first
+    page shows them (the queued tasks then find nothing to do). Returns how many were made."""
+    from articles import readmodel
     from newsroom.media.tasks import make_reader_renditions
 
     images = {article.lead_image for article in loaded["articles"].values() if article.lead_image_id}
-    return sum(make_reader_renditions(image) for image in images)
+    made = sum(make_reader_renditions(image) for image in images)
+    if made:
+        readmodel.sync([article.pk for article in loaded["articles"].values()])
+    return made

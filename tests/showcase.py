@@ -1,12 +1,14 @@
 """The demo content with every public page type and every part of an article page filled in, for
 the validators (tests/site/test_validators.py) and the reader's browser test. The demo has one
-live story; here its scheduled explainer is published (so the story has a related card), a
-correction is made to the story, and the draft is published and withdrawn (the 410 page), all
+live story; here its scheduled explainer is published, as if the day before the story (related
+stories are earlier ones, so the story has a related card), a correction is made to the story, and the draft is published and withdrawn (the 410 page), all
 through the workflow as an editor would; and the images have the renditions the task worker makes."""
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 
-from articles import workflow
+from articles import readmodel, workflow
 from articles.models import Article
 from demo.stories import TOYOTA_STORY_SLUG
 from newsroom.media.models import Image
@@ -23,6 +25,10 @@ def complete_the_demo():
     explainer = Article.objects.get(slug=EXPLAINER_SLUG)
     workflow.unschedule(explainer, editor)
     workflow.publish(explainer, editor)
+    day_before = story.first_published - timedelta(days=1)
+    Article.objects.filter(pk=explainer.pk).update(
+        publish_at=day_before, first_published_at=day_before, last_published_at=day_before
+    )
     Article.objects.filter(slug=WITHDRAWN_SLUG).update(lead_image=story.lead_image)  # publishing needs one
     draft = Article.objects.get(slug=WITHDRAWN_SLUG)
     workflow.approve(draft, editor)
@@ -30,3 +36,5 @@ def complete_the_demo():
     workflow.withdraw(draft, editor, "It repeated a claim we could not confirm.")
     for image in Image.objects.all():
         make_reader_renditions(image)
+    # Stored as the workflow would have stored them then, with their pictures' renditions.
+    readmodel.sync(Article.objects.values_list("pk", flat=True))

@@ -75,7 +75,9 @@ def show_vehicle_page(request, vehicle, articles):
     """The keys of a vehicle page, from what it loaded: the model (its model years, powertrains and
     launches are part of it), its make and the makers, plants and markets it names, and the
     articles it lists."""
-    cache_keys.show(request, vehicle, vehicle.make, *vehicle.make.manufacturers.all(), *articles)
+    cache_keys.show(
+        request, vehicle, cache_keys.stories_under(vehicle), vehicle.make, *vehicle.make.manufacturers.all(), *articles
+    )
     for model_year in vehicle.model_years.all():
         for plant in model_year.plants.all():
             cache_keys.show(request, plant, plant.manufacturer)

@@ -1,7 +1,8 @@
 """The keys of what a public answer shows, and the news that some of them changed.
 
 A key names one thing readers see (``article-12``, ``section-3``, ``tag-7``, ``author-2``,
-``vehicle-5``, ``image-9``) or one list that any change of its kind reshapes (``home``, ``feed``,
+``vehicle-5``, ``image-9``), the stories filed under one (``section-3.stories``,
+``stories_under``) or one list that any change of its kind reshapes (``home``, ``feed``,
 ``sitemap``, ``articles`` for any list of all articles, ``tags`` for any list of tags, …). A view
 declares the keys of what it shows with ``show(request, ...)``, from the objects it already
 loaded (no query of its own); ``public_page`` puts them on the response (the ``Surrogate-Key``
@@ -51,6 +52,14 @@ def of(instance):
     return key(type(instance), instance.pk)
 
 
+def stories_under(thing):
+    """The key of the list of stories filed under ``thing`` (a section, tag, author or vehicle
+    model, or its key): what a story joining or leaving that list makes stale. The record's own key
+    is changed only by the record (a renamed section), so a story's page showing the section's name
+    is not dropped each time another story is filed under it."""
+    return f"{thing if isinstance(thing, str) else of(thing)}.stories"
+
+
 def changed_by(instance):
     """The keys a save or delete of ``instance`` (a registered model's row) makes stale."""
     prefix, plural, also = _names[instance._meta.label]
@@ -81,20 +90,23 @@ def header(keys):
     return " ".join(sorted(keys))
 
 
-def changed(keys, *, hard=False):
+def changed(keys, *, hard=False, records=()):
     """Tell the caches that ``keys`` changed, once the current transaction commits (at once outside
-    one). ``hard``: no stale copy may be served any more (a withdrawal). Inside ``batched()``, the
-    keys are kept for its one message."""
-    keys = frozenset(keys)
+    one). ``hard``: no stale copy may be served any more (a withdrawal). ``records``: those of
+    ``keys`` whose record itself changed (a renamed tag), not only a list it heads (a tag page
+    gaining a story), so that what shows the record is built again (``articles.readmodel``).
+    Inside ``batched()``, the keys are kept for its one message."""
+    keys, records = frozenset(keys), frozenset(records)
     if not keys:
         return
     stack = _batches.__dict__.get("stack")
     if stack:
         batch = stack[-1]
         batch["keys"] |= keys
+        batch["records"] |= records
         batch["hard"] = batch["hard"] or hard
         return
-    transaction.on_commit(lambda: public_keys_changed.send(sender=None, keys=keys, hard=hard))
+    transaction.on_commit(lambda: public_keys_changed.send(sender=None, keys=keys, hard=hard, records=records))
 
 
 _batches = threading.local()  # per thread: the batches open in it, innermost last
@@ -106,12 +118,12 @@ def batched():
     one per row: a CSV import's batch of 200 rows would otherwise cost the caches 200 rounds of
     writes, and every edge 200 purges."""
     stack = _batches.__dict__.setdefault("stack", [])
-    stack.append({"keys": set(), "hard": False})
+    stack.append({"keys": set(), "records": set(), "hard": False})
     try:
         yield
     finally:
         batch = stack.pop()
-    changed(batch["keys"], hard=batch["hard"])
+    changed(batch["keys"], hard=batch["hard"], records=batch["records"])
 
 
 def showing(*keys):

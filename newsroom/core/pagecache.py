@@ -100,7 +100,8 @@ def on_public_data_change(sender, instance, **kwargs):
     """``public_data.changed`` receiver: things shown on public pages besides article text
     (sections, tags, bylines, images, vehicle records). Only once the change has committed: a
     reader's request between the bump and the commit would otherwise store the old page again."""
-    cache_keys.changed(cache_keys.changed_by(instance))
+    keys = cache_keys.changed_by(instance)
+    cache_keys.changed(keys, records=keys)
 
 
 # Answered by the articles app: now -> when the set of live articles next changes by the clock

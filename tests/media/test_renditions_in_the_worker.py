@@ -49,13 +49,13 @@ def run_worker(capture_on_commit):
         excluded_queue_names=[],
     )
     results = []
-    with capture_on_commit(execute=True):
-        while task_result := DBTaskResult.objects.ready().first():
+    while task_result := DBTaskResult.objects.ready().first():
+        with capture_on_commit(execute=True):  # each task commits on its own, queuing what follows
             task_result.claim(worker.worker_id)
             worker.run_task(task_result)
-            task_result.refresh_from_db()
-            assert task_result.status == "SUCCESSFUL", task_result.traceback
-            results.append(task_result)
+        task_result.refresh_from_db()
+        assert task_result.status == "SUCCESSFUL", task_result.traceback
+        results.append(task_result)
     return results
 
 
@@ -102,7 +102,9 @@ def test_an_upload_is_shown_at_once_and_its_renditions_come_from_the_worker(
     assert f'<img src="{original}" width="1600" height="900"' in home
     assert not Rendition.objects.exists() and not (media_root / "images" / "renditions").exists()
 
-    [ran] = run_worker(django_capture_on_commit_callbacks)
+    # The renditions, then the stories showing the picture stored again with them (the read model's).
+    ran, rebuilt = run_worker(django_capture_on_commit_callbacks)
+    assert rebuilt.task_path == "articles.readmodel.rebuild_showing"
     assert ran.return_value == 18  # 320, 640, 1024 and 1600 whole and 16:9, the 1200 social card; WebP and JPEG
     made = rendition_files(media_root)
     assert len(made) == 18
@@ -149,8 +151,10 @@ def test_a_focal_point_move_is_shown_once_the_worker_has_cut_the_new_crops(
             reverse("admin:media_image_change", args=[image.pk]), change_form(image, focal_x="0.8")
         )
     assert response.status_code == 302
-    # Queued: the new crops, and (syndication's) telling partners of the edit.
+    # Queued: the stories showing the picture stored again (with the alt text and focal point
+    # they show), the new crops, and (syndication's) telling partners of the edit.
     assert sorted(DBTaskResult.objects.ready().values_list("task_path", flat=True)) == [
+        "articles.readmodel.rebuild_showing",
         "newsroom.media.tasks.make_renditions",
         "newsroom.syndication.tasks.announce_updates",
     ]

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
+from articles import readmodel
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, Status, Tag
 from newsroom.media.models import Image
 from newsroom.media.tasks import make_reader_renditions
@@ -78,7 +79,14 @@ def make_live_article(number, *, section, tags=(), authors=(), vehicles=(), imag
         Byline.objects.create(article=article, author=author, position=position)
     for position, vehicle in enumerate(vehicles):
         ArticleVehicle.objects.create(article=article, vehicle_model=vehicle, position=position)
+    rebuilt(article)
     return article
+
+
+def rebuilt(*articles):
+    """Store ``articles`` in the read model (``articles.readmodel``) as the workflow's next step
+    would: for test data set up or changed directly, as the demo content is, then shown to readers."""
+    readmodel.sync([article.pk for article in articles])
 
 
 @pytest.fixture
@@ -123,6 +131,7 @@ def newsroom(demo):
         alt_text=demo_image.alt_text, caption=demo_image.caption, credit=demo_image.credit
     )
     Article.objects.filter(pk=story.pk).update(lead_image=small)
+    rebuilt(story)  # with its new picture, and the stories above as its earlier related ones
     return {
         "demo": demo,
         "section": section,

@@ -5,7 +5,7 @@ from django.test import Client
 
 from articles import workflow
 from articles.models import Article, Tag
-from tests.site.conftest import TOYOTA_SLUG
+from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
 pytestmark = pytest.mark.django_db
 STORY_URL = f"/articles/{TOYOTA_SLUG}/"
@@ -94,6 +94,7 @@ def test_page_cache_seconds_zero_turns_the_page_cache_off_but_keeps_304s(client,
     settings.PAGE_CACHE_SECONDS = 0
     first = client.get(STORY_URL)
     Article.objects.filter(slug=TOYOTA_SLUG).update(standfirst="A new standfirst, seen at once.")
+    rebuilt(Article.objects.get(slug=TOYOTA_SLUG))
     second = client.get(STORY_URL)
     assert "A new standfirst, seen at once." in second.text
     assert second["ETag"] != first["ETag"]

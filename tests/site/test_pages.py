@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from articles.models import Author, Byline, Tag
-from tests.site.conftest import TOYOTA_SLUG
+from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,7 @@ def test_article_page_has_everything_a_reader_expects(client, newsroom, editor):
 def test_json_ld_cannot_be_broken_out_of_by_a_headline(client, newsroom):
     story = newsroom["articles"][0]
     type(story).objects.filter(pk=story.pk).update(headline="</script><script>alert(1)</script> & more")
+    rebuilt(story)
     response = client.get(story.get_absolute_url())
     html = response.content.decode()
     assert "<script>alert(1)</script>" not in html

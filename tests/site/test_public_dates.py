@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article
-from tests.site.conftest import TOYOTA_SLUG
+from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -23,6 +23,7 @@ def _move_clock_back(article, **times):
     """What the row would hold had these steps happened that long ago (no test waits for a clock)."""
     Article.objects.filter(pk=article.pk).update(**times)
     article.refresh_from_db()
+    rebuilt(article)
 
 
 def _time(text):

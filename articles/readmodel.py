@@ -1,0 +1,360 @@
+"""The read model: every published or scheduled article's public forms, built when it changes and
+served as they are stored.
+
+    readmodel.sync(article_ids)          build or drop the stored forms of these articles, now
+    readmodel.register(builder)          add forms: builder(articles) -> {article_id: {kind: text}}
+    readmodel.choose_related(article)    the ids of the earlier stories its page shows, in order
+    readmodel.rebuild_all(progress)      every stored article afresh (after a deploy that changes a form)
+
+What is stored (``PublicArticle``, ``Representation``, ``ShownKey``): the story page's title, head
+and body, its cards in each list's form (``presentation.CARD_VARIANTS``), the keys of the records
+it shows, the earlier stories most related to it, and whatever the layers above register (the
+API's JSON and ninjs documents). Pages and the API write these into their answers as they are.
+
+When it is built:
+- at every workflow step that changes what readers may see (``workflow.perform`` calls ``sync``
+  inside its transaction): the first request after the commit sees the change, and a story that
+  is not published or scheduled has no stored form, so nothing unpublished is ever served. A save
+  builds nothing: only a workflow step reaches readers. Visibility stays a read-time rule
+  (``PublicArticle.objects.live``): a scheduled story appears at its minute with no worker;
+- when a record it shows changes (a tag renamed, a byline, a picture's alt text or new renditions,
+  a vehicle record): ``newsroom.core.signals.public_keys_changed`` names the changed records, and
+  the ``rebuild_showing`` task rebuilds the stories showing them, then tells the caches;
+- related stories are earlier stories (published before this one), so a new story changes no older
+  story's page. A step of one story re-chooses the lists it can enter or leave, in a task
+  (``rechoose_related``): the stories holding it, and the next stories after it that share one of
+  its tags, vehicles or its section, before and after the step.
+"""
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from articles import presentation
+from articles.models import (
+    LIVE_STATUSES,
+    RELATED_CANDIDATES,
+    Article,
+    ArticleVehicle,
+    Author,
+    PublicArticle,
+    Representation,
+    Section,
+    ShownKey,
+    Tag,
+)
+from newsroom.core import cache_keys
+from newsroom.media.models import Image, Rendition
+from vehicles.models import Make, Market, Plant, VehicleModel
+
+# Renew when a stored form changes shape (a template, a builder): ``rebuild_read_model`` rebuilds
+# every article stored with an older one.
+SHAPE = 1
+STORY_KINDS = ("title", "head", "page", "keys")
+CARD_KINDS = tuple(f"card-{variant}" for variant in presentation.CARD_VARIANTS)
+# What a build loads of each article's pictures: the story's widths and the cards' crops.
+BUILD_RENDITIONS = Rendition.objects.filter(
+    Q(spec__startswith="width-") | Q(spec__startswith="fill-16x9-") | Q(spec=presentation.SHARE_SPEC)
+).only(*presentation.RENDITION_COLUMNS)
+BATCH = 200
+
+_builders = {}  # builder -> shows, see ``register``
+
+
+def register(builder, shows=None):
+    """Add the forms ``builder(articles)`` makes, ``{article_id: {kind: text}}``; ``articles`` come
+    loaded with their section, picture and bylines, tags, corrections and vehicles prefetched.
+    ``shows(article)``: the cache keys of records the forms show beyond ``record_keys``, so that a
+    change to one rebuilds them."""
+    _builders[builder] = shows
+
+
+@dataclass
+class Built:
+    article: Article
+    related: list
+    forms: dict = field(default_factory=dict)
+    keys: set = field(default_factory=set)
+
+
+def load(ids):
+    """The published and scheduled articles among ``ids``, with everything the builders read."""
+    articles = list(
+        Article.objects.filter(pk__in=ids, status__in=LIVE_STATUSES).select_related("section", "lead_image")
+    )
+    prefetch_related_objects(articles, *presentation.story_lookups(BUILD_RENDITIONS))
+    return articles
+
+
+def build(articles):
+    """{article id: Built}: every stored form of ``articles`` (loaded by ``load``), as readers in
+    the site's own time zone see them, whoever's request runs the step."""
+    built = {article.pk: Built(article, choose_related(article)) for article in articles}
+    with timezone.override(settings.TIME_ZONE):
+        for builder in _builders:
+            for article_id, forms in builder(articles).items():
+                built[article_id].forms.update(forms)
+    for item in built.values():
+        item.keys = record_keys(item.article)
+        for shows in filter(None, _builders.values()):
+            item.keys |= set(shows(item.article))
+        item.forms["keys"] = " ".join(sorted(item.keys))
+    return built
+
+
+def story_forms(articles):
+    """The articles app's forms: the story page's title, head and body, and each card."""
+    forms = {}
+    for article in articles:
+        context = {"article": article, "SITE_NAME": settings.SITE_NAME, **presentation.story_context(article)}
+        parts = {
+            "title": render_to_string("articles/_story_title.html", context),
+            "head": render_to_string("articles/_story_meta.html", context),
+            "page": render_to_string("articles/_story.html", context),
+        }
+        parts.update(
+            {f"card-{variant}": presentation.render_card(article, variant) for variant in presentation.CARD_VARIANTS}
+        )
+        forms[article.pk] = parts
+    return forms
+
+
+def record_keys(article):
+    """The cache keys of the records ``article``'s stored forms show, from what ``load`` loaded: a
+    change to any of them rebuilds it (``rebuild_showing``)."""
+    keys = {cache_keys.key(Tag, tag.pk) for tag in article.tags.all()}
+    keys.update(cache_keys.key(Author, byline.author_id) for byline in article.bylines.all())
+    if article.section_id:
+        keys.add(cache_keys.key(Section, article.section_id))
+    if article.lead_image_id:
+        keys.add(cache_keys.key(Image, article.lead_image_id))
+    for link in article.article_vehicles.all():
+        vehicle = link.vehicle_model
+        keys.update({cache_keys.key(VehicleModel, vehicle.pk), cache_keys.key(Make, vehicle.make_id)})
+        for availability in vehicle.availabilities.all():
+            keys.add(cache_keys.key(Market, availability.market_id))
+            if availability.source_plant_id:
+                keys.add(cache_keys.key(Plant, availability.source_plant_id))
+    return keys
+
+
+def links_of(article):
+    """What makes ``article`` a related-story candidate of another: its tags, vehicles and section."""
+    return {
+        "tags": sorted(tag.pk for tag in article.tags.all()),
+        "vehicles": sorted(link.vehicle_model_id for link in article.article_vehicles.all()),
+        "section": article.section_id,
+    }
+
+
+def choose_related(article):
+    """The ids of the earlier stories ``article``'s page shows as related, most related first
+    (``ArticleQuerySet.related_to``): published or scheduled before it, so live whenever it is."""
+    related = Article.objects.related_to(article, presentation.RELATED_ARTICLES, before=article.publish_at)
+    # Iterated, not ``values_list``: that would regroup the ranking's counts by id alone.
+    return [story.pk for story in related.only("pk")]
+
+
+def sync(article_ids):
+    """Store the forms of ``article_ids`` as they are now, and drop those of any that are neither
+    published nor scheduled. Run inside the step's transaction; once it commits, the related lists
+    the step may change are chosen again (``rechoose_related``). Returns the ids of the articles
+    whose stored forms changed."""
+    article_ids = set(article_ids)
+    before = {row.pk: row for row in PublicArticle.objects.filter(pk__in=article_ids).only("publish_at", "links")}
+    built = build(load(article_ids))
+    dropped = set(before) - set(built)
+    PublicArticle.objects.filter(pk__in=dropped).delete()
+    for article_id in article_ids:
+        old, new = before.get(article_id), built.get(article_id)
+        links = [row.links for row in (old,) if row] + ([links_of(new.article)] if new else [])
+        if not links or (old and new and old.links == links[-1] and old.publish_at == new.article.publish_at):
+            continue  # not a candidate anywhere, or one as before: no related list changes
+        moment = (new.article.publish_at if new else old.publish_at).isoformat()
+        transaction.on_commit(lambda pk=article_id, at=moment, shared=links: rechoose_related.enqueue(pk, at, shared))
+    return store(built.values()) | dropped
+
+
+def store(built):
+    """Write ``built`` (``Built`` items), touching only rows that differ; the ids of those that did."""
+    built = list(built)
+    if not built:
+        return set()
+    ids = [item.article.pk for item in built]
+    now = timezone.now()
+    rows = {row.pk: row for row in PublicArticle.objects.filter(pk__in=ids)}
+    stored = {}
+    for rep in Representation.objects.filter(article_id__in=ids).only("article_id", "kind", "content"):
+        stored.setdefault(rep.article_id, {})[rep.kind] = rep
+    shown = {}
+    for article_id, key in ShownKey.objects.filter(article_id__in=ids).values_list("article_id", "key"):
+        shown.setdefault(article_id, set()).add(key)
+    changed = set()
+    new_reps, updated_reps, stale_reps, new_keys, stale_keys = [], [], [], [], Q(pk__in=[])
+    for item in built:
+        article = item.article
+        values = {
+            "slug": article.slug,
+            "publish_at": article.publish_at,
+            "related": item.related,
+            "links": links_of(article),
+            "shape": SHAPE,
+        }
+        row = rows.get(article.pk)
+        differs = row is None or any(getattr(row, name) != value for name, value in values.items())
+        if row is None:
+            row = PublicArticle(article=article, built_at=now, **values)
+            # A slug freed by another story's rename in the same step is taken here, never twice.
+            PublicArticle.objects.filter(slug=article.slug).exclude(pk=article.pk).delete()
+            row.save(force_insert=True)
+        elif differs:
+            PublicArticle.objects.filter(slug=article.slug).exclude(pk=article.pk).delete()
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.built_at = now
+            row.save()
+        have = stored.get(article.pk, {})
+        for kind, content in item.forms.items():
+            rep = have.get(kind)
+            if rep is None:
+                new_reps.append(Representation(article_id=article.pk, kind=kind, content=content))
+                differs = True
+            elif rep.content != content:
+                rep.content = content
+                updated_reps.append(rep)
+                differs = True
+        extra = set(have) - set(item.forms)
+        if extra:
+            stale_reps.extend(have[kind].pk for kind in extra)
+            differs = True
+        wanted = item.keys | {cache_keys.key(Article, pk) for pk in item.related}
+        old_keys = shown.get(article.pk, set())
+        new_keys.extend(ShownKey(article_id=article.pk, key=key) for key in wanted - old_keys)
+        if old_keys - wanted:
+            stale_keys |= Q(article_id=article.pk, key__in=old_keys - wanted)
+        if differs:
+            changed.add(article.pk)
+    Representation.objects.bulk_create(new_reps)
+    Representation.objects.bulk_update(updated_reps, ["content"], batch_size=BATCH)
+    Representation.objects.filter(pk__in=stale_reps).delete()
+    ShownKey.objects.filter(stale_keys).delete()
+    ShownKey.objects.bulk_create(new_keys)
+    return changed
+
+
+def stories_relating_to(article_id, publish_at, links):
+    """The stored stories whose related list ``article_id`` may enter or leave: those holding it,
+    and for each of its ``links`` (tags, vehicles, section) the next stories after ``publish_at``
+    sharing it, as many as ``related_to`` ranks (it is one of their candidates)."""
+    ids = set(ShownKey.objects.filter(key=cache_keys.key(Article, article_id)).values_list("article_id", flat=True))
+    after = PublicArticle.objects.filter(publish_at__gt=publish_at).order_by("publish_at", "article_id")
+    sharing = []
+    for link in links:
+        sharing += [after.filter(article__tags=tag) for tag in link.get("tags", ())]
+        sharing += [
+            after.filter(article__in=ArticleVehicle.objects.filter(vehicle_model=vehicle).values("article_id"))
+            for vehicle in link.get("vehicles", ())
+        ]
+        if link.get("section"):
+            sharing.append(after.filter(article__section=link["section"]))
+    for queryset in sharing:
+        ids.update(queryset.values_list("pk", flat=True)[: RELATED_CANDIDATES + 1])
+    ids.discard(article_id)
+    return ids
+
+
+@task()
+def rechoose_related(article_id, publish_at, links):
+    """Choose again the related stories of every story a step of ``article_id`` may change
+    (``stories_relating_to``); tell the caches which pages changed."""
+    moment = timezone.datetime.fromisoformat(publish_at)
+    ids = sorted(stories_relating_to(article_id, moment, links))
+    for chunk in itertools.batched(ids, BATCH):
+        with transaction.atomic():
+            changed = []
+            for row in PublicArticle.objects.select_for_update().filter(pk__in=chunk).select_related("article"):
+                related = choose_related(row.article)
+                if related != row.related:
+                    PublicArticle.objects.filter(pk=row.pk).update(related=related)
+                    wanted = {cache_keys.key(Article, pk) for pk in related}
+                    ShownKey.objects.filter(article_id=row.pk, key__startswith="article-").exclude(
+                        key__in=wanted
+                    ).delete()
+                    have = set(ShownKey.objects.filter(article_id=row.pk, key__in=wanted).values_list("key", flat=True))
+                    ShownKey.objects.bulk_create(ShownKey(article_id=row.pk, key=key) for key in wanted - have)
+                    changed.append(cache_keys.key(Article, row.pk))
+            cache_keys.changed(changed)
+
+
+@task()
+def rebuild_showing(keys):
+    """Rebuild the stored stories showing any of the records ``keys`` name, then tell the caches."""
+    ids = sorted(set(ShownKey.objects.filter(key__in=keys).values_list("article_id", flat=True)))
+    for chunk in itertools.batched(ids, BATCH):
+        with transaction.atomic():
+            cache_keys.changed({cache_keys.key(Article, pk) for pk in sync(chunk)})
+
+
+def on_public_keys_changed(sender, keys, hard=False, records=(), **kwargs):
+    """``public_keys_changed`` receiver: records whose own content changed rebuild what shows them."""
+    shown = sorted(key for key in records if not key.startswith("article-"))
+    if shown and ShownKey.objects.filter(key__in=shown).exists():  # a new image or tag shows nowhere yet
+        rebuild_showing.enqueue(shown)
+
+
+def rebuild_all(progress=None, everything=False):
+    """Store the published and scheduled articles not stored yet or stored with an older ``SHAPE``
+    (with ``everything``, all of them) afresh, and drop any stored article no longer public, in
+    batches; ``progress(done, total)`` after each. Returns (rebuilt, changed, dropped)."""
+    public = Article.objects.filter(status__in=LIVE_STATUSES)
+    if not everything:
+        public = public.exclude(pk__in=PublicArticle.objects.filter(shape=SHAPE).values("pk"))
+    ids = list(public.order_by("pk").values_list("pk", flat=True))
+    not_public = PublicArticle.objects.exclude(article__status__in=LIVE_STATUSES)
+    dropped = set(not_public.values_list("pk", flat=True))
+    not_public.delete()
+    changed = set()
+    for done, chunk in enumerate(itertools.batched(ids, BATCH), start=1):
+        with transaction.atomic():
+            changed |= store(build(load(chunk)).values())
+        if progress:
+            progress(min(done * BATCH, len(ids)), len(ids))
+    cache_keys.changed({cache_keys.key(Article, pk) for pk in changed | dropped}, hard=bool(dropped))
+    return len(ids), len(changed), len(dropped)
+
+
+# Reading: what pages ask of the stored forms, each in one query.
+
+
+def story(slug, now=None):
+    """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
+    or None: one query."""
+    rows = Representation.objects.filter(
+        article__slug=slug, article__publish_at__lte=now or timezone.now(), kind__in=STORY_KINDS
+    ).values_list("article_id", "article__related", "kind", "content")
+    forms = {}
+    for article_id, related, kind, content in rows:
+        forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
+    return forms or None
+
+
+def cards(variant, ids, now=None):
+    """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
+    rows = Representation.objects.filter(
+        article__in=ids, article__publish_at__lte=now or timezone.now(), kind=f"card-{variant}"
+    ).values_list("article_id", "content")
+    return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
+
+
+def with_card(stories, variant):
+    """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
+    card in ``variant``, read in the same query."""
+    card = Representation.objects.filter(article=OuterRef("pk"), kind=f"card-{variant}").values("content")[:1]
+    return stories.annotate(card=Subquery(card))
