@@ -86,7 +86,7 @@ class Entry:
 
 def scheduled_publications(articles, start, end, now):
     scheduled = articles.scheduled_for_later(now).filter(publish_at__gte=start, publish_at__lt=end)
-    return [Entry(a, a.publish_at, "publication", "Goes live (embargoed until then)", True) for a in scheduled]
+    return [Entry(a, a.publish_at, "publication", "Goes live", True) for a in scheduled]
 
 
 def went_live(articles, start, end, now):
@@ -307,6 +307,7 @@ def calendar_view(request):
     context = {
         **admin_site.each_context(request),
         "title": "Planning calendar",
+        "is_nav_sidebar_enabled": False,  # the week's seven columns need the width
         "period": period,
         "section": section,
         "sections": sections,
@@ -331,7 +332,6 @@ def calendar_view(request):
         "today_url": link(**{period.kind: Period.containing(period.kind, today).value}),
         "week_url": link(week=Period.containing(WEEK, in_period).value),
         "month_url": link(month=Period.containing(MONTH, in_period).value),
-        "is_this_period": period == Period.containing(period.kind, today),
         "query": request.GET.urlencode() if status == 200 else "",
     }
     return TemplateResponse(request, "admin/articles/calendar.html", context, status=status)

@@ -166,7 +166,7 @@ def test_each_entry_links_to_its_story_and_says_what_happens(editor_client, make
 
     assert reverse("admin:articles_article_change", args=[story.pk]) in coming_html
     assert reverse("admin:articles_article_change", args=[gone_out.pk]) in went_html
-    assert coming.label == "Goes live (embargoed until then)" and coming.movable
+    assert coming.label == "Goes live" and coming.movable
     assert went.label == "Went live" and not went.movable
     assert 'aria-current="date"' in went_html  # today, in words and markup, not by colour alone
     assert '<span class="planning-today">Today</span>' in went_html
