@@ -66,9 +66,8 @@ class Entry:
 
     @property
     def utc_time(self):
-        """ "09:00 UTC" when the newsroom's clock says otherwise, else ""."""
-        utc = self.at.astimezone(UTC)
-        return "" if utc.strftime("%H:%M %Z") == self.local.strftime("%H:%M %Z") else f"{utc:%H:%M} UTC"
+        """ "09:00 UTC" when the newsroom is not on UTC, else "" (the local time says it)."""
+        return "" if self.local.tzname() == "UTC" else f"{self.at.astimezone(UTC):%H:%M} UTC"
 
     @property
     def machine(self):
@@ -219,20 +218,18 @@ def entries_between(start, end, section=None, now=None):
 
 
 def may_see_calendar(user):
+    """Whoever may see articles may see when they go live (writers too; only publishers move them)."""
     return article_policy.user_has_permission(user, "view")
 
 
 class RescheduleForm(forms.Form):
-    """One entry's "Move" form: the story, the go-live time the editor saw, and the new one (in
-    the newsroom's zone; a time that does not exist or happens twice there is refused)."""
+    """What an entry's "Move" form posts (the template writes its inputs, one set per entry): the
+    story, the go-live time the editor saw, and the new one from ``<input type="datetime-local">``
+    in the newsroom's zone (a time that does not exist or happens twice there is refused)."""
 
-    article = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
-    shown = forms.CharField(max_length=40, widget=forms.HiddenInput)
-    publish_at = forms.DateTimeField(
-        label="New go-live time",
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    article = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    shown = forms.CharField(max_length=40)
+    publish_at = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
 
     def clean_shown(self):
         try:

@@ -332,12 +332,13 @@ def test_a_story_missing_its_checklist_stays_where_it_was(editor_client, make_ar
     assert "Missing: Alt text" in _refused(editor_client, story, "2099-01-01T10:00")
 
 
-def test_a_time_the_clocks_skip_is_a_form_error(editor_client, make_article, editor, settings):
+@pytest.mark.parametrize("forward", [True, False], ids=["skipped: 02:00 → 03:00", "twice: 03:00 → 02:00"])
+def test_a_time_the_clocks_skip_or_repeat_is_refused(editor_client, make_article, editor, settings, forward):
     settings.TIME_ZONE = "Europe/Berlin"
-    day = _clock_change(ZoneInfo("Europe/Berlin"), forward=True)
+    day = _clock_change(ZoneInfo("Europe/Berlin"), forward=forward)
     story = _scheduled(make_article, editor, timezone.now() + timedelta(days=1))
 
-    message = _refused(editor_client, story, f"{day:%Y-%m-%d}T02:30")  # 02:00 → 03:00
+    message = _refused(editor_client, story, f"{day:%Y-%m-%d}T02:30")
     assert message.startswith("Not moved:") and "time zone" in message
 
 
