@@ -79,8 +79,12 @@ class Entry:
         return self.at.astimezone(UTC).isoformat()
 
     @property
-    def form_value(self):
-        return f"{self.local:%Y-%m-%dT%H:%M}"
+    def form_date(self):
+        return f"{self.local:%Y-%m-%d}"
+
+    @property
+    def form_time(self):
+        return f"{self.local:%H:%M}"
 
 
 def scheduled_publications(articles, start, end, now):
@@ -224,12 +228,13 @@ def may_see_calendar(user):
 
 class RescheduleForm(forms.Form):
     """What an entry's "Move" form posts (the template writes its inputs, one set per entry): the
-    story, the go-live time the editor saw, and the new one from ``<input type="datetime-local">``
-    in the newsroom's zone (a time that does not exist or happens twice there is refused)."""
+    story, the go-live time the editor saw, and the new one as a date and a time (two inputs fit
+    a calendar cell; one datetime-local does not) in the newsroom's zone, where a time that does
+    not exist or happens twice is refused."""
 
     article = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     shown = forms.CharField(max_length=40)
-    publish_at = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    publish_at = forms.SplitDateTimeField(input_date_formats=["%Y-%m-%d"], input_time_formats=["%H:%M", "%H:%M:%S"])
 
     def clean_shown(self):
         try:

@@ -255,7 +255,8 @@ def _move(client, story, new_time, shown=None, query=""):
         {
             "article": story.pk,
             "shown": (shown or story.publish_at).astimezone(UTC).isoformat(),
-            "publish_at": new_time,
+            "publish_at_0": new_time.partition("T")[0],
+            "publish_at_1": new_time.partition("T")[2],
         },
     )
 
@@ -346,10 +347,21 @@ def test_a_time_the_clocks_skip_or_repeat_is_refused(editor_client, make_article
     "data",
     [
         {},
-        {"article": "x", "shown": "x", "publish_at": "x"},
-        {"article": "99999", "shown": "2030-01-01T00:00:00+00:00", "publish_at": "2099-01-01T10:00"},
-        {"article": "1", "shown": "2030-01-01T00:00:00", "publish_at": "2099-01-01T10:00"},
-        {"article": str(2**40), "shown": "2030-01-01T00:00:00+00:00", "publish_at": "99999-01-01T10:00"},
+        {"article": "x", "shown": "x", "publish_at_0": "x", "publish_at_1": "x"},
+        {
+            "article": "99999",
+            "shown": "2030-01-01T00:00:00+00:00",
+            "publish_at_0": "2099-01-01",
+            "publish_at_1": "10:00",
+        },
+        {"article": "1", "shown": "2030-01-01T00:00:00", "publish_at_0": "2099-01-01", "publish_at_1": "10:00"},
+        {
+            "article": str(2**40),
+            "shown": "2030-01-01T00:00:00+00:00",
+            "publish_at_0": "99999-01-01",
+            "publish_at_1": "10:00",
+        },
+        {"article": "1", "shown": "2030-01-01T00:00:00+00:00", "publish_at_0": "2099-02-30", "publish_at_1": "25:61"},
     ],
 )
 def test_hostile_moves_are_refused_with_a_message(editor_client, data):

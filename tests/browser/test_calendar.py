@@ -87,7 +87,8 @@ def test_an_editor_finds_a_story_on_its_local_day_and_moves_it(page, site, edito
     screenshots(page, "calendar-week")
 
     entry.locator("summary").click()
-    entry.get_by_label(f"New go-live time ({ZONE})").fill(f"{day + timedelta(days=1):%Y-%m-%d}T18:15")
+    entry.get_by_label("New date").fill(f"{day + timedelta(days=1):%Y-%m-%d}")
+    entry.get_by_label(f"Time ({ZONE})").fill("18:15")
     page.screenshot(path=str(SCREENSHOTS / "calendar-move-desktop-1280.png"))
     entry.get_by_role("button", name="Move").click()
 
