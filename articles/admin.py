@@ -41,10 +41,16 @@ from articles.permissions import (
     tag_policy,
     transition_policy,
 )
+from articles.planning import calendar_view, may_see_calendar
 from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
 from vehicles import admin as vehicles_admin
 from vehicles.forms import MarketAvailabilityForm
 from vehicles.models import MarketAvailability, ModelYear, VehicleModel
+
+# The planning calendar (articles.planning) at /admin/calendar/, linked from the admin's top bar.
+admin.site.register_page(
+    "calendar/", calendar_view, name="calendar", label="Planning calendar", shown_to=may_see_calendar
+)
 
 # The largest id or version a URL or form may name; anything bigger names nothing.
 MAX_NUMBER = 2**31 - 1

@@ -1,5 +1,9 @@
-"""The admin site: Django's, with the two-step sign-in (newsroom.core.signin) and each staff
-user's "Two-factor sign-in" page (newsroom.core.two_factor)."""
+"""The admin site: Django's, with the two-step sign-in (newsroom.core.signin), each staff
+user's "Two-factor sign-in" page (newsroom.core.two_factor), and the desk's own pages that
+higher apps register (``register_page``: the articles' planning calendar)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -14,13 +18,44 @@ from django.views.decorators.csrf import csrf_protect
 from newsroom.core import signin, two_factor
 
 
+@dataclass(frozen=True)
+class DeskPage:
+    route: str  # under /admin/: "calendar/"
+    view: Callable  # view(request), behind the admin's sign-in
+    name: str  # the URL's name in the admin namespace: reverse("admin:calendar")
+    label: str  # the link in the admin's top bar
+    shown_to: Callable  # shown_to(user): whether the link is shown; the view checks for itself
+
+
 class NewsroomAdminSite(AdminSite):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._desk_pages = []
+
+    def register_page(self, route, view, *, name, label, shown_to):
+        """Add a page of a higher app (which this layer may not import) to the admin, linked from
+        the top bar for the users ``shown_to`` says may use it. Call it before the URLs load (an
+        app's admin module)."""
+        self._desk_pages.append(DeskPage(route, view, name, label, shown_to))
+
     def get_urls(self):
         return [
             path("login/code/", self.login_code, name="login_code"),
             path("two-factor/", self.admin_view(self.two_factor), name="two_factor"),
+            *(path(page.route, self.admin_view(page.view), name=page.name) for page in self._desk_pages),
             *super().get_urls(),
         ]
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_active and user.is_staff
+        context["desk_pages"] = [
+            (page.label, reverse(f"{self.name}:{page.name}", current_app=self.name))
+            for page in self._desk_pages
+            if signed_in and page.shown_to(user)
+        ]
+        return context
 
     @method_decorator(never_cache)
     @login_not_required
