@@ -459,7 +459,8 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     def live_preview_view(self, request, pk=None):
         """The change form beside its preview: the form as it stands (``pk`` None for a new
         article), posted each time the editor pauses, answered with the page readers would see,
-        or 400 with the form's errors. Validated as a save would be; nothing is saved."""
+        or 400 with the form's errors. Validated by the admin's own form and inline formsets, but
+        not by the save-time checks (``ArticleForm.checks_save``); nothing is saved."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         stored = None

@@ -1,8 +1,10 @@
 /*
  * Accessible names for the article form's widgets that stand in for a labelled field: the body
- * editor (a contenteditable the prose editor puts beside its hidden textarea) and Django's
- * autocomplete boxes (select2), neither of which carries its field's <label> over, so a screen
- * reader announced them as unnamed (axe-core: aria-input-field-name, label).
+ * editor (a contenteditable the prose editor puts beside its hidden textarea), Django's
+ * autocomplete boxes (select2), neither of which carries its field's <label> over, and the
+ * bylines' and vehicles' table rows, whose boxes have only a column heading. A screen reader
+ * announced them as unnamed (axe-core: aria-input-field-name, label, select-name), and the tags
+ * box's "remove all" control sat directly in its list (axe-core: list).
  */
 "use strict";
 {
@@ -40,6 +42,49 @@
             });
             box.querySelectorAll(".select2-search__field").forEach((search) => {
                 search.setAttribute("aria-labelledby", label.id);
+            });
+            // select2 puts it first in the list of choices, as a bare <span>; its handlers find it
+            // anywhere inside the box.
+            box.querySelectorAll("ul.select2-selection__rendered > .select2-selection__clear").forEach((clear) => {
+                const item = document.createElement("li");
+                item.className = "select2-selection__clear-item";
+                clear.replaceWith(item);
+                item.appendChild(clear);
+            });
+        });
+        document.querySelectorAll(".tabular table").forEach(nameRows);
+    }
+
+    // "Author, byline 2": the column's heading and the row's number in the group.
+    function nameRows(table) {
+        const group = table.closest(".inline-group");
+        const noun = group && group.querySelector(".inline-heading");
+        const what = noun ? noun.textContent.trim().replace(/s$/, "").toLowerCase() : "row";
+        const headings = {};
+        table.querySelectorAll("thead th[class*='column-']").forEach((heading) => {
+            const column = Array.from(heading.classList).find((name) => name.startsWith("column-"));
+            headings[column.slice("column-".length)] = heading.textContent.trim();
+        });
+        table.querySelectorAll("tbody tr.form-row:not(.empty-form)").forEach((row, index) => {
+            row.querySelectorAll("td[class*='field-'], td.delete").forEach((cell) => {
+                const field = Array.from(cell.classList).find((name) => name.startsWith("field-"));
+                const heading = field ? headings[field.slice("field-".length)] : "Delete";
+                const name = `${heading}, ${what} ${index + 1}`;
+                cell.querySelectorAll("input:not([type=hidden]), select").forEach((control) => {
+                    if (heading && !labelFor(control)) {
+                        control.setAttribute("aria-label", name);
+                    }
+                });
+                // An autocomplete box is named by what it shows, which is nothing until chosen.
+                cell.querySelectorAll(".select2-selection--single").forEach((selection) => {
+                    const shown = selection.querySelector(".select2-selection__rendered");
+                    const chosen = shown ? shown.textContent.replace("×", "").trim() : "";
+                    selection.removeAttribute("aria-labelledby");
+                    selection.setAttribute("aria-label", chosen ? `${name}: ${chosen}` : name);
+                    if (shown) {
+                        shown.setAttribute("aria-label", name);
+                    }
+                });
             });
         });
     }

@@ -127,3 +127,18 @@ def test_a_new_article_is_previewed_at_phone_and_desktop_widths(page, site, edit
     expect(page.get_by_role("button", name="Live preview")).to_have_attribute("aria-expanded", "false")
     check_accessibility(page, "add form, preview closed")
     screenshots(page, "live-preview-closed")
+
+
+def test_a_live_articles_form_with_its_preview_open_passes_axe(page, site, editor):
+    """The demo story, with bylines, vehicles and tags: every box of the form has a name."""
+    article = Article.objects.live().order_by("pk").first()
+    sign_in(page, site, editor)
+    page.goto(f"{site}/admin/articles/article/{article.pk}/change/")
+    page.get_by_role("button", name="Live preview").click()
+    expect(preview_frame(page).locator("h1.story-headline")).to_have_text(article.headline)
+    expect(page.locator(".live-preview-status")).to_have_text("Up to date.")
+    check_accessibility(page, "a live article's form with the live preview")
+    page.get_by_role("button", name="Close preview").click()
+    check_accessibility(page, "a live article's form")
+    page.get_by_role("button", name="Live preview").click()
+    screenshots(page, "live-preview-live-article")
