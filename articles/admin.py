@@ -11,12 +11,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponseRedirect
+from django.forms.formsets import all_valid
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.csp import CSP
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 
 from articles import preview, revisions, services, workflow
 from articles.forms import ArticleForm, TransitionForm
@@ -293,6 +297,9 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
         ("This save", {"fields": ("revision_message", "correction_note", "loaded_status")}),
     )
 
+    class Media:
+        js = ("desk/field-names.js",)
+
     # -- permissions: article_policy's answers (PolicyAdmin), and for the bulk actions ---------
 
     def has_submit_permission(self, request):
@@ -414,8 +421,13 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        # The side-by-side preview is shown in a frame of the change form, and only there.
+        framed_by_the_desk = csp_override({**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]})
+        live_preview = view(xframe_options_sameorigin(framed_by_the_desk(self.live_preview_view)))
         return [
             path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
+            path("live-preview/", live_preview, name="articles_article_live_preview"),
+            path("<int:pk>/live-preview/", live_preview, name="articles_article_live_preview"),
             path("<int:pk>/workflow/<str:action>/", view(self.transition_view), name="articles_article_transition"),
             path("<int:pk>/revisions/", view(self.revisions_view), name="articles_article_revisions"),
             path("<int:pk>/revisions/compare/", view(self.compare_view), name="articles_article_compare"),
@@ -449,6 +461,29 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
 
     def preview_view(self, request, pk):
         return preview.render_preview(request, self._article_or_404(request, pk))
+
+    def live_preview_view(self, request, pk=None):
+        """The change form beside its preview: the form as it stands (``pk`` None for a new
+        article), posted each time the editor pauses, answered with the page readers would see,
+        or 400 with the form's errors. Validated by the admin's own form and inline formsets, but
+        not by the save-time checks (``ArticleForm.checks_save``); nothing is saved."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        stored = None
+        if pk is not None:
+            stored = get_object_or_404(Article.objects.select_related("section", "lead_image").with_live_now(), pk=pk)
+        if not (self.has_change_permission(request, stored) if stored else self.has_add_permission(request)):
+            raise PermissionDenied
+        change = stored is not None
+        form = self.get_form(request, stored, change=change)(
+            request.POST, request.FILES, instance=stored, checks_save=False
+        )
+        form_valid = form.is_valid()
+        # As the admin's own change view builds them (``changeform_view``): the bylines and vehicles.
+        formsets, inlines = self._create_formsets(request, form.instance, change=change)
+        if not (all_valid(formsets) and form_valid):
+            return JsonResponse({"errors": preview.form_errors(form, zip(formsets, inlines, strict=True))}, status=400)
+        return preview.render_preview(request, preview.unsaved_article(form, formsets))
 
     def transition_view(self, request, pk, action):
         article = self._article_or_404(request, pk)

@@ -51,9 +51,12 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = ["headline", "slug", "standfirst", "body", "section", "tags", "lead_image"]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, checks_save=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user  # whose save this is: ArticleAdmin.get_form binds it
+        # The live preview validates what the editor typed but saves nothing: whether a save would
+        # be refused now (an edit conflict, a status changed meanwhile) is the save's question.
+        self.checks_save = checks_save
         self.conflict = None
         self.expected_version = self.instance.version if self.instance.pk else None
         if self.instance.pk:
@@ -76,10 +79,10 @@ class ArticleForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk:
+        if self.instance.pk and self.checks_save:
             self._check_version(cleaned)
             self._check_status(cleaned)
-        if self.instance.pk and not self.errors:
+        if self.instance.pk and self.checks_save and not self.errors:
             self._check_save(cleaned)
         return cleaned
 

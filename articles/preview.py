@@ -7,6 +7,10 @@ link answers 403 and an expired one 404, and neither shows a word of the article
 A link is also revoked by taking the article back: withdrawing it, sending it back to the
 writer or returning it to draft. The token carries the id of the article's latest such step,
 so a link minted before one no longer matches after it.
+
+The change form's side-by-side preview renders the same page from the form as it stands,
+unsaved (``unsaved_article``): the admin posts the form to it each time the editor pauses, and
+nothing is saved, stored as a revision or shown to anyone else.
 """
 
 from django.conf import settings
@@ -18,8 +22,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from articles.models import Article, Status, Transition
+from articles import services
+from articles.models import Article, ArticleVehicle, Byline, Correction, Status, Transition
 from newsroom.core.site import absolute_url
+from vehicles.models import ModelYear, VehicleModel
 
 SALT = "articles.preview"
 
@@ -78,3 +84,90 @@ def shared_preview(request, token):
     # A withdrawn article is off limits to everyone without a login, links included.
     article = get_object_or_404(preview_queryset().exclude(status=Status.WITHDRAWN), pk=data["a"])
     return render_preview(request, article)
+
+
+# -- the change form's side-by-side preview --------------------------------------------------------
+
+# The id an article not saved yet stands in with: Django reads an instance's relations only once it
+# has one, and every query naming it finds nothing (stored ids start at 1).
+UNSAVED_PK = 0
+
+
+def unsaved_article(form, formsets):
+    """The article as the admin's change form holds it, never saved: ``form``'s fields and tags,
+    the bylines and vehicles of its inline ``formsets`` and the correction notice being typed
+    (all validated). They are put where ``prefetch_related`` leaves related rows, so
+    ``article_page_context`` shows them instead of the stored ones."""
+    article = form.instance
+    stored = article.pk is not None
+    if not article.slug:  # as saving would make it: the canonical URL and the structured data show it
+        article.slug = services.unique_slug(article.headline, article.pk)
+    if not stored:
+        article.pk = UNSAVED_PK
+    rows = {formset.model: _kept_rows(formset) for formset in formsets}
+    corrections = list(Correction.objects.filter(article_id=article.pk)) if stored else []
+    if form.cleaned_data.get("correction_note"):
+        corrections.append(Correction(article=article, text=form.cleaned_data["correction_note"], created_by=form.user))
+    _preload(
+        article,
+        tags=list(form.cleaned_data.get("tags") or []),
+        bylines=rows.get(Byline, []),
+        article_vehicles=_with_vehicle_details(rows.get(ArticleVehicle, [])),
+        corrections=corrections,
+    )
+    return article
+
+
+def _kept_rows(formset):
+    """The unsaved rows a valid inline formset holds, without those marked for deletion, in the
+    order the page lists them (``position``, then as entered)."""
+    kept = [form.instance for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+    return sorted(kept, key=lambda row: row.position)
+
+
+def _with_vehicle_details(links):
+    """Each link's vehicle with its make, and its model year with its powertrain, as the article
+    page loads them: two queries, whatever the number of vehicles."""
+    if not links:
+        return links
+    models = VehicleModel.objects.select_related("make").in_bulk({link.vehicle_model_id for link in links})
+    years = ModelYear.objects.select_related("powertrain").in_bulk(
+        {link.model_year_id for link in links if link.model_year_id}
+    )
+    for link in links:
+        link.vehicle_model = models[link.vehicle_model_id]
+        link.model_year = years.get(link.model_year_id)
+    return links
+
+
+def _preload(article, **relations):
+    """Set ``article``'s related rows as ``prefetch_related`` would: later prefetches of the same
+    relations skip them, and ``article.<relation>.all()`` answers from them."""
+    cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in relations.items():
+        rows_so_far = article._meta.get_field(name).related_model._default_manager.none()
+        rows_so_far._result_cache, rows_so_far._prefetch_done = list(rows), True
+        cache[name] = rows_so_far
+
+
+def form_errors(form, formsets_with_inlines):
+    """Why the form cannot be previewed, in the words the change form shows:
+    ``[{"field": name, "label": what the editor reads, "messages": [...]}]``."""
+    errors = [
+        {"field": name, "label": form[name].label if name in form.fields else "", "messages": list(messages)}
+        for name, messages in form.errors.items()
+    ]
+    for formset, inline in formsets_with_inlines:
+        noun = str(inline.verbose_name).capitalize()
+        for number, row_errors in enumerate(formset.errors, start=1):
+            errors += [
+                {
+                    "field": f"{formset.prefix}-{number - 1}-{name}",
+                    "label": f"{noun} {number}" if name == "__all__" else f"{noun} {number}, {name.replace('_', ' ')}",
+                    "messages": list(messages),
+                }
+                for name, messages in row_errors.items()
+            ]
+        if formset.non_form_errors():
+            errors.append({"field": formset.prefix, "label": noun, "messages": list(formset.non_form_errors())})
+    return errors
