@@ -252,7 +252,7 @@ def article_page_context(article):
     """Everything the article page shows besides ``article`` itself, in a fixed number of
     queries: bylines, tags, corrections, the vehicles box, related articles and metadata.
     The admin preview calls it for drafts too."""
-    from vehicles.models import MarketAvailability, Powertrain
+    from vehicles.models import MARKET_TIMELINE_ORDER, MarketAvailability, Powertrain
 
     prefetch_related_objects(
         [article],
@@ -268,7 +268,7 @@ def article_page_context(article):
         Prefetch(
             "article_vehicles__vehicle_model__availabilities",
             queryset=MarketAvailability.objects.select_related("market", "source_plant").order_by(
-                "market__name", "start", "id"
+                *MARKET_TIMELINE_ORDER
             ),
         ),
     )
