@@ -14,7 +14,7 @@ from newsroom.media.models import Rendition
 from newsroom.media.renditions import SHARE_SPEC
 from newsroom.media.templatetags.images import image_url
 from vehicles import units
-from vehicles.models import MarketAvailability, Powertrain
+from vehicles.models import MARKET_TIMELINE_ORDER, MarketAvailability, Powertrain
 
 RELATED_ARTICLES = 4
 
@@ -63,7 +63,7 @@ def story_lookups(renditions=ARTICLE_RENDITIONS):
         Prefetch(
             "article_vehicles__vehicle_model__availabilities",
             queryset=MarketAvailability.objects.select_related("market", "source_plant").order_by(
-                "market__name", "start", "id"
+                *MARKET_TIMELINE_ORDER
             ),
         ),
     ]

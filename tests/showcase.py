@@ -18,11 +18,15 @@ EXPLAINER_SLUG = "what-japans-new-approval-mark-means-for-us-built-cars"
 WITHDRAWN_SLUG = "tundra-in-japan-how-a-full-size-pickup-fits"
 
 
-def complete_the_demo():
+def complete_the_demo(between_steps=lambda: None):
+    """``between_steps`` runs before each editor's step: the golden files' fixed clock moves on there,
+    so each step has its own time, as in a newsroom."""
     editor = get_user_model().objects.get(username="editor")
     story = Article.objects.get(slug=TOYOTA_STORY_SLUG)
+    between_steps()
     workflow.correct(story, editor, "An earlier version gave the wrong year for the Tundra's arrival.")
     explainer = Article.objects.get(slug=EXPLAINER_SLUG)
+    between_steps()
     workflow.unschedule(explainer, editor)
     workflow.publish(explainer, editor)
     day_before = story.first_published - timedelta(days=1)
@@ -31,8 +35,10 @@ def complete_the_demo():
     )
     Article.objects.filter(slug=WITHDRAWN_SLUG).update(lead_image=story.lead_image)  # publishing needs one
     draft = Article.objects.get(slug=WITHDRAWN_SLUG)
+    between_steps()
     workflow.approve(draft, editor)
     workflow.publish(draft, editor)
+    between_steps()
     workflow.withdraw(draft, editor, "It repeated a claim we could not confirm.")
     for image in Image.objects.all():
         make_reader_renditions(image)

@@ -100,6 +100,11 @@ class VehicleType(models.TextChoices):
     LSV = "lsv", "Low Speed Vehicle (LSV)"
 
 
+# A model's timeline in each market, oldest first, by whichever date is known; NULLs placed
+# explicitly, as SQLite and PostgreSQL place them differently. The spec sheet, the API and the
+# article page's vehicles box all list availabilities in this order.
+MARKET_TIMELINE_ORDER = ("market__name", Coalesce("start", "end", "announced_on").asc(nulls_last=True), "id")
+
 # How many articles about a model its page lists (launch reports come on top).
 RELATED_ARTICLES_LIMIT = 30
 
@@ -129,10 +134,9 @@ class VehicleModelQuerySet(models.QuerySet):
             "powertrains",
             models.Prefetch(
                 "availabilities",
-                # A timeline per market, oldest first: by whichever date is known.
                 queryset=MarketAvailability.objects.select_related("market", "source_plant")
                 .annotate(reported_in_id=reporting_article_id())
-                .order_by("market__name", Coalesce("start", "end", "announced_on").asc(nulls_last=True), "id"),
+                .order_by(*MARKET_TIMELINE_ORDER),
             ),
         )
 

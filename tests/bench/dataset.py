@@ -9,6 +9,7 @@ renditions readers are shown of every image, as the task worker does after an up
 
 import hashlib
 import io
+import os
 import random
 import time
 from datetime import date, timedelta
@@ -38,7 +39,8 @@ from vehicles.models import (
 )
 
 VEHICLE_MODELS = 300
-IMAGES = 100
+# Fewer for the newsroom day's smoke test (tests/ops/test_bench_day.py): each image's renditions cost seconds.
+IMAGES = int(os.environ.get("BENCH_IMAGES", "100"))
 PARTNERS = 20
 BATCH = 2000
 MARKER_SLUG = "bench-dataset-v2-complete"
@@ -475,9 +477,10 @@ def _partner_model():
     return Partner
 
 
-def api_key():
+def partner_keys():
     """Make sure the 20 partners exist (without rate limits that a load test would hit), and
-    issue a fresh key for the first: keys are stored hashed, so each run issues its own."""
+    issue a fresh key for each, first partner first: keys are stored hashed, so each run issues
+    its own. None while the syndication app has no partners."""
     Partner = _partner_model()
     if Partner is None:
         return None
@@ -488,5 +491,5 @@ def api_key():
         ],
         ignore_conflicts=True,
     )
-    _key, secret = Partner.objects.get(name="Partner 00").issue_key(name="benchmark")
-    return secret
+    partners = Partner.objects.filter(name__in=[f"Partner {i:02d}" for i in range(PARTNERS)]).order_by("name")
+    return [partner.issue_key(name="benchmark")[1] for partner in partners]

@@ -3,7 +3,8 @@ small Python generator that sends a fixed number of requests over keep-alive con
 
 Both cycle through a list of paths with fixed headers and report the same figures: requests/s,
 p50 and p99 latency in ms, and errors (connection failures, timeouts, and answers >= 400); the
-Python one also counts answers by status (the fault tests use it).
+Python one also counts answers by status (the fault tests use it). Given ``count_header``, both
+also count the answers by that header's value ("hit"/"miss" for the newsroom day's page cache).
 
     python -m tests.bench.load '{"base": "http://127.0.0.1:8000", "paths": ["/"], "concurrency": 4, "requests": 400}'
 """
@@ -33,7 +34,24 @@ function done(summary, latency, requests)
     '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     e.connect, e.read, e.write, e.status, e.timeout))
+  %(done_counting)s
 end
+"""
+# With ``count_header``: each thread counts the header's values (hit, miss) in its own Lua state;
+# done() adds them up. Defining response() costs wrk some speed, so only then.
+WRK_COUNTING = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) hits = 0; misses = 0; others = 0 end
+function response(status, headers, body)
+  local value = headers[%(header)s]
+  if value == "hit" then hits = hits + 1 elseif value == "miss" then misses = misses + 1 else others = others + 1 end
+end
+"""
+WRK_DONE_COUNTING = """
+  local h, m, o = 0, 0, 0
+  for _, thread in ipairs(threads) do h = h + thread:get("hits"); m = m + thread:get("misses"); o = o + thread:get("others") end
+  io.write(string.format('WRKCOUNT {"hit": %d, "miss": %d, "none": %d}\\n', h, m, o))
 """
 
 
@@ -41,13 +59,16 @@ def generator_name():
     return "wrk" if shutil.which("wrk") else "python"
 
 
-def drive(base, paths, headers, concurrency, seconds, requests):
+def drive(base, paths, headers, concurrency, seconds, requests, count_header=None):
     """Load ``base`` + ``paths`` at ``concurrency``; wrk runs for ``seconds``, the Python
-    generator sends ``requests`` requests."""
+    generator sends ``requests`` requests. With ``count_header``, the result's "counted" holds how
+    many answers had each of its values."""
     if shutil.which("wrk"):
-        result = _wrk(base, paths, headers, concurrency, seconds)
+        result = _wrk(base, paths, headers, concurrency, seconds, count_header)
     else:
         spec = {"base": base, "paths": paths, "headers": headers, "concurrency": concurrency, "requests": requests}
+        if count_header:
+            spec["count_header"] = count_header
         completed = subprocess.run(
             [sys.executable, "-m", "tests.bench.load", json.dumps(spec)], capture_output=True, text=True, check=True
         )
@@ -63,21 +84,30 @@ def _lua(values):
     return "{" + ", ".join(json.dumps(v) for v in values) + "}"
 
 
-def _wrk(base, paths, headers, concurrency, seconds):
+def _wrk(base, paths, headers, concurrency, seconds, count_header=None):
+    counting = WRK_COUNTING % {"header": json.dumps(count_header)} if count_header else ""
+    done_counting = WRK_DONE_COUNTING if count_header else ""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_SCRIPT % {"paths": _lua(paths), "headers": _lua(headers)})
+        script.write(
+            counting + WRK_SCRIPT % {"paths": _lua(paths), "headers": _lua(headers), "done_counting": done_counting}
+        )
         script.flush()
         command = ["wrk", f"-t{min(concurrency, 2)}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "5s"]
         result = subprocess.run([*command, "-s", script.name, base], capture_output=True, text=True, check=True)
-    line = next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))
+    result_lines = result.stdout.splitlines()
+    line = next(line for line in result_lines if line.startswith("WRKJSON "))
     raw = json.loads(line.removeprefix("WRKJSON "))
-    return {
+    result = {
         "requests": raw["requests"],
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "errors": raw["connect"] + raw["read"] + raw["write"] + raw["status"] + raw["timeout"],
     }
+    if count_header:
+        counted = next(line for line in result_lines if line.startswith("WRKCOUNT "))
+        result["counted"] = json.loads(counted.removeprefix("WRKCOUNT "))
+    return result
 
 
 def _python(spec):
@@ -85,10 +115,11 @@ def _python(spec):
     paths, headers = spec["paths"], spec["headers"]
     share, extra = divmod(spec["requests"], spec["concurrency"])
     latencies, errors, statuses, lock = [], [0], {}, threading.Lock()
+    count_header, counted = spec.get("count_header"), {}
 
     def connection_loop(offset):
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=spec.get("timeout", 5))
-        mine, seen = [], {}
+        mine, seen, values = [], {}, {}
         for n in range(share + (offset < extra)):
             path = paths[(offset + n * spec["concurrency"]) % len(paths)]
             started = time.perf_counter()
@@ -97,6 +128,9 @@ def _python(spec):
                 response = connection.getresponse()
                 response.read()
                 failed, status = response.status >= 400, str(response.status)
+                if count_header:
+                    value = response.getheader(count_header) or "none"
+                    values[value] = values.get(value, 0) + 1
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
             except (OSError, http.client.HTTPException) as error:
@@ -111,6 +145,8 @@ def _python(spec):
             latencies.extend(mine)
             for status, count in seen.items():
                 statuses[status] = statuses.get(status, 0) + count
+            for value, count in values.items():
+                counted[value] = counted.get(value, 0) + count
 
     threads = [threading.Thread(target=connection_loop, args=(i,)) for i in range(spec["concurrency"])]
     started = time.perf_counter()
@@ -120,7 +156,7 @@ def _python(spec):
         thread.join()
     elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return {
+    result = {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
         "p50_ms": cuts[49] * 1000,
@@ -128,6 +164,9 @@ def _python(spec):
         "errors": errors[0],
         "statuses": statuses,
     }
+    if count_header:
+        result["counted"] = counted
+    return result
 
 
 if __name__ == "__main__":

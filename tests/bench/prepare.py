@@ -35,7 +35,9 @@ def main():
     if dataset.build(args.scale, log=log):
         _analyze()
     made, seconds = dataset.make_renditions(log=log)
-    plan = {"scale": args.scale, "api_key": dataset.api_key(), **_urls()}
+    keys = dataset.partner_keys()
+    plan = {"scale": args.scale, "api_key": keys[0] if keys else None, "partner_keys": keys, **_urls()}
+    plan["day"] = _newsroom_day_urls()
     plan["renditions_before_warm_up"] = {"made": made, "seconds": round(seconds, 1)}
     plan["warm_up"] = _warm(plan, log)
     plan["queries"] = _count_queries(plan)
@@ -63,6 +65,23 @@ def _urls():
         "vehicle": [f"/vehicles/{vm.make.slug}/{vm.slug}/" for vm in rng.sample(vehicles, min(30, len(vehicles)))],
         "search": [f"/search/?q={word}" for word in rng.sample(_search_words(), 20)],
         "api_detail": [f"/api/v1/articles/{article_id}/" for article_id, _slug in sample],
+    }
+
+
+def _newsroom_day_urls():
+    """What the newsroom day's readers read (run.py samples from it): every live article, newest
+    first (Zipf's rank order), and the other pages."""
+    from articles.models import Article, Section
+
+    return {
+        "articles": [
+            f"/articles/{slug}/"
+            for slug in Article.objects.live().order_by("-publish_at", "-id").values_list("slug", flat=True)
+        ],
+        "sections": [
+            f"/section/{slug}/" for slug in Section.objects.order_by("position").values_list("slug", flat=True)
+        ],
+        "feeds": ["/feed/rss/", "/feed/atom/"],
     }
 
 
@@ -127,6 +146,7 @@ def _count_queries(plan):
         "api_list": ("/api/v1/articles/?page_size=50", api_headers),
         "api_list_ninjs": ("/api/v1/articles/?page_size=50", {**api_headers, "Accept": "application/ninjs+json"}),
         "api_detail": (plan["api_detail"][0], api_headers),
+        "api_detail_ninjs": (plan["api_detail"][0], {**api_headers, "Accept": "application/ninjs+json"}),
     }
     counts = {}
     for name, (path, headers) in probes.items():
