@@ -35,6 +35,8 @@ def main():
     if dataset.build(args.scale, log=log):
         _analyze()
     made, seconds = dataset.make_renditions(log=log)
+    # The data set is written directly, not through the workflow: store its stories as it would.
+    call_command("rebuild_read_model")
     keys = dataset.partner_keys()
     plan = {"scale": args.scale, "api_key": keys[0] if keys else None, "partner_keys": keys, **_urls()}
     plan["day"] = _newsroom_day_urls()
