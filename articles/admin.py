@@ -41,6 +41,7 @@ from articles.permissions import (
     tag_policy,
     transition_policy,
 )
+from articles.tag_input import TagSuggestions
 from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
 from vehicles import admin as vehicles_admin
 from vehicles.forms import MarketAvailabilityForm
@@ -70,7 +71,7 @@ class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
+class TagAdmin(TagSuggestions, ShownRecordGuard, admin.ModelAdmin):
     permission_policy = tag_policy
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
@@ -273,7 +274,6 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     search_fields = ("headline", "standfirst", "slug")
     date_hierarchy = "updated_at"
     list_per_page = 50
-    autocomplete_fields = ("tags", "lead_image")
     inlines = (BylineInline, ArticleVehicleInline)
     readonly_fields = ("status_label", "publish_at", "first_published_at", "last_published_at", "version")
     actions = [_bulk("submit"), _bulk("approve"), _bulk("publish")]
