@@ -34,6 +34,8 @@ RECENT_DAYS = 7
 # are shown already exists for every image the worker has seen).
 THUMBNAIL_SPEC = "width-320"
 MAX_SEARCH_WORDS = 8
+# The upload form's element ids: unlike any of the page the dialog opens on.
+UPLOAD_IDS = "chooser_upload_%s"
 
 SHOW_CHOICES = [
     ("", "All images"),
@@ -166,8 +168,8 @@ class ImageChooserAdmin:
         if not self.user_may(request, "add"):
             raise PermissionDenied
         if request.method == "GET":
-            return self._fragment(request, "chooser_upload.html", {"form": ImageUploadForm(), "focal": FOCAL_FIELDS})
-        form = ImageUploadForm(request.POST, request.FILES)
+            return self._fragment(request, "chooser_upload.html", {"form": ImageUploadForm(auto_id=UPLOAD_IDS), "focal": FOCAL_FIELDS})
+        form = ImageUploadForm(request.POST, request.FILES, auto_id=UPLOAD_IDS)
         if not form.is_valid():
             return self._fragment(request, "chooser_upload.html", {"form": form, "focal": FOCAL_FIELDS}, status=400)
         image = form.store(request.user)

@@ -207,6 +207,14 @@
     dialog.querySelector("[data-chooser-close]").addEventListener("click", function () {
       dialog.close();
     });
+    // Esc closes the dialog wherever the focus is (a search box would otherwise take the first
+    // press to empty itself).
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        dialog.close();
+      }
+    });
     dialog.addEventListener("close", function () {
       openButton.focus();
     });
