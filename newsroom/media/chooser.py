@@ -168,7 +168,9 @@ class ImageChooserAdmin:
         if not self.user_may(request, "add"):
             raise PermissionDenied
         if request.method == "GET":
-            return self._fragment(request, "chooser_upload.html", {"form": ImageUploadForm(auto_id=UPLOAD_IDS), "focal": FOCAL_FIELDS})
+            return self._fragment(
+                request, "chooser_upload.html", {"form": ImageUploadForm(auto_id=UPLOAD_IDS), "focal": FOCAL_FIELDS}
+            )
         form = ImageUploadForm(request.POST, request.FILES, auto_id=UPLOAD_IDS)
         if not form.is_valid():
             return self._fragment(request, "chooser_upload.html", {"form": form, "focal": FOCAL_FIELDS}, status=400)
