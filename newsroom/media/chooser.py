@@ -176,5 +176,5 @@ class ImageChooserAdmin:
             return self._fragment(request, "chooser_upload.html", {"form": form, "focal": FOCAL_FIELDS}, status=400)
         image = form.store(request.user)
         self.log_addition(request, image, [{"added": {}}])
-        image = Image.objects.prefetch_related("renditions").get(pk=image.pk)
+        prefetch_related_objects([image], "renditions")  # none yet, unless the worker runs in the request
         return JsonResponse({"image": image_card(image)}, status=201)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -251,3 +252,14 @@ def test_an_upload_without_a_file_or_with_a_bad_focal_point_is_a_form_error(writ
     assert response.status_code == 400
     assert {"focal_x", "title"} <= set(response.context["form"].errors)
     assert not Image.objects.exists()
+
+
+def test_the_upload_tab_runs_a_fixed_number_of_queries(writer_client, django_assert_num_queries):
+    with django_assert_num_queries(4):  # session, user, permissions (user's, groups')
+        assert writer_client.get(UPLOAD).status_code == 200
+    ContentType.objects.get_for_model(Image)  # cached per process: warm it so the count is stable
+    # and the duplicate check, the image (in a savepoint: 3), the API's reference-data version the
+    # new image changes, the admin's log entry, the image's renditions
+    with django_assert_num_queries(11):
+        response = writer_client.post(UPLOAD, upload_form(SimpleUploadedFile("a.jpg", corpus.photo_bytes())))
+    assert response.status_code == 201
