@@ -70,7 +70,8 @@ class ArticleForm(forms.ModelForm):
     def save(self, commit=True):
         # New tags typed in are made with the article (in its save's transaction), before anything
         # reads the form's tags.
-        self.cleaned_data["tags"] = tag_input.save_new_tags(self.cleaned_data.get("tags") or [])
+        if "tags" in self.cleaned_data:
+            self.cleaned_data["tags"] = tag_input.save_new_tags(self.cleaned_data["tags"])
         return super().save(commit)
 
     def clean_slug(self):

@@ -63,6 +63,7 @@ def test_editor_chooses_and_uploads_a_lead_image_and_types_tags(page, site, edit
     shots(page, "chooser-dialog")
     search.fill("manufacturing kentucky")
     dialog.get_by_role("heading", name="1 image found").wait_for()
+    shots(page, "chooser-search")
     dialog.get_by_role("button", name="Camry at the Georgetown plant").click()
     assert not dialog.is_visible()
     assert field.locator("[data-chosen-title]").inner_text() == "Camry at the Georgetown plant"
@@ -86,6 +87,7 @@ def test_editor_chooses_and_uploads_a_lead_image_and_types_tags(page, site, edit
     dialog.get_by_role("button", name="Upload and choose").click()
     dialog.get_by_text("This file is not an image we accept").wait_for()
     assert dialog.is_visible()
+    shots(page, "chooser-upload-refused")
     photo = tmp_path / "fuel-cell-stack.jpg"
     photo.write_bytes(corpus.photo_bytes((900, 600), color=(20, 120, 60)))
     dialog.get_by_label("Image file").set_input_files(str(photo))
