@@ -121,6 +121,13 @@ def chosen_image(value, known=None):
     return Image.objects.prefetch_related("renditions").filter(pk=value).first()
 
 
+def _upload_form(*args):
+    """The library's upload form, the file first (what the editor came to do)."""
+    form = ImageUploadForm(*args, auto_id=UPLOAD_IDS)
+    form.order_fields(["upload"])
+    return form
+
+
 class ImageChooserAdmin:
     """ModelAdmin mixin for the image admin (a ``PolicyAdmin``): the chooser's endpoints."""
 
@@ -168,10 +175,8 @@ class ImageChooserAdmin:
         if not self.user_may(request, "add"):
             raise PermissionDenied
         if request.method == "GET":
-            return self._fragment(
-                request, "chooser_upload.html", {"form": ImageUploadForm(auto_id=UPLOAD_IDS), "focal": FOCAL_FIELDS}
-            )
-        form = ImageUploadForm(request.POST, request.FILES, auto_id=UPLOAD_IDS)
+            return self._fragment(request, "chooser_upload.html", {"form": _upload_form(), "focal": FOCAL_FIELDS})
+        form = _upload_form(request.POST, request.FILES)
         if not form.is_valid():
             return self._fragment(request, "chooser_upload.html", {"form": form, "focal": FOCAL_FIELDS}, status=400)
         image = form.store(request.user)
