@@ -46,6 +46,7 @@ from articles.permissions import (
     transition_policy,
 )
 from articles.planning import calendar_view, may_see_calendar
+from articles.tag_input import TagSuggestions
 from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
 from vehicles import admin as vehicles_admin
 from vehicles.forms import MarketAvailabilityForm
@@ -80,7 +81,7 @@ class SectionAdmin(ShownRecordGuard, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ShownRecordGuard, admin.ModelAdmin):
+class TagAdmin(TagSuggestions, ShownRecordGuard, admin.ModelAdmin):
     permission_policy = tag_policy
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
@@ -283,7 +284,6 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     search_fields = ("headline", "standfirst", "slug")
     date_hierarchy = "updated_at"
     list_per_page = 50
-    autocomplete_fields = ("tags", "lead_image")
     inlines = (BylineInline, ArticleVehicleInline)
     readonly_fields = ("status_label", "publish_at", "first_published_at", "last_published_at", "version")
     actions = [_bulk("submit"), _bulk("approve"), _bulk("publish")]

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 
-from articles import sanitize, services, workflow
+from articles import sanitize, services, tag_input, workflow
 from articles.models import Article
 from articles.permissions import article_policy
+from newsroom.media.widgets import ImageChoiceField
 
 
 class ArticleForm(forms.ModelForm):
@@ -29,6 +30,9 @@ class ArticleForm(forms.ModelForm):
         required=False,
         widget=AdminProseEditorWidget,
     )
+    # Chosen in the image chooser's dialog, and typed in with suggestions (new tags made on save).
+    lead_image = ImageChoiceField(required=False, label="Lead image")
+    tags = tag_input.TagsField(required=False, label="Tags")
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     # Workflow steps do not change the version: this catches an article published (or sent back,
     # withdrawn …) while the form was open, before an unreviewed change goes out as an update.
@@ -57,11 +61,21 @@ class ArticleForm(forms.ModelForm):
         # The live preview validates what the editor typed but saves nothing: whether a save would
         # be refused now (an edit conflict, a status changed meanwhile) is the save's question.
         self.checks_save = checks_save
+        self.fields["tags"].user = user  # whether typing a new tag may make one
+        if self.instance.lead_image_id:  # loaded with the article: the chooser shows it without a query
+            self.fields["lead_image"].widget.known_image = self.instance.lead_image
         self.conflict = None
         self.expected_version = self.instance.version if self.instance.pk else None
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             self.fields["loaded_status"].initial = self.instance.status
+
+    def save(self, commit=True):
+        # New tags typed in are made with the article (in its save's transaction), before anything
+        # reads the form's tags.
+        if "tags" in self.cleaned_data:
+            self.cleaned_data["tags"] = tag_input.save_new_tags(self.cleaned_data["tags"])
+        return super().save(commit)
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug", "")

@@ -1,67 +1,18 @@
 """The image library in the admin: upload (through the same checks as every other upload),
-search, thumbnails, alt text status and a focal-point picker."""
+search, thumbnails, alt text status, a focal-point picker, and the chooser's endpoints (``chooser``)."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils.html import format_html
 
 from newsroom.core.admin import ShownRecordGuard
 from newsroom.media.checks import image_is_publishable, live_article_leading_with
-from newsroom.media.ingest import accepted_formats_label, find_duplicate, prepare_image, store_prepared
+from newsroom.media.chooser import ImageChooserAdmin
+from newsroom.media.forms import FOCAL_FIELDS, TEXT_FIELDS, ImageUploadForm
 from newsroom.media.models import Image
 from newsroom.media.permissions import image_policy
 from newsroom.media.renditions import RENDER_ERRORS, get_rendition
-
-TEXT_FIELDS = ["title", "alt_text", "is_decorative", "caption", "credit", "copyright"]
-FOCAL_FIELDS = ["focal_x", "focal_y"]
-
-
-class ImageUploadForm(forms.ModelForm):
-    """Adds an image: the file goes through `prepare_image`, so every refusal is a form error."""
-
-    upload = forms.FileField(
-        label="Image file",
-        help_text=f"{accepted_formats_label()}. Location and camera details are removed; animations keep "
-        "their first frame.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/avif"}),
-    )
-
-    class Meta:
-        model = Image
-        fields = [*TEXT_FIELDS, *FOCAL_FIELDS]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Leave empty to use the file name."
-        self.prepared = None
-
-    def clean(self):
-        cleaned = super().clean()
-        upload = cleaned.get("upload")
-        if upload is None:
-            return cleaned
-        try:
-            self.prepared = prepare_image(upload)
-        except ValidationError as error:
-            self.add_error("upload", error)
-            return cleaned
-        duplicate = find_duplicate(self.prepared)
-        if duplicate:
-            url = reverse("admin:media_image_change", args=[duplicate.pk])
-            self.add_error(
-                "upload",
-                ValidationError(
-                    format_html('This image is already in the library as <a href="{}">{}</a>.', url, duplicate.title),
-                    code="duplicate",
-                ),
-            )
-        if not cleaned.get("title"):
-            cleaned["title"] = upload.name.rsplit(".", 1)[0][:255] or "Untitled image"
-            self.instance.title = cleaned["title"]
-        return cleaned
 
 
 class ImageChangeForm(forms.ModelForm):
@@ -112,7 +63,7 @@ class AltTextFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
+class ImageAdmin(ImageChooserAdmin, ShownRecordGuard, admin.ModelAdmin):
     permission_policy = image_policy
     add_form = ImageUploadForm
     form = ImageChangeForm
@@ -167,10 +118,7 @@ class ImageAdmin(ShownRecordGuard, admin.ModelAdmin):
         if change:  # a moved focal point queues its new crops (``signals``)
             super().save_model(request, obj, form, change)
             return
-        obj.uploaded_by = request.user
-        stored = store_prepared(form.prepared, obj)
-        if stored is not obj:  # the same file was stored by a simultaneous upload
-            obj.pk = stored.pk
+        form.store(request.user)
 
     @admin.display(description="Preview")
     def thumbnail(self, obj):

@@ -8,6 +8,7 @@ Screenshots at phone and desktop widths go to var/screenshots/.
 
 import mimetypes
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -109,20 +110,25 @@ def _serve_media(route):
 def page(browser, site):
     # bypass_csp lets the test inject axe-core; the site's own pages need no inline script.
     context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, bypass_csp=True)
-    context.route("**/media/**", _serve_media)
+    # Uploads only: /static/media/ (the media app's scripts) is the live server's to answer.
+    context.route(re.compile(r"^https?://[^/]+/media/"), _serve_media)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
 
 
-def check_accessibility(page, name):
-    """axe-core on the current page at phone and desktop widths: no serious or critical violations."""
+def check_accessibility(page, name, exclude=()):
+    """axe-core on the current page at phone and desktop widths: no serious or critical violations.
+    ``exclude``: CSS selectors of parts another test answers for."""
     page.add_script_tag(path=str(AXE))
     serious = []
+    context = {"include": [["html"]], "exclude": [[selector] for selector in exclude]} if exclude else None
     for width in WIDTHS.values():
         page.set_viewport_size({"width": width, "height": 900})
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        result = page.evaluate(
+            "async (context) => await axe.run(context || document, {resultTypes: ['violations']})", context
+        )
         serious += [
             f"{violation['id']} ({violation['impact']}) at {width} px: {violation['help']} at "
             + ", ".join(node["target"][0] for node in violation["nodes"][:3])

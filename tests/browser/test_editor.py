@@ -30,10 +30,11 @@ def test_editor_writes_publishes_and_sees_the_article_live(page, site, editor):
     editor_area.click()
     page.keyboard.type("Toyota will ship Kentucky-built Camry sedans to Japan from 2026.")
     page.select_option("#id_section", label="News")
-    # The lead image: the admin's autocomplete (select2) widget.
-    page.locator(".field-lead_image .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill("road")
-    page.locator(".select2-results__option", has_text="road").first.click()
+    # The lead image: found in the image chooser (tests/browser/test_chooser.py has the rest).
+    page.get_by_role("button", name="Choose an image").click()
+    page.get_by_label("Search by title, caption or credit").fill("road")
+    page.get_by_role("heading", name="1 image found").wait_for()
+    page.get_by_role("button", name="Demo: a road at dusk").click()
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist")
     assert page.locator(".errornote").count() == 0, page.locator(".errornote").inner_text()
