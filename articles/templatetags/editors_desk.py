@@ -4,7 +4,7 @@ from django import template
 from django.db.models import Count
 from django.utils import timezone
 
-from articles.models import LAST_UPDATED, Article, Status
+from articles.models import LAST_UPDATED, Article, PendingChanges, Status
 from articles.permissions import article_policy
 
 register = template.Library()
@@ -23,6 +23,11 @@ def editors_desk(context):
     return {
         "show": True,
         "waiting": list(articles.filter(status=Status.IN_REVIEW).order_by("updated_at")[:ROWS]),
+        "changes_waiting": list(
+            PendingChanges.objects.filter(in_review=True)
+            .select_related("article", "revision")
+            .order_by("revision_id")[:ROWS]
+        ),
         "scheduled": list(articles.scheduled_for_later(now).order_by("publish_at")[:ROWS]),
         "recent": list(
             Article.objects.live(now)

@@ -27,7 +27,11 @@ SEARCH_DOCUMENT = ("articles", "0006_search_document")
 
 
 # The migrations after 0006 that need it (or one after it).
-AFTER_SEARCH_DOCUMENT = [("articles", "0007_market_report"), ("vehicles", "0004_remove_marketavailability_reported_in")]
+AFTER_SEARCH_DOCUMENT = [
+    ("articles", "0007_market_report"),
+    ("articles", "0008_pending_changes"),
+    ("vehicles", "0004_remove_marketavailability_reported_in"),
+]
 
 
 def plan_names(executor, targets):
