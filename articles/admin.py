@@ -446,8 +446,13 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
         if article is None or article.pk is None:
             return {}
         actions = workflow.allowed_actions(request.user, article)
+        shown = actions
+        if getattr(article, "pending", None) is not None:
+            # With changes pending, "Publish changes" is the update: an update or correction of the
+            # live version alone would leave readers and the editor guessing which one went out.
+            shown = [action for action in actions if action.name not in ("update", "correct")]
         return {
-            "workflow_actions": actions,
+            "workflow_actions": shown,
             "checklist": workflow.publish_checklist(article),
             "transitions": article.transitions.select_related("user")[:20],
             "corrections": list(article.corrections.select_related("created_by")),
