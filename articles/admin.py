@@ -22,8 +22,8 @@ from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from articles import preview, revisions, services, workflow
-from articles.forms import ArticleForm, TransitionForm
+from articles import presence, preview, revisions, services, workflow
+from articles.forms import PUBLISH_CHANGES, ArticleForm, ChangeStepForm, TransitionForm
 from articles.models import (
     Article,
     ArticleVehicle,
@@ -102,6 +102,15 @@ class SharedChoicesFormSet(forms.BaseInlineFormSet):
     """Every row's select offers the same rows: load them once, not once per row."""
 
     shared_choice_fields = ()
+    # The rows replace the article's stored ones (a pending draft's rows, ``ArticlePartInline``):
+    # each is unique among these rows, not against the stored rows they replace.
+    replaces_rows = False
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.replaces_rows:
+            form.validate_unique = form.validate_constraints = lambda: None
+        return form
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,12 +194,40 @@ class ArticlePartInline(PolicyAdmin, admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return self._may_edit(request, obj)
 
+    # With pending changes loaded (``ArticleAdmin.get_object``) the rows shown are the draft's,
+    # not the live ones: they are offered as new rows, and saving replaces the rows with them
+    # (``ArticleAdmin.save_related``), which for a live article happens only inside the draft.
+    def draft_rows(self, snapshot):
+        raise NotImplementedError
+
+    def get_extra(self, request, obj=None, **kwargs):
+        snapshot = getattr(obj, "draft_snapshot", None)
+        return len(self.draft_rows(snapshot)) if snapshot is not None and request.method == "GET" else self.extra
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if getattr(obj, "draft_snapshot", None) is None:
+            return formset
+        return type(formset.__name__, (formset,), {"replaces_rows": True})
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        snapshot = getattr(obj, "draft_snapshot", None)
+        if snapshot is not None:
+            kwargs["queryset"] = self.model.objects.none()
+            if request.method == "GET":
+                kwargs["initial"] = self.draft_rows(snapshot)
+        return kwargs
+
 
 class BylineInline(ArticlePartInline):
     model = Byline
     formset = BylineFormSet
     fields = ("author", "position")
     verbose_name = "byline"
+
+    def draft_rows(self, snapshot):
+        return [{"author": row["id"], "position": i} for i, row in enumerate(snapshot.get("authors", []))]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
@@ -207,6 +244,12 @@ class ArticleVehicleInline(ArticlePartInline):
     fields = ("vehicle_model", "model_year", "position")
     autocomplete_fields = ("vehicle_model",)
     verbose_name = "vehicle"
+
+    def draft_rows(self, snapshot):
+        return [
+            {"vehicle_model": row["id"], "model_year": row.get("model_year"), "position": i}
+            for i, row in enumerate(snapshot.get("vehicles", []))
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("vehicle_model__make")
@@ -367,21 +410,46 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             # Django runs a POST in one transaction: lock the row, so what the form checks
             # (version, status, services.check_save) is still true when the save writes.
             queryset = queryset.select_for_update(of=("self",))
-        return queryset.with_live_now().filter(pk=pk).first()
+        article = queryset.with_live_now().filter(pk=pk).first()
+        if article is not None:
+            self._load_pending_changes(article)
+        return article
+
+    def _load_pending_changes(self, article):
+        """With changes pending, the form shows the draft (the editor continues where they left
+        off) at the draft's version, which is the one a save must name; ``live_revision`` is what
+        readers see."""
+        article.pending = services.pending_changes(article)
+        article.draft_snapshot = None
+        if article.pending is None:
+            return
+        article.live_revision = (
+            Revision.objects.select_related("created_by").filter(article=article, version=article.version).first()
+        )
+        article.draft_snapshot = article.pending.revision.snapshot
+        revisions.apply_snapshot(article, article.draft_snapshot)
+        article.version = article.pending.revision.version
 
     def save_model(self, request, obj, form, change):
         """Nothing yet: the row, its related rows and its revision are written together in
         ``save_related`` by ``services.save_article``."""
 
     def save_related(self, request, form, formsets, change):
+        def related():
+            if getattr(form.instance, "draft_snapshot", None) is not None:
+                # The formsets hold the draft's rows as new ones: they replace the rows.
+                Byline.objects.filter(article=form.instance).delete()
+                ArticleVehicle.objects.filter(article=form.instance).delete()
+            super(ArticleAdmin, self).save_related(request, form, formsets, change)
+
         services.save_article(
             form.instance,
             request.user,
             form.expected_version,
             message=form.cleaned_data.get("revision_message") or ("Edited" if change else "Created"),
-            save_related=lambda: super(ArticleAdmin, self).save_related(request, form, formsets, change),
-            correction=form.cleaned_data.get("correction_note", ""),
+            save_related=related,
         )
+        form.instance.saved_as_draft = change and form.instance.is_live()
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self._workflow_context(request, obj))
@@ -390,14 +458,46 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     def _workflow_context(self, request, article):
         if article is None or article.pk is None:
             return {}
+        actions = workflow.allowed_actions(request.user, article)
+        shown = actions
+        if getattr(article, "pending", None) is not None:
+            # With changes pending, "Publish changes" is the update: an update or correction of the
+            # live version alone would leave readers and the editor guessing which one went out.
+            shown = [action for action in actions if action.name not in ("update", "correct")]
         return {
-            "workflow_actions": workflow.allowed_actions(request.user, article),
+            "workflow_actions": shown,
             "checklist": workflow.publish_checklist(article),
             "transitions": article.transitions.select_related("user")[:20],
             "corrections": list(article.corrections.select_related("created_by")),
             "is_live": article.is_live(),
             "share_url": preview.share_url(article) if self.user_may(request, "share", article) else "",
             "share_hours": round(settings.PREVIEW_LINK_MAX_AGE / 3600),
+            **self._pending_changes_context(request, article, actions),
+            "others_editing": presence.others_editing(article, request.user, record=request.method == "GET"),
+        }
+
+    def _pending_changes_context(self, request, article, actions):
+        pending = getattr(article, "pending", None)
+        may_save = self.has_change_permission(request, article)
+        may_publish = any(action.name == "update" for action in actions)
+        context = {
+            "pending": pending,
+            # The buttons beside Save on a live story: what saving the draft leads to at once.
+            "may_publish_changes": may_save and may_publish,
+            "may_submit_changes": may_save and not may_publish and self.user_may(request, "submit", article),
+        }
+        if pending is None:
+            return context
+        live = getattr(article, "live_revision", None)
+        return {
+            **context,
+            "live_revision": live,
+            "live_version": pending.live_version if live is None else live.version,
+            "draft_changes": revisions.diff(live.snapshot, pending.revision.snapshot) if live else [],
+            "change_steps": [
+                (name, workflow.CHANGE_STEP_LABELS[name])
+                for name in workflow.allowed_change_steps(request.user, article, pending)
+            ],
         }
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -406,7 +506,35 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
 
     def response_change(self, request, obj):
         self._submit_if_asked(request, obj)
+        if getattr(obj, "saved_as_draft", False):
+            self._take_change_step_if_asked(request, obj)
         return super().response_change(request, obj)
+
+    def _take_change_step_if_asked(self, request, article):
+        """The draft just saved over a live story: publish it, or submit it, when the editor
+        pressed that button; else say that readers still see the live version."""
+        form_data = request.POST
+        try:
+            if PUBLISH_CHANGES in form_data:
+                services.publish_changes(
+                    article,
+                    request.user,
+                    article.version,
+                    correction=form_data.get("correction_note", "").strip(),
+                    comment=form_data.get("revision_message", "").strip(),
+                )
+                self.message_user(request, "Changes published: readers and partners see them now.")
+                return
+            if "_submit_changes" in form_data:
+                workflow.submit_changes(article, request.user)
+                self.message_user(request, "Changes submitted for review; readers still see the live version.")
+                return
+        except (workflow.WorkflowError, services.EditConflict) as refusal:
+            self.message_user(request, f"Saved as a draft, but not published: {refusal}", messages.ERROR)
+            return
+        self.message_user(
+            request, "Saved as a draft of changes. Readers still see the live version until the changes are published."
+        )
 
     def _submit_if_asked(self, request, article):
         if "_submit_for_review" not in request.POST:
@@ -429,6 +557,8 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             path("live-preview/", live_preview, name="articles_article_live_preview"),
             path("<int:pk>/live-preview/", live_preview, name="articles_article_live_preview"),
             path("<int:pk>/workflow/<str:action>/", view(self.transition_view), name="articles_article_transition"),
+            path("<int:pk>/changes/<str:step>/", view(self.change_step_view), name="articles_article_change_step"),
+            path("<int:pk>/presence/", view(self.presence_view), name="articles_article_presence"),
             path("<int:pk>/revisions/", view(self.revisions_view), name="articles_article_revisions"),
             path("<int:pk>/revisions/compare/", view(self.compare_view), name="articles_article_compare"),
             path(
@@ -525,6 +655,68 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             response.status_code = 400
         return response
 
+    def change_step_view(self, request, pk, step):
+        """A step on a live story's pending changes: publish (optionally as a correction),
+        submit for review, send back, discard. GET asks for a comment; POST takes the step."""
+        article = self._article_or_404(request, pk)
+        if step not in workflow.CHANGE_STEP_LABELS:
+            raise Http404("No such step.")
+        self._load_pending_changes(article)
+        label = workflow.CHANGE_STEP_LABELS[step]
+        form = ChangeStepForm(request.POST if request.method == "POST" else None, step=step)
+        error = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._take_change_step(request, article, step, form.cleaned_data)
+            except (workflow.WorkflowError, services.EditConflict) as refusal:
+                error = refusal
+            else:
+                self.message_user(request, f"{label}: done.")
+                return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        pending = article.pending
+        allowed = step in workflow.allowed_change_steps(request.user, article, pending)
+        response = self._page(
+            request,
+            article,
+            "admin/articles/article/change_step.html",
+            label,
+            form=form,
+            step=step,
+            step_label=label,
+            error=error,
+            allowed=allowed,
+            pending=pending,
+            draft_changes=(
+                revisions.diff(article.live_revision.snapshot, pending.revision.snapshot)
+                if pending and article.live_revision
+                else []
+            ),
+        )
+        if error is not None or (request.method == "POST" and not form.is_valid()):
+            response.status_code = 400
+        return response
+
+    def _take_change_step(self, request, article, step, data):
+        expected_version = data["version"]
+        if step == "publish_changes":
+            services.publish_changes(
+                article, request.user, expected_version, correction=data["correction_note"], comment=data["comment"]
+            )
+        elif step == "discard_changes":
+            services.discard_changes(article, request.user, expected_version, data["comment"])
+        elif step == "submit_changes":
+            workflow.submit_changes(article, request.user, data["comment"])
+        else:
+            workflow.send_back_changes(article, request.user, data["comment"])
+
+    def presence_view(self, request, pk):
+        """The open change form's ping: this user is still editing; who else is."""
+        article = self._article_or_404(request, pk)
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only."}, status=405)
+        others = presence.others_editing(article, request.user, record=True)
+        return JsonResponse({"others": [presence.describe(entry) for entry in others]})
+
     def revisions_view(self, request, pk):
         article = self._article_or_404(request, pk)
         history = list(article.revisions.select_related("created_by").defer("snapshot"))
@@ -536,6 +728,8 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             revisions=history,
             transitions=article.transitions.select_related("user"),
             can_restore=self.has_change_permission(request, article),
+            latest_version=services.latest_version(article),
+            pending=services.pending_changes(article),
         )
 
     def compare_view(self, request, pk):

@@ -13,6 +13,9 @@ from articles.models import Article
 from articles.permissions import article_policy
 from newsroom.media.widgets import ImageChoiceField
 
+# The change form's button that publishes a live story's changes as it saves them.
+PUBLISH_CHANGES = "_publish_changes"
+
 
 class ArticleForm(forms.ModelForm):
     """The article change form. It carries the version it was loaded from; saving over a newer
@@ -69,6 +72,9 @@ class ArticleForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
             self.fields["loaded_status"].initial = self.instance.status
+        draft = getattr(self.instance, "draft_snapshot", None)
+        if draft is not None:  # the pending draft's tags, not the live ones
+            self.initial["tags"] = [tag["id"] for tag in draft.get("tags", [])]
 
     def save(self, commit=True):
         # New tags typed in are made with the article (in its save's transaction), before anything
@@ -89,6 +95,11 @@ class ArticleForm(forms.ModelForm):
             raise forms.ValidationError("Corrections are for live articles; this one is not live.")
         if note and not article_policy.user_has_permission(self.user, "correct"):
             raise forms.ValidationError("Your role may not publish corrections.")
+        if note and PUBLISH_CHANGES not in self.data:
+            raise forms.ValidationError(
+                "A correction notice goes out with the changes: use “Save and publish changes”, "
+                "or leave the notice blank to keep your changes as a draft."
+            )
         return note
 
     def clean(self):
@@ -102,14 +113,18 @@ class ArticleForm(forms.ModelForm):
 
     def _check_save(self, cleaned):
         """Ask the service what it would refuse before anything is saved: the admin then shows
-        the refusal like any other form error, with the editor's text kept."""
+        the refusal like any other form error, with the editor's text kept. Publishing the
+        changes at once is asked of the workflow and the publish checklist the same way."""
         candidate = copy.copy(self.instance)
         for field in ("headline", "body", "section", "lead_image"):
             setattr(candidate, field, cleaned.get(field))
         try:
-            services.check_save(
-                candidate, self.user, self.expected_version, correction=cleaned.get("correction_note", "")
-            )
+            services.check_save(candidate, self.user, self.expected_version)
+            if PUBLISH_CHANGES in self.data:
+                workflow.check("correct" if cleaned.get("correction_note") else "update", self.user, self.instance)
+                missing = workflow.publish_checklist(candidate)
+                if missing:
+                    raise workflow.NotReady("Cannot publish yet. Missing: " + "; ".join(missing) + ".", missing)
         except services.EditConflict as conflict:
             self._refuse_conflict(conflict)
         except workflow.WorkflowError as refusal:
@@ -159,6 +174,33 @@ class ArticleForm(forms.ModelForm):
             "or copy what you need and reload.",
             code="conflict",
         )
+
+
+class ChangeStepForm(forms.Form):
+    """What a step on a live story's pending changes asks for: the draft's version (a step on a
+    draft changed since is refused), a comment, and for publishing an optional correction."""
+
+    required_css_class = "required"
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    comment = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        if step == "publish_changes":
+            self.fields["correction_note"] = forms.CharField(
+                label="Correction notice",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="Only for a factual error: readers see this dated notice under the article. "
+                "Leave blank for an ordinary update.",
+            )
+            self.order_fields(["correction_note", "comment"])
+        elif step == "send_back_changes":
+            self.fields["comment"].help_text = "Tell the writer what to change."
 
 
 class TransitionForm(forms.Form):

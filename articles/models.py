@@ -524,3 +524,48 @@ class ShownKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class PendingChanges(models.Model):
+    """Changes to a live article that are saved but not yet published: its draft over the live
+    version (Wagtail's latest revision ahead of the live one). ``revision`` holds the draft's
+    content; the article's own row, its tags, bylines and vehicles stay the live version until
+    ``services.publish_changes`` applies the draft and takes the workflow's update or correction
+    step. A table of its own, not columns on the article: saving a draft writes nothing readers,
+    the API's ETags or the read model read.
+
+    Steps on it (submit for review, send back, discard) are ``articles.workflow``'s; who may take
+    them is ``articles.permissions``' answer."""
+
+    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="pending_changes")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    # The live version the draft was started over (the article's version when it was first saved).
+    live_version = models.PositiveIntegerField()
+    in_review = models.BooleanField(default=False, help_text="Submitted for review: waits for an editor.")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "pending changes"
+
+    def __str__(self):
+        return f"Changes to {self.article_id} (version {self.revision.version} over {self.live_version})"
+
+
+# How long an open change form counts as someone editing without a sign of life from it.
+PRESENCE_TIMEOUT = timedelta(minutes=3)
+
+
+class EditingPresence(models.Model):
+    """Who has an article's change form open: refreshed by the form when it loads and by its
+    ping while it stays open, so the next editor reads "Erika is editing" before typing."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="unique_editing_presence")]
+
+    def __str__(self):
+        return f"{self.user_id} editing {self.article_id}"

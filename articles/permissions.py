@@ -15,7 +15,7 @@ this module says whether the user's role, and their part in the article, allow i
 
 from django.db.models import Q
 
-from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
+from articles.models import LIVE_STATUSES, Article, Correction, PendingChanges, Status, Transition
 from newsroom.core.permissions import ModelPermissionPolicy, ShownRecordPolicy
 
 
@@ -41,17 +41,24 @@ class ArticlePolicy(ModelPermissionPolicy):
         return self.user_has_permission(user, action)
 
     def _may_edit(self, user, article):
-        """Writers edit only their own drafts; editors edit anything not withdrawn, and a live
-        article only if they may publish the update (or the correction) that saving it becomes."""
+        """Writers edit their own drafts, and their own live stories while no change to them is
+        waiting for review; editors edit anything not withdrawn. An edit of a live story is a
+        draft over it (``services.save_article``): publishing it is the workflow's own step."""
         if article.pk is None:
             return self.user_has_permission(user, "add")
         if not self.user_has_permission(user, "change") or article.status == Status.WITHDRAWN:
             return False
         if self.user_has_permission(user, "edit_any"):
-            if article.status in LIVE_STATUSES and article.is_live():
-                return self.user_has_any_permission(user, ("publish", "correct"))
             return True
-        return article.status == Status.DRAFT and self.user_owns(user, article)
+        if not self.user_owns(user, article):
+            return False
+        if article.status == Status.DRAFT:
+            return True
+        return (
+            article.status in LIVE_STATUSES
+            and article.is_live()
+            and not PendingChanges.objects.filter(article=article, in_review=True).exists()
+        )
 
     def _may_share(self, user, article):
         """A login-free link shows an unpublished article to anyone holding it: only those who

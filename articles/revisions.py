@@ -62,11 +62,13 @@ def snapshot(article):
     }
 
 
-def record(article, user, message=""):
+def record(article, user, message="", *, version=None, data=None):
+    """The revision of ``article`` as it stands (or of ``data``, a snapshot taken earlier), as
+    ``version`` (the article's own by default)."""
     return Revision.objects.create(
         article=article,
-        version=article.version,
-        snapshot=snapshot(article),
+        version=article.version if version is None else version,
+        snapshot=snapshot(article) if data is None else data,
         created_by=user if user and user.is_authenticated else None,
         message=message[:255],
     )

@@ -18,10 +18,16 @@
   other gets ``EditConflict``, which names who saved in between, when, and what they changed;
 - runs ``save_related()`` (tags, bylines, vehicles) in the same transaction, then records the
   immutable ``Revision`` of the new version;
-- when the article is live, publishes the change to readers: ``workflow.correct`` if a
-  ``correction`` note is given, else ``workflow.update``.
+- when the article is live (published, or scheduled and past its minute), writes nothing readers
+  see: the edit becomes the article's ``PendingChanges``, a draft revision over the live version
+  (see ``_save_as_draft``). Readers, feeds, the API, the change feed and webhooks hear of it only
+  when ``publish_changes`` applies it.
 
-``restore_revision`` writes an old revision's content back through ``save_article``.
+``publish_changes`` applies the pending draft to the article and takes the workflow's
+``correct`` (with a notice) or ``update`` step, in one transaction; ``discard_changes`` drops it.
+``restore_revision`` makes an old revision's content the newest version (for a live article: the
+new pending draft). ``latest_version`` is the version an editor continues from: the pending
+draft's when there is one, else the article's.
 
 Status never changes here; that is ``articles.workflow``'s job.
 """
@@ -31,7 +37,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import revisions, sanitize, workflow
-from articles.models import LIVE_STATUSES, Article, Revision, SlugRedirect
+from articles.models import LIVE_STATUSES, Article, PendingChanges, Revision, SlugRedirect
 from articles.permissions import article_policy
 
 CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
@@ -43,12 +49,14 @@ class EditConflict(Exception):
     def __init__(self, article, expected_version):
         self.article = article
         self.expected_version = expected_version
+        self.current_version = latest_version(article)
         self.newer = list(
-            Revision.objects.filter(article_id=article.pk, version__gt=expected_version)
+            Revision.objects.filter(
+                article_id=article.pk, version__gt=expected_version, version__lte=self.current_version
+            )
             .select_related("created_by")
             .order_by("version")
         )
-        self.current_version = self.newer[-1].version if self.newer else expected_version
         super().__init__(self.summary())
 
     def summary(self):
@@ -65,6 +73,24 @@ class EditConflict(Exception):
         if base is None or not self.newer:
             return []
         return revisions.diff(base.snapshot, self.newer[-1].snapshot)
+
+
+def pending_changes(article):
+    """The article's ``PendingChanges`` with its draft revision, or None."""
+    return PendingChanges.objects.select_related("revision__created_by").filter(article_id=article.pk).first()
+
+
+def latest_version(article):
+    """The version an editor continues from, and a save must name: the pending draft's when
+    there is one (its number is above the live version's), else the article's own."""
+    draft_version = PendingChanges.objects.filter(article_id=article.pk).values_list("revision__version", flat=True)
+    return max([article.version, *draft_version])
+
+
+def _next_version(article):
+    """A number no revision of the article has: a discarded draft keeps its number in history."""
+    newest = Revision.objects.filter(article_id=article.pk).order_by("-version").values_list("version", flat=True)
+    return max([article.version, *newest[:1]]) + 1
 
 
 def display_name(user):
@@ -103,39 +129,43 @@ def ensure_complete(article, status):
         )
 
 
-def check_save(article, user, expected_version=None, *, correction=""):
+def check_save(article, user, expected_version=None):
     """Refuse, before anything is written, what ``save_article`` would refuse: raises
     ``workflow.NotAllowed``, ``EditConflict`` or ``workflow.NotReady``. Judged by the stored
     article, locked until the transaction it runs in ends (``save_article``'s, the admin's), so
-    what was checked is what is written.
+    what was checked is what is written; returns that stored article (``None`` for a new one).
 
     ``article`` carries the content about to be saved. The admin's form asks this in ``clean()``,
     so a refusal is a form error with the editor's text kept."""
     if article.pk is None:
-        stored = article
-    else:
-        stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
-        if stored is None:
-            raise workflow.NotAllowed("This article no longer exists.")
+        if not article_policy.user_has_permission_for_instance(user, "change", article):
+            raise workflow.NotAllowed("You may not edit this article now.")
+        return None
+    stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
+    if stored is None:
+        raise workflow.NotAllowed("This article no longer exists.")
     if not article_policy.user_has_permission_for_instance(user, "change", stored):
         raise workflow.NotAllowed("You may not edit this article now.")
-    if stored.pk is not None and stored.version != expected_version:
+    if latest_version(stored) != expected_version:
         raise EditConflict(stored, expected_version)
-    ensure_complete(article, stored.status)
-    if stored.is_live():
-        # Saving a live article publishes it: as a correction when a notice is given, else an update.
-        workflow.check("correct" if correction else "update", user, stored)
+    if not stored.is_live():
+        # A live article's save is a draft: the checklist is asked when its changes are published.
+        ensure_complete(article, stored.status)
+    return stored
 
 
-def save_article(article, user, expected_version=None, message="", *, save_related=None, correction=""):
+def save_article(article, user, expected_version=None, message="", *, save_related=None):
     """Save ``article`` as a new version and return its ``Revision``; see the module docstring.
 
-    ``expected_version`` is the version the editor loaded (ignored for a new article)."""
+    ``expected_version`` is the version the editor loaded (``latest_version``; ignored for a new
+    article)."""
     article.headline = article.headline.strip()
     article.body = sanitize.clean_body(article.body)
     now = timezone.now()
     with transaction.atomic():
-        check_save(article, user, expected_version, correction=correction)
+        stored = check_save(article, user, expected_version)
+        if stored is not None and stored.is_live():
+            return _save_as_draft(article, stored, user, message, save_related, now)
         if not article.slug:
             article.slug = unique_slug(article.headline, article.pk)
         if article.pk is None:
@@ -144,16 +174,89 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
             article.created_at = article.updated_at = now
             article.save(force_insert=True)
         else:
-            _update_if_current(article, expected_version, now)
+            _write_content(article, stored.version, now, version=_next_version(stored))
+            # Not live (any more): what the editor saved, which the form loaded from the pending
+            # draft, is the article itself now.
+            PendingChanges.objects.filter(article_id=article.pk).delete()
         if save_related:
             save_related()
         revision = revisions.record(article, user, message)
-        if article.is_live(now):
-            if correction:
-                workflow.correct(article, user, correction)
-            else:
-                workflow.update(article, user, comment=message)
     return revision
+
+
+def _save_as_draft(article, stored, user, message, save_related, now):
+    """Record ``article``'s content as the pending draft over the live ``stored`` version.
+
+    The edit is written as any save is (row, slug, tags, bylines, vehicles: ``save_related``)
+    inside a savepoint, read back as a snapshot, and rolled back: the draft is exactly what a
+    save would have made, and nothing readers see was touched (signals' on-commit work inside the
+    savepoint is dropped with it). The snapshot becomes a new revision; ``PendingChanges`` points
+    at it. The article row keeps its version: the API and caches see no change."""
+    savepoint = transaction.savepoint_create()
+    try:
+        if not article.slug:
+            article.slug = unique_slug(article.headline, article.pk)
+        _write_content(article, stored.version, now)
+        if save_related:
+            save_related()
+        draft = revisions.snapshot(article)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    version = _next_version(stored)
+    revision = revisions.record(article, user, message, version=version, data=draft)
+    pending, created = PendingChanges.objects.get_or_create(
+        article_id=stored.pk, defaults={"revision": revision, "live_version": stored.version, "started_at": now}
+    )
+    if not created:
+        PendingChanges.objects.filter(pk=pending.pk).update(revision=revision)
+    article.version = version  # what this editor continues from
+    return revision
+
+
+def publish_changes(article, user, expected_version, *, correction="", comment=""):
+    """Apply the pending draft to the live article and publish it, in one transaction: the
+    workflow's ``correct`` step when a ``correction`` notice is given, else ``update``. Raises
+    ``workflow.IllegalTransition`` when no change is pending, ``EditConflict`` when the draft is
+    not the one the caller saw (``expected_version``), ``workflow.NotAllowed`` for a role that
+    may not publish (a writer submits changes for review instead), ``workflow.NotReady`` when
+    the draft misses what the publish checklist asks. Returns the article as published."""
+    step = "correct" if correction.strip() else "update"
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
+        pending = pending_changes(stored) if stored is not None else None
+        if pending is None:
+            raise workflow.IllegalTransition("There are no changes waiting to be published.")
+        workflow.check(step, user, stored)
+        if pending.revision.version != expected_version:
+            raise EditConflict(stored, expected_version)
+        draft = pending.revision.snapshot
+        revisions.apply_snapshot(stored, draft)
+        if not slug_is_available(stored.slug, stored.pk):
+            stored.slug = Article.objects.values_list("slug", flat=True).get(pk=stored.pk)  # taken since
+        _write_content(stored, stored.version, timezone.now(), version=pending.revision.version)
+        revisions.restore_related(stored, draft)
+        PendingChanges.objects.filter(pk=pending.pk).delete()
+        note = comment or f"Published the changes of version {pending.revision.version}"
+        if step == "correct":
+            workflow.correct(stored, user, correction)
+        else:
+            workflow.update(stored, user, comment=note)
+    return stored
+
+
+def discard_changes(article, user, expected_version, comment=""):
+    """Drop the pending draft: the live version is the article again (the draft stays in the
+    revision history). Refused as ``workflow.discard_changes`` refuses, and with ``EditConflict``
+    when the draft is not the one the caller saw."""
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
+        if stored is None:
+            raise workflow.NotAllowed("This article no longer exists.")
+        pending = PendingChanges.objects.filter(article_id=stored.pk).values_list("revision__version", flat=True)
+        if pending and pending[0] != expected_version:
+            raise EditConflict(stored, expected_version)
+        workflow.discard_changes(stored, user, comment)
+    return stored
 
 
 def restore_revision(revision, user, expected_version):
@@ -172,18 +275,19 @@ def restore_revision(revision, user, expected_version):
     )
 
 
-def _update_if_current(article, expected_version, now):
-    current = Article.objects.filter(pk=article.pk, version=expected_version)
+def _write_content(article, stored_version, now, version=None):
+    """Write ``article``'s content to its row, which must still be at ``stored_version``, as
+    ``version`` (kept when None). check_save locked the row and checked its version; the write
+    names the version as well, so it can never land on a newer one (SQLite serialises writers;
+    PostgreSQL holds the lock)."""
+    current = Article.objects.filter(pk=article.pk, version=stored_version)
     stored = current.only("slug", "first_published_at").first()
     attnames = [Article._meta.get_field(field).attname for field in CONTENT_FIELDS]
-    # check_save locked the row and checked its version; the write names the version as well,
-    # so it can never land on a newer one (SQLite serialises writers; PostgreSQL holds the lock).
-    written = current.update(
-        **{name: getattr(article, name) for name in attnames}, version=expected_version + 1, updated_at=now
-    )
+    version = stored_version if version is None else version
+    written = current.update(**{name: getattr(article, name) for name in attnames}, version=version, updated_at=now)
     if not written:
-        raise EditConflict(article, expected_version)
-    article.version, article.updated_at = expected_version + 1, now
+        raise EditConflict(article, stored_version)
+    article.version, article.updated_at = version, now
     if stored.slug != article.slug:
         _keep_old_url(article, stored, now)
 

@@ -16,6 +16,14 @@ Called alike by the admin, the API, management commands, tasks and tests::
     workflow.redraft(article, user, comment="")            # withdrawn -> draft
 
     workflow.perform("approve", article, user, comment="")  # the same, by action name
+
+    # Pending changes to a live article (``PendingChanges``, saved by ``services.save_article``);
+    # the article stays live and keeps its status, each step is in the audit log:
+    workflow.submit_changes(article, user, comment="")     # the draft waits for an editor
+    workflow.send_back_changes(article, user, comment="")  # back to its writer, still a draft
+    workflow.discard_changes(article, user, comment="")    # dropped; the live version stays
+    workflow.allowed_change_steps(user, article, pending)  # ["publish_changes", ...] for this user
+    # Publishing them is ``services.publish_changes``: the draft applied, then ``update``/``correct``.
     workflow.public_reason(text)                            # a withdrawal's reason, cleaned, or NotReady
     workflow.go_live_time(publish_at)                       # a future go-live time, or NotReady
     workflow.allowed_actions(user, article)                 # [Action, ...] this user may take now
@@ -37,8 +45,10 @@ changes nothing:
 - ``NotReady``: the publish checklist is not met (``.missing`` lists what is missing), or a
   schedule time is not in the future.
 
-Content edits go through ``articles.services.save_article``, which calls ``update`` or
-``correct`` itself when the article is live.
+Content edits go through ``articles.services.save_article``; on a live article they become
+pending changes, published only by ``services.publish_changes`` (an editor's ``update`` or
+``correct``). Whoever must act next hears of it (``articles.notifications``): reviewers when
+something is submitted, writers when their story is sent back or published.
 """
 
 from dataclasses import dataclass
@@ -46,8 +56,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from articles import readmodel, sanitize
-from articles.models import LIVE_STATUSES, Article, Correction, Status, Transition
+from articles import notifications, readmodel, sanitize
+from articles.models import LIVE_STATUSES, Article, Correction, PendingChanges, Status, Transition
 from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
 from newsroom.core.text import html_to_text
@@ -250,6 +260,7 @@ def perform(name, article, user, *, comment="", publish_at=None, public_reason="
             Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
         if action.sources & set(LIVE_STATUSES) or action.target in LIVE_STATUSES:
             readmodel.sync([current.pk])  # what readers and partners are served, committed with the step
+        transaction.on_commit(lambda: notifications.step_taken(article, user, action.name, comment))
         if action.event:
             article_changing.send(sender=Article, article=article, event=action.event)
             transaction.on_commit(lambda: article_event.send(sender=Article, article=article, event=action.event))
@@ -334,3 +345,81 @@ def withdraw(article, user, reason, note=""):
 
 def redraft(article, user, comment=""):
     return perform("redraft", article, user, comment=comment)
+
+
+# -- pending changes to a live article ---------------------------------------------------------
+
+CHANGE_STEP_LABELS = {
+    "publish_changes": "Publish changes",
+    "submit_changes": "Submit changes for review",
+    "send_back_changes": "Send changes back to writer",
+    "discard_changes": "Discard changes",
+}
+
+
+def _change_step_refusal(name, user, article, pending):
+    """Why ``user`` may not take the step ``name`` on ``article``'s ``pending`` changes, or None."""
+    if pending is None:
+        return IllegalTransition("There are no changes waiting on this article.")
+    if name == "publish_changes":
+        return _refusal(ACTIONS["update"], user, article, None)
+    if name == "submit_changes":
+        if pending.in_review:
+            return IllegalTransition("These changes are already waiting for review.")
+        if not article_policy.user_has_permission_for_instance(user, "submit", article):
+            return NotAllowed("You may only submit changes to your own stories.")
+    elif name == "send_back_changes":
+        if not pending.in_review:
+            return IllegalTransition("These changes are not waiting for review.")
+        if not article_policy.user_has_permission(user, "approve"):
+            return NotAllowed("Your role may not send changes back.")
+    elif name == "discard_changes" and not article_policy.user_has_permission_for_instance(user, "change", article):
+        return NotAllowed("You may not discard the changes to this article.")
+    return None
+
+
+def allowed_change_steps(user, article, pending):
+    """The steps (``CHANGE_STEP_LABELS``' names) ``user`` may take on ``pending`` now."""
+    return [name for name in CHANGE_STEP_LABELS if _change_step_refusal(name, user, article, pending) is None]
+
+
+def _take_change_step(name, article, user, comment, apply):
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        current = Article.objects.select_for_update(of=("self",)).with_live_now().get(pk=article.pk)
+        pending = PendingChanges.objects.select_for_update().filter(article=current).first()
+        refusal = _change_step_refusal(name, user, current, pending)
+        if refusal:
+            raise refusal
+        apply(pending)
+        Transition.objects.create(
+            article=current,
+            action=name,
+            from_status=current.status,
+            to_status=current.status,
+            user=user,
+            created_at=timezone.now(),
+            comment=comment,
+        )
+        transaction.on_commit(lambda: notifications.step_taken(current, user, name, comment))
+    return current
+
+
+def submit_changes(article, user, comment=""):
+    return _take_change_step(
+        "submit_changes", article, user, comment, lambda pending: _set_in_review(pending, in_review=True)
+    )
+
+
+def send_back_changes(article, user, comment=""):
+    return _take_change_step(
+        "send_back_changes", article, user, comment, lambda pending: _set_in_review(pending, in_review=False)
+    )
+
+
+def discard_changes(article, user, comment=""):
+    return _take_change_step("discard_changes", article, user, comment, lambda pending: pending.delete())
+
+
+def _set_in_review(pending, *, in_review):
+    PendingChanges.objects.filter(pk=pending.pk).update(in_review=in_review)

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from articles import planning
-from articles.models import LAST_UPDATED, Article, Status
+from articles.models import LAST_UPDATED, Article, PendingChanges, Status
 from articles.permissions import article_policy
 
 register = template.Library()
@@ -30,6 +30,11 @@ def editors_desk(context):
     return {
         "show": True,
         "waiting": list(articles.filter(status=Status.IN_REVIEW).order_by("updated_at")[:ROWS]),
+        "changes_waiting": list(
+            PendingChanges.objects.filter(in_review=True)
+            .select_related("article", "revision")
+            .order_by("revision_id")[:ROWS]
+        ),
         "scheduled": list(articles.scheduled_for_later(now).order_by("publish_at")[:ROWS]),
         "recent": list(
             Article.objects.live(now)

@@ -23,6 +23,15 @@ ON_POSTGRES_ONLY = pytest.mark.skipif(
 
 
 @pytest.fixture
+def editor_client(client, editor):
+    """An editor signed in to the admin, as "Eddie Editor"."""
+    editor.first_name, editor.last_name = "Eddie", "Editor"
+    editor.save()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
 def section(db):
     return Section.objects.create(name="News", slug="news")
 

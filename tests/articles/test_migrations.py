@@ -33,6 +33,7 @@ SEARCH_DOCUMENT = ("articles", "0006_search_document")
 AFTER_SEARCH_DOCUMENT = [
     ("articles", "0007_market_report"),
     ("articles", "0008_read_model"),
+    ("articles", "0009_pending_changes"),
     ("vehicles", "0004_remove_marketavailability_reported_in"),
 ]
 

@@ -50,8 +50,9 @@ def corrector(django_user_model):
 
 
 def test_a_save_the_service_refuses_is_a_form_error_with_the_text_kept(client, make_article, corrector, monkeypatch):
-    """Saving a live article publishes it as an update, which this role may not publish: the
-    form says so like any other error, the admin runs its view once, and nothing is saved."""
+    """Publishing a live article's changes as an update is not this role's to do: pressing
+    "Save and publish changes" is refused like any other form error, the admin runs its view once,
+    and nothing is saved."""
     from articles.admin import ArticleAdmin
 
     article = make_article("published")
@@ -59,7 +60,8 @@ def test_a_save_the_service_refuses_is_a_form_error_with_the_text_kept(client, m
     changeform = ArticleAdmin._changeform_view
     monkeypatch.setattr(ArticleAdmin, "_changeform_view", lambda *a: runs.append(1) or changeform(*a))
     client.force_login(corrector)
-    response = client.post(CHANGE.format(article.pk), form_data(article, headline="Typed by the corrector"))
+    publish = {"_publish_changes": "Save and publish changes"}
+    response = client.post(CHANGE.format(article.pk), form_data(article, headline="Typed by the corrector") | publish)
     page = text(response)
     assert response.status_code == 200 and runs == [1]
     assert "errornote" in page and "Nothing was saved: Your role may not update articles." in page
@@ -68,7 +70,8 @@ def test_a_save_the_service_refuses_is_a_form_error_with_the_text_kept(client, m
 
     # With a correction notice the same save is theirs to publish.
     response = client.post(
-        CHANGE.format(article.pk), form_data(article, headline="Typed by the corrector", correction_note="A fix.")
+        CHANGE.format(article.pk),
+        form_data(article, headline="Typed by the corrector", correction_note="A fix.") | publish,
     )
     assert response.status_code == 302
     assert Article.objects.get(pk=article.pk).headline == "Typed by the corrector"

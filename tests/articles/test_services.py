@@ -8,8 +8,8 @@ from django.db import connections
 from django.utils import timezone
 
 from articles import revisions, workflow
-from articles.models import Article, Revision, SlugRedirect, Tag
-from articles.services import EditConflict, restore_revision, save_article, unique_slug
+from articles.models import Article, PendingChanges, Revision, SlugRedirect, Tag
+from articles.services import EditConflict, publish_changes, restore_revision, save_article, unique_slug
 from articles.signals import article_event
 from tests.articles.conftest import ON_POSTGRES_ONLY
 
@@ -86,10 +86,13 @@ def test_changing_a_published_slug_keeps_the_old_url(make_article, editor):
     old = article.slug
     article.slug = "a-better-address"
     save_article(article, editor, article.version)
+    assert not SlugRedirect.objects.exists()  # a draft: readers still use the old address
+    publish_changes(article, editor, article.version)
     assert SlugRedirect.objects.get(old_slug=old).article == article
     assert unique_slug(old) != old  # nobody else can take the old address
     article.slug = old
-    save_article(article, editor, article.version)  # moving back: no redirect loop
+    save_article(article, editor, article.version)
+    publish_changes(article, editor, article.version)  # moving back: no redirect loop
     assert not SlugRedirect.objects.filter(old_slug=old).exists()
     assert SlugRedirect.objects.filter(old_slug="a-better-address", article=article).exists()
 
@@ -144,7 +147,9 @@ def test_a_body_diff_reads_paragraphs_as_the_page_shows_them():
     assert change.html == "One two three.<br><br>Four &amp; <del>five.</del><ins>six.</ins>"
 
 
-def test_saving_a_live_article_tells_readers(make_article, editor, django_capture_on_commit_callbacks):
+def test_publishing_a_live_articles_changes_tells_readers(make_article, editor, django_capture_on_commit_callbacks):
+    """Saving a live article tells nobody; publishing its changes does, as an update or, with a
+    notice, a correction."""
     events = []
     article = make_article("published")
 
@@ -156,21 +161,27 @@ def test_saving_a_live_article_tells_readers(make_article, editor, django_captur
         with django_capture_on_commit_callbacks(execute=True):
             article.body = "<p>New figures.</p>"
             save_article(article, editor, article.version, "New figures")
+            assert events == []
+            publish_changes(article, editor, article.version)
             article.body = "<p>Right figures.</p>"
-            save_article(article, editor, article.version, correction="We gave the wrong horsepower.")
+            save_article(article, editor, article.version)
+            publish_changes(article, editor, article.version, correction="We gave the wrong horsepower.")
     finally:
         article_event.disconnect(listener)
     assert events == ["updated", "corrected"]
+    assert Article.objects.get(pk=article.pk).body == "<p>Right figures.</p>"
     assert article.corrections.get().text == "We gave the wrong horsepower."
 
 
 def test_a_live_article_cannot_lose_its_lead_image(make_article, editor):
+    """The draft may lack it while it is worked on; publishing it is refused."""
     article = make_article("published")
     article.lead_image = None
+    save_article(article, editor, article.version)
     with pytest.raises(workflow.NotReady, match="Lead image"):
-        save_article(article, editor, article.version)
+        publish_changes(article, editor, article.version)
     assert Article.objects.get(pk=article.pk).lead_image_id is not None
-    assert Revision.objects.filter(article=article).count() == 1
+    assert PendingChanges.objects.filter(article=article).exists()
 
 
 @pytest.mark.postgres

@@ -85,11 +85,13 @@ def publish_new_story(editor, step):
 
 def update_newest_story(editor, step):
     from articles.models import Article
-    from articles.services import save_article
+    from articles.services import publish_changes, save_article
 
     article = Article.objects.live().order_by("-publish_at", "-pk").first()
     article.standfirst = f"Updated during the newsroom day (step {step}): {article.standfirst}"[:300]
-    save_article(article, editor, expected_version=article.version, message="Newsroom day: update")
+    # Saving a live story keeps a draft of the change; publishing it is the step readers see.
+    revision = save_article(article, editor, expected_version=article.version, message="Newsroom day: update")
+    publish_changes(article, editor, revision.version)
 
 
 if __name__ == "__main__":

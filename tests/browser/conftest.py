@@ -118,12 +118,16 @@ def page(browser, site):
     context.close()
 
 
-def check_accessibility(page, name, exclude=()):
-    """axe-core on the current page at phone and desktop widths: no serious or critical violations.
-    ``exclude``: CSS selectors of parts another test answers for."""
+def check_accessibility(page, name, include=None, exclude=()):
+    """axe-core on the current page (or only the parts ``include`` selects, CSS selectors) at phone
+    and desktop widths: no serious or critical violations. ``exclude``: CSS selectors of parts
+    another test answers for."""
     page.add_script_tag(path=str(AXE))
+    context = None
+    if include or exclude:
+        context = {"include": [[selector] for selector in include or ["html"]]}
+        context["exclude"] = [[selector] for selector in exclude]
     serious = []
-    context = {"include": [["html"]], "exclude": [[selector] for selector in exclude]} if exclude else None
     for width in WIDTHS.values():
         page.set_viewport_size({"width": width, "height": 900})
         result = page.evaluate(

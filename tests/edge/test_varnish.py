@@ -171,7 +171,8 @@ def test_a_running_worker_gets_an_update_to_the_edge_within_seconds(edge):
 
 def test_a_correction_typed_in_the_admin_reaches_readers_through_the_edge_within_seconds(edge):
     """As a newsroom works: an editor signs in through the edge, types a correction notice into the
-    live story's change form in Chromium and saves; with the task worker running, the notice is on
+    live story's change form in Chromium and presses "Save and publish changes" (a bare save is a
+    draft readers never see); with the task worker running, the notice is on
     the story's page, its section page and the home page through Varnish within seconds."""
     from playwright.sync_api import sync_playwright
 
@@ -205,7 +206,7 @@ def test_a_correction_typed_in_the_admin_reaches_readers_through_the_edge_within
             page.goto(f"{varnish.base}/admin/articles/article/{facts['toyota']}/change/")
             page.fill("#id_headline", headline)
             page.fill("#id_correction_note", note)
-            page.click("input[name=_continue]")
+            page.click("input[name=_publish_changes]")
             page.wait_for_selector(".messagelist")
             assert page.locator(".errornote").count() == 0, page.locator(".errornote").inner_text()
             saved = time.monotonic()

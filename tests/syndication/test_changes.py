@@ -9,12 +9,18 @@ from django.db import connection
 
 from articles import workflow
 from articles.models import Article, Section, Status, Tag
-from articles.services import save_article
+from articles.services import publish_changes, save_article
 from newsroom.media.models import Image
 from newsroom.syndication.models import ChangeEvent
 from tests.syndication.conftest import ApiClient, assert_ninjs, make_article, make_image, make_partner, sync
 
 INTERNAL_NOTE = "Internal: solicitor's letter ref. 2026/114, do not repeat."
+
+
+def save_and_publish(article, editor, expected_version, message):
+    """An editor's edit of a live story, saved as a draft and then published."""
+    save_article(article, editor, expected_version=expected_version, message=message)
+    return publish_changes(article, editor, article.version)
 
 
 def _approved(**fields):
@@ -30,7 +36,7 @@ def test_publish_update_correct_withdraw_in_order_with_a_tombstone(api, editor, 
 
     article.refresh_from_db()
     article.headline = "A better headline"
-    act(save_article, article, editor, expected_version=article.version, message="Sharper headline")
+    act(save_and_publish, article, editor, expected_version=article.version, message="Sharper headline")
     act(workflow.correct, article, editor, "An earlier version gave the wrong plant.")
     new, cursor = sync(api, cursor)
     assert [c["event"] for c in new] == ["updated", "corrected"]
@@ -95,7 +101,7 @@ def test_every_ninjs_document_the_api_serves_validates(client, editor, demo, med
     act(workflow.withdraw, plain, editor, "Legal asked us to.")
     leaving.refresh_from_db()
     leaving.section = elsewhere
-    act(save_article, leaving, editor, expected_version=leaving.version, message="Moved")
+    act(save_and_publish, leaving, editor, expected_version=leaving.version, message="Moved")
     changes, _ = sync(api, fmt="ninjs")
     documents += [change["article"] for change in changes]
 
@@ -144,7 +150,7 @@ def test_moving_out_of_a_partners_sections_reaches_it_as_a_removal(client, edito
 
     article.refresh_from_db()
     article.section = reviews
-    act(save_article, article, editor, expected_version=article.version, message="Moved to reviews")
+    act(save_and_publish, article, editor, expected_version=article.version, message="Moved to reviews")
     moved, _ = sync(api, cursor)
     assert [(c["event"], c["article"]["status"]) for c in moved] == [("updated", "canceled")]
     assert moved[0]["article"]["reason"] is None  # removed for this partner, not withdrawn: no reason to give
@@ -172,7 +178,7 @@ def _publisher(editor_pk, article_pks, errors):
         for pk in article_pks[::2]:
             article = Article.objects.get(pk=pk)
             article.standfirst += " Updated."
-            save_article(article, editor, expected_version=article.version, message="Update")
+            save_and_publish(article, editor, expected_version=article.version, message="Update")
         workflow.withdraw(Article.objects.get(pk=article_pks[-1]), editor, "Withdrawn during the sync.")
     except Exception as error:  # surfaced by the test
         errors.append(error)
