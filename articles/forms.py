@@ -95,7 +95,8 @@ class ArticleForm(forms.ModelForm):
             raise forms.ValidationError("Corrections are for live articles; this one is not live.")
         if note and not article_policy.user_has_permission(self.user, "correct"):
             raise forms.ValidationError("Your role may not publish corrections.")
-        if note and PUBLISH_CHANGES not in self.data:
+        # Which button saves is the save's question; the live preview shows the notice as typed.
+        if note and self.checks_save and PUBLISH_CHANGES not in self.data:
             raise forms.ValidationError(
                 "A correction notice goes out with the changes: use “Save and publish changes”, "
                 "or leave the notice blank to keep your changes as a draft."

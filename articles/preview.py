@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
-from articles import services
+from articles import services, tag_input
 from articles.models import Article, ArticleVehicle, Byline, Correction, Status, Transition
 from newsroom.core.site import absolute_url
 from vehicles.models import ModelYear, VehicleModel
@@ -93,6 +93,14 @@ def shared_preview(request, token):
 UNSAVED_PK = 0
 
 
+def _shown_tag(tag):
+    """A tag as the page links it: a new one typed in, not made until the save, with the slug the
+    save would give it (``tag_input.new_tag_slug``)."""
+    if tag.pk is None and not tag.slug:
+        tag.slug = tag_input.new_tag_slug(tag.name)
+    return tag
+
+
 def unsaved_article(form, formsets):
     """The article as the admin's change form holds it, never saved: ``form``'s fields and tags,
     the bylines and vehicles of its inline ``formsets`` and the correction notice being typed
@@ -110,7 +118,7 @@ def unsaved_article(form, formsets):
         corrections.append(Correction(article=article, text=form.cleaned_data["correction_note"], created_by=form.user))
     _preload(
         article,
-        tags=list(form.cleaned_data.get("tags") or []),
+        tags=[_shown_tag(tag) for tag in form.cleaned_data.get("tags") or []],
         bylines=rows.get(Byline, []),
         article_vehicles=_with_vehicle_details(rows.get(ArticleVehicle, [])),
         corrections=corrections,
