@@ -3,6 +3,7 @@ and market launches inline), plants, markets and WMIs; import and export CSV; de
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -226,6 +227,14 @@ class ModelYearInline(LabelledCells, KnownKeysAdmin, admin.TabularInline):
             field.label_from_instance = lambda powertrain: powertrain.name
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "powertrain" and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # A plain select: powertrains are added and edited above, in this same form, and four
+            # icons per row made the table wider than the page.
+            field.widget = field.widget.widget
+        return field
 
 
 class MarketAvailabilityInline(KnownKeysAdmin, admin.StackedInline):

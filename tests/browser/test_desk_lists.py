@@ -142,6 +142,8 @@ def test_the_vehicle_form_fits_the_page_and_says_when_powertrains_can_be_chosen(
         page.set_viewport_size({"width": width, "height": 900})
         assert not (wide := page_scrolls_sideways(page)), f"the vehicle form scrolls sideways at {width} px: {wide}"
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+    # At 1280 px the model years' table fits its box too: nothing to scroll, even inside the form.
+    assert page.locator("#model_years-group .wrapper").evaluate("box => box.scrollWidth <= box.clientWidth")
     check_accessibility(page, "vehicle form", exclude=SELECT2)
     screenshots(page, "desk-vehicle-form")
 
