@@ -25,3 +25,8 @@ def test_a_saved_models_years_offer_its_powertrains_by_name(editor_client, tundr
     powertrain = tundra.powertrains.first()
     assert f'<option value="{powertrain.pk}">{powertrain.name}</option>' in page
     assert 'aria-label="Year"' in page  # each cell's input is named after its column
+
+
+@pytest.mark.parametrize("query", ["name__regex=(", "name__iregex=[", "slug__regex=a{99999999999}"])
+def test_a_pattern_in_the_vehicle_list_address_is_refused_not_a_server_error(editor_client, tundra, query):
+    assert editor_client.get(f"/admin/vehicles/vehiclemodel/?{query}").status_code == 400
