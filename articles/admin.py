@@ -4,6 +4,7 @@
 
 import contextlib
 import functools
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -16,13 +17,15 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, J
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import dateformat, timezone
 from django.utils.csp import CSP
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from articles import presence, preview, revisions, services, workflow
+from articles import presence, presentation, preview, revisions, services, workflow
 from articles.forms import PUBLISH_CHANGES, ArticleForm, ChangeStepForm, TransitionForm
 from articles.models import (
     Article,
@@ -31,6 +34,7 @@ from articles.models import (
     Byline,
     Correction,
     MarketReport,
+    PendingChanges,
     Revision,
     Section,
     Status,
@@ -47,7 +51,16 @@ from articles.permissions import (
 )
 from articles.planning import calendar_view, may_see_calendar
 from articles.tag_input import TagSuggestions
-from newsroom.core.admin import KnownKeysAdmin, KnownKeysAutocompleteSelect, PolicyAdmin, ShownRecordGuard
+from articles.templatetags.workflow_words import step_done
+from newsroom.core.admin import (
+    KnownKeysAdmin,
+    KnownKeysAutocompleteSelect,
+    LabelledCells,
+    NoPatternLookups,
+    PolicyAdmin,
+    ShownRecordGuard,
+)
+from newsroom.media.renditions import nearest_renditions
 from vehicles import admin as vehicles_admin
 from vehicles.forms import MarketAvailabilityForm
 from vehicles.models import MarketAvailability, ModelYear, VehicleModel
@@ -173,7 +186,7 @@ class ArticleVehicleFormSet(SharedChoicesFormSet):
             form.fields["vehicle_model"].widget.widget.selected_labels = labels
 
 
-class ArticlePartInline(PolicyAdmin, admin.TabularInline):
+class ArticlePartInline(LabelledCells, PolicyAdmin, admin.TabularInline):
     """Bylines and vehicles are part of the article: whoever may edit it may edit them."""
 
     permission_policy = article_policy
@@ -296,6 +309,67 @@ class VisibilityFilter(admin.SimpleListFilter):
         return queryset
 
 
+class QuickFilter:
+    """One chip above the article list: a name for the URL, the words on the chip, and the
+    articles it keeps, given the request (whose drafts are "mine")."""
+
+    def __init__(self, name, label, keep):
+        self.name, self.label, self.keep = name, label, keep
+
+
+def _my_drafts(queryset, request):
+    """Drafts the user started or has a byline on (``article_policy.owned_by``, as on the desk)."""
+    mine = Article.objects.filter(article_policy.owned_by(request.user), status=Status.DRAFT)
+    return queryset.filter(pk__in=mine.values("pk"))
+
+
+def _waiting_for_review(queryset, request):
+    return queryset.filter(status=Status.IN_REVIEW)
+
+
+def _scheduled_today(queryset, request):
+    """Still to go live (``scheduled_for_later``), at a minute of today in the newsroom's time zone."""
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return queryset.scheduled_for_later().filter(publish_at__gte=start, publish_at__lt=start + timedelta(days=1))
+
+
+def _pending_changes(queryset, request):
+    """Live stories with saved changes readers do not see yet (``PendingChanges``)."""
+    return queryset.live().filter(pk__in=PendingChanges.objects.values("article_id"))
+
+
+# The quick filters, in the order of their chips. Another filter is one more entry here.
+QUICK_FILTERS = {
+    quick.name: quick
+    for quick in [
+        QuickFilter("my_drafts", "My drafts", _my_drafts),
+        QuickFilter("in_review", "Waiting for review", _waiting_for_review),
+        QuickFilter("scheduled_today", "Scheduled today", _scheduled_today),
+        QuickFilter("pending_changes", "Live with pending changes", _pending_changes),
+    ]
+}
+
+
+class QuickFilterChips(admin.SimpleListFilter):
+    """``QUICK_FILTERS`` as one of the list's filters (``?show=…``), shown as chips above the list
+    (``change_list.html``) rather than in the sidebar. A value it does not know filters nothing."""
+
+    title = "quick filter"
+    parameter_name = "show"
+    template = "admin/articles/article/_quick_filter_in_sidebar.html"
+
+    def lookups(self, request, model_admin):
+        return [(quick.name, quick.label) for quick in QUICK_FILTERS.values()]
+
+    def queryset(self, request, queryset):
+        quick = QUICK_FILTERS.get(self.value())
+        return quick.keep(queryset, request) if quick else queryset
+
+
+def articles_count(count):
+    return f"{count} article" if count == 1 else f"{count} articles"
+
+
 def _bulk(action_name):
     """An admin action applying one workflow step to each selected article; refusals are listed."""
 
@@ -306,24 +380,90 @@ def _bulk(action_name):
                 workflow.perform(action_name, article, request.user)
                 done += 1
             except workflow.WorkflowError as error:
-                refused.append(f"“{article.headline}”: {error}")
+                refused.append(f"“{article.headline}” was not {past}: {error}")
         if done:
-            modeladmin.message_user(request, f"{workflow.ACTIONS[action_name].label}: {done} article(s).")
+            modeladmin.message_user(request, f"{articles_count(done)} {past}.")
         for line in refused:
             modeladmin.message_user(request, line, messages.ERROR)
 
     action = workflow.ACTIONS[action_name]
+    past = workflow.past_tense(action)
     run.__name__ = f"bulk_{action_name}"
-    return admin.action(description=f"{action.label} (selected)", permissions=[action.permission])(run)
+    return admin.action(description=f"{action.label} (selected articles)", permissions=[action.permission])(run)
+
+
+# The list's thumbnail: the cards' 16:9 crop nearest this width, among the renditions the task
+# worker has made for readers. The list never makes one (``nearest_renditions``).
+THUMBNAIL_SPEC = "fill-16x9-320"
+# How each status looks in the list: a symbol beside the words, so colour is never the only signal.
+STATUS_SYMBOLS = {
+    Status.DRAFT: "✎",
+    Status.IN_REVIEW: "◔",
+    Status.APPROVED: "✓",
+    Status.SCHEDULED: "◷",
+    Status.PUBLISHED: "●",
+    Status.WITHDRAWN: "⊘",
+}
+
+
+def status_words(article):
+    """The article's status as an editor says it: "Live" whenever readers can see it (a scheduled
+    article past its minute included: ``Article.is_live``, the one rule), "Scheduled for 5 Dec
+    14:00" (the newsroom's time) before then, else the status's own label."""
+    if article.is_live():
+        return "live", "Live"
+    if article.status == Status.SCHEDULED and article.publish_at:
+        when = timezone.localtime(article.publish_at)
+        shown = dateformat.format(when, "j M H:i" if when.year == timezone.localtime().year else "j M Y H:i")
+        return Status.SCHEDULED, f"Scheduled for {shown}"
+    return article.status, Status(article.status).label
+
+
+# What the editor is told after each workflow step, after the headline (see ``done_message``).
+DONE_MESSAGES = {
+    "submit": "was submitted for review.",
+    "approve": "was approved: it can now be scheduled or published.",
+    "send_back": "was sent back to the writer as a draft.",
+    "publish": "was published: readers can see it now.",
+    "unschedule": "was taken off the schedule: it is approved and not public.",
+    "update": "was updated: readers see the new version now.",
+    "correct": "was corrected: readers see the notice under it now.",
+    "withdraw": "was withdrawn: readers who open it are told why.",
+    "redraft": "was returned to draft.",
+}
+
+
+def done_message(step, article):
+    """What the editor is told after a workflow step, in words: "“Camry returns” was published:
+    readers can see it now." or "“Camry returns” is scheduled for 5 Dec 14:00." """
+    if step.name == "schedule":
+        return f"“{article.headline}” is {status_words(article)[1].lower()}."
+    return f"“{article.headline}” {DONE_MESSAGES.get(step.name, f'was {workflow.past_tense(step)}.')}"
+
+
+def status_badge(article):
+    """``status_words`` as a badge: symbol, words and colour together."""
+    state, words = status_words(article)
+    symbol = "●" if state == "live" else STATUS_SYMBOLS.get(article.status, "")
+    return format_html(
+        '<span class="article-status article-status-{}"><span aria-hidden="true">{}</span> {}</span>',
+        state,
+        symbol,
+        words,
+    )
 
 
 @admin.register(Article)
-class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
+class ArticleAdmin(NoPatternLookups, PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     permission_policy = article_policy
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
-    list_display = ("headline", "status_label", "section", "author_names", "publish_at", "updated_at", "last_editor")
-    list_filter = ("status", "section", AuthorFilter, VisibilityFilter)
+    change_list_template = "admin/articles/article/change_list.html"
+    # Section and byline go under the headline: at 1280 px beside the admin's two sidebars, a column
+    # each would leave the headline a word a line.
+    list_display = ("thumbnail", "headline_lines", "status_label", "last_change")
+    list_display_links = ("headline_lines",)
+    list_filter = (QuickFilterChips, "status", "section", AuthorFilter, VisibilityFilter)
     search_fields = ("headline", "standfirst", "slug")
     date_hierarchy = "updated_at"
     list_per_page = 50
@@ -363,28 +503,57 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("section")
-            .prefetch_related(Prefetch("bylines", queryset=Byline.objects.select_related("author")))
+            .select_related("section", "lead_image")
+            .defer("body")
+            .prefetch_related(
+                Prefetch("bylines", queryset=Byline.objects.select_related("author")), presentation.CARD_IMAGES
+            )
             .annotate(
                 last_editor_name=Subquery(last_editor),
             )
             .with_live_now()
         )
 
+    @admin.display(description="image")
+    def thumbnail(self, article):
+        """The lead image's crop as readers' cards show it, small; a blank box while there is none."""
+        rendition = None
+        if article.lead_image_id:
+            rendition = nearest_renditions(article.lead_image, [THUMBNAIL_SPEC], ["jpeg"])[(THUMBNAIL_SPEC, "jpeg")]
+        if rendition is None:
+            return mark_safe('<span class="article-thumb article-thumb-none"></span>')
+        return format_html('<img class="article-thumb" src="{}" alt="" loading="lazy">', rendition.file.url)
+
+    @admin.display(description="headline", ordering="headline")
+    def headline_lines(self, article):
+        """The headline on at most two lines (the stylesheet clamps it; the whole one is its title),
+        with the section and byline under it."""
+        filed = " · ".join(filter(None, [str(article.section or ""), self.author_names(article)]))
+        return format_html(
+            '<span class="article-headline" title="{}">{}</span><span class="article-filed">{}</span>',
+            article.headline,
+            article.headline,
+            filed,
+        )
+
     @admin.display(description="status", ordering="status")
     def status_label(self, article):
-        label = article.get_status_display()
-        if article.status == Status.SCHEDULED and getattr(article, "live_now", False):
-            label = "Scheduled (now live)"
-        return format_html('<span class="article-status article-status-{}">{}</span>', article.status, label)
+        return status_badge(article)
 
-    @admin.display(description="authors")
     def author_names(self, article):
-        return ", ".join(byline.author.name for byline in article.bylines.all())
+        *names, last = [byline.author.name for byline in article.bylines.all()] or [""]
+        return f"By {', '.join(names)} and {last}" if names else (f"By {last}" if last else "")
 
-    @admin.display(description="last change by", ordering="last_editor_name")
-    def last_editor(self, article):
-        return getattr(article, "last_editor_name", None) or "—"
+    @admin.display(description="last change", ordering="updated_at")
+    def last_change(self, article):
+        when = timezone.localtime(article.updated_at)
+        editor = getattr(article, "last_editor_name", None)
+        return format_html(
+            '<time datetime="{}">{}</time>{}',
+            when.isoformat(),
+            dateformat.format(when, "j M H:i"),
+            format_html('<span class="article-editor"> by {}</span>', editor) if editor else "",
+        )
 
     # -- change form ----------------------------------------------------------------------------
 
@@ -635,9 +804,7 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             except workflow.WorkflowError as refusal:
                 error = refusal
             else:
-                self.message_user(
-                    request, f"{step.label}: done. The article is now {article.get_status_display().lower()}."
-                )
+                self.message_user(request, done_message(step, article))
                 return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         allowed = any(a.name == action for a in workflow.allowed_actions(request.user, article))
         response = self._page(
@@ -649,6 +816,8 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             step=step,
             error=error,
             allowed=allowed,
+            status_now=status_words(article)[1],
+            status_after=Status(step.target).label,
             checklist=workflow.publish_checklist(article) if step.checklist else [],
         )
         if error is not None or (request.method == "POST" and not form.is_valid()):
@@ -774,11 +943,15 @@ class TransitionAdmin(PolicyAdmin, admin.ModelAdmin):
     """The audit log: read-only, for everyone allowed to see it."""
 
     permission_policy = transition_policy
-    list_display = ("created_at", "article", "action", "from_status", "to_status", "user", "comment", "public_reason")
+    list_display = ("created_at", "article", "step", "from_status", "to_status", "user", "comment", "public_reason")
     list_filter = ("action", "to_status")
     list_select_related = ("article", "user")
     search_fields = ("article__headline", "comment", "public_reason", "user__username")
     date_hierarchy = "created_at"
+
+    @admin.display(description="step", ordering="action")
+    def step(self, transition):
+        return step_done(transition.action)
 
 
 @admin.register(Correction)

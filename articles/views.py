@@ -221,7 +221,7 @@ def _moved_or_gone(request, slug):
         cache_keys.show(request, target)
         return HttpResponsePermanentRedirect(target.get_absolute_url())
     gone = Article.objects.filter(Q(slug=slug) | Q(slug_redirects__old_slug=slug), withdrawn_at__isnull=False)
-    withdrawn = gone.only("headline", "withdrawal_reason").first()
+    withdrawn = gone.only("headline", "withdrawal_reason", "withdrawn_at").first()
     if withdrawn is not None:
         cache_keys.show(request, withdrawn, *article_keys.navigation_and_cards())
         context = {"article": withdrawn, "nav_sections": nav_sections()}

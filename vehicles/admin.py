@@ -3,13 +3,14 @@ and market launches inline), plants, markets and WMIs; import and export CSV; de
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from newsroom.core.admin import KnownKeysAdmin, PolicyAdmin
+from newsroom.core.admin import KnownKeysAdmin, LabelledCells, NoPatternLookups, PolicyAdmin
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -42,7 +43,7 @@ def duration_text(start, end):
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
-class CsvAdmin(PolicyAdmin, ExportMixin, admin.ModelAdmin):
+class CsvAdmin(NoPatternLookups, PolicyAdmin, ExportMixin, admin.ModelAdmin):
     """Export: CSV safe to open in a spreadsheet; needs view permission. Import (add and change
     permission): upload a file, see its check, start the import and follow it on the import's own
     page (vehicles.importing), which anyone who may import can reopen later."""
@@ -187,26 +188,53 @@ class WMIAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "vehicles/admin/decode_vin.html", context)
 
 
-class PowertrainInline(admin.TabularInline):
+class PowertrainInline(admin.StackedInline):
+    """Each powertrain a short block, its figures side by side: as twelve table columns they made
+    the vehicle form 2,400 px wide."""
+
     model = Powertrain
     form = PowertrainForm
     extra = 0
+    fields = [
+        ("name", "engine_type", "fuel_type"),
+        ("power_kw", "power_hp", "torque_nm", "torque_lbft"),
+        ("displacement_cc", "cylinders", "aspiration"),
+        ("transmission", "figures_unconfirmed"),
+    ]
 
 
-class ModelYearInline(KnownKeysAdmin, admin.TabularInline):
+class ModelYearInline(LabelledCells, KnownKeysAdmin, admin.TabularInline):
     model = ModelYear
     extra = 0
     fields = ["year", "trim", "body_class", "doors", "seats", "drive_type", "powertrain", "plants"]
     autocomplete_fields = ["plants"]
+    # Says, on a model not saved yet, why no powertrain can be chosen.
+    template = "vehicles/admin/model_year_inline.html"
+
+    def get_fields(self, request, obj=None):
+        """A new model's years get no powertrain column: there is no saved powertrain to offer yet
+        (the powertrains typed into the same form are saved with it, after the form is drawn)."""
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "powertrain"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "powertrain":
-            # Only this model's powertrains are offered.
+            # Only this model's saved powertrains are offered, by their own names.
             object_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Powertrain.objects.filter(vehicle_model_id=object_id).select_related(
-                "vehicle_model__make"
-            )
+            kwargs["queryset"] = Powertrain.objects.filter(vehicle_model_id=object_id)
+            kwargs["help_text"] = "One of this model's saved powertrains; a new one can be chosen once it is saved."
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda powertrain: powertrain.name
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "powertrain" and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            # A plain select: powertrains are added and edited above, in this same form, and four
+            # icons per row made the table wider than the page.
+            field.widget = field.widget.widget
+        return field
 
 
 class MarketAvailabilityInline(KnownKeysAdmin, admin.StackedInline):
