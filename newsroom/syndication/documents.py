@@ -49,7 +49,7 @@ def build(articles):
     """Both documents of each of ``articles`` (loaded by ``readmodel.load``) with the keys each
     answer showing it carries (``loading.shown_keys``): the ninjs related rows (markets,
     manufacturers) load for both, in a fixed number of queries for the batch."""
-    loading.with_related(articles, ninjs_format=True)
+    loading.with_related(articles)
     _attach_plants([link.vehicle_model for article in articles for link in article.vehicle_links])
     forms = {}
     for article in articles:

@@ -4,7 +4,7 @@ the querysets here start from there.
 
     page_keys(request, articles, now)          a page of articles as keys only, and the feed position
     article_keys(readable, pk)                 one article as its keys only
-    with_related(articles, ninjs_format)       related rows and renditions, a fixed number of queries
+    with_related(articles)                     related rows and renditions, a fixed number of queries
                                                (for the stored documents, ``documents.build``)
     vehicle_models(partner)                    vehicle models with everything their record shows
 """
@@ -93,38 +93,31 @@ def article_keys(readable, pk):
     return readable.values(*FINGERPRINT_FIELDS, **_key_annotations()).filter(pk=pk).first()
 
 
-def _related_lookups(ninjs_format):
-    """Related rows a format shows, each loaded once per page: markets and manufacturers only in ninjs.
-
-    Each lands in a plain list (``to_attr``), which the representations read: a related manager
-    would cost a queryset clone per article, per lookup."""
-    lookups = [
-        Prefetch("tags", to_attr="tag_list"),
-        Prefetch("corrections", to_attr="correction_list"),
-        Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
-        Prefetch(
-            "article_vehicles",
-            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
-            to_attr="vehicle_links",
-        ),
-    ]
-    if ninjs_format:
-        lookups += [
-            Prefetch(
-                "vehicle_links__vehicle_model__availabilities",
-                queryset=MarketAvailability.objects.select_related("market"),
-                to_attr="availability_list",
-            ),
-        ]
-    return lookups
+# What the documents show of an article's related rows, each loaded once per batch, each in a plain
+# list (``to_attr``), which the documents read: a related manager would cost a queryset clone per
+# article, per lookup.
+RELATED_LOOKUPS = (
+    Prefetch("tags", to_attr="tag_list"),
+    Prefetch("corrections", to_attr="correction_list"),
+    Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
+    Prefetch(
+        "article_vehicles",
+        queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
+        to_attr="vehicle_links",
+    ),
+    Prefetch(  # markets: ninjs only
+        "vehicle_links__vehicle_model__availabilities",
+        queryset=MarketAvailability.objects.select_related("market"),
+        to_attr="availability_list",
+    ),
+)
 
 
-def with_related(articles, ninjs_format):
-    """Articles with everything the format shows, in a
+def with_related(articles):
+    """Articles with everything both formats show (manufacturers and markets only in ninjs), in a
     fixed number of queries, and their public facts in ``article.facts``."""
-    prefetch_related_objects(articles, *_related_lookups(ninjs_format))
-    if ninjs_format:
-        _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
+    prefetch_related_objects(articles, *RELATED_LOOKUPS)
+    _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
     _attach_renditions([article.lead_image for article in articles if article.lead_image])
     for article in articles:
         article.facts = article_facts(article)

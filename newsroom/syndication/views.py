@@ -160,7 +160,7 @@ class ArticleList(PartnerView):
         ],
     )
     def get(self, request):
-        """Answer a current conditional request from the page's keys alone, before loading any article."""
+        """Answer a current conditional request from the page's keys alone, before reading any stored document."""
         now = timezone.now()
         readable = changes.readable_articles(self.partner, now)
         rows, cursor, position, newest_change_at = loading.page_keys(request, self.filter_queryset(readable), now)

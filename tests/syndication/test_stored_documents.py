@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def fresh(ids, ninjs_format):
     """The documents of ``ids`` as the API made them per request before they were stored."""
     loaded = Article.objects.select_related("section", "lead_image").in_bulk(ids)
-    articles = loading.with_related([loaded[pk] for pk in ids], ninjs_format)
+    articles = loading.with_related([loaded[pk] for pk in ids])
     if ninjs_format:
         return [ninjs.article_document(article) for article in articles]
     return serializers.ArticleSerializer(articles, many=True).data
