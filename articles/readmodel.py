@@ -196,7 +196,7 @@ def store(built):
     shown = {}
     for article_id, key in ShownKey.objects.filter(article_id__in=ids).values_list("article_id", "key"):
         shown.setdefault(article_id, set()).add(key)
-    changed = set()
+    changed, saved = set(), set()
     new_reps, updated_reps, stale_reps, new_keys, stale_keys = [], [], [], [], Q(pk__in=[])
     for item in built:
         article = item.article
@@ -214,12 +214,14 @@ def store(built):
             # A slug freed by another story's rename in the same step is taken here, never twice.
             PublicArticle.objects.filter(slug=article.slug).exclude(pk=article.pk).delete()
             row.save(force_insert=True)
+            saved.add(article.pk)
         elif differs:
             PublicArticle.objects.filter(slug=article.slug).exclude(pk=article.pk).delete()
             for name, value in values.items():
                 setattr(row, name, value)
             row.built_at = now
             row.save()
+            saved.add(article.pk)
         have = stored.get(article.pk, {})
         for kind, content in item.forms.items():
             rep = have.get(kind)
@@ -241,6 +243,8 @@ def store(built):
             stale_keys |= Q(article_id=article.pk, key__in=old_keys - wanted)
         if differs:
             changed.add(article.pk)
+    if changed - saved:  # a form changed in a row that did not: ``built_at`` dates every change (API ETags)
+        PublicArticle.objects.filter(pk__in=changed - saved).update(built_at=now)
     Representation.objects.bulk_create(new_reps)
     Representation.objects.bulk_update(updated_reps, ["content"], batch_size=BATCH)
     Representation.objects.filter(pk__in=stale_reps).delete()

@@ -3,9 +3,9 @@ Last-Modified inputs) read before loading them. What a partner may see is decide
 the querysets here start from there.
 
     page_keys(request, articles, now)          a page of articles as keys only, and the feed position
-    load_articles(readable, ids, ninjs_format) those articles with everything their format shows
-    load_article(readable, pk)                 one article with its keys, related rows not yet loaded
-    with_related(articles, ninjs_format)       related rows and renditions, a fixed number of queries
+    article_keys(readable, pk)                 one article as its keys only
+    with_related(articles)                     related rows and renditions, a fixed number of queries
+                                               (for the stored documents, ``documents.build``)
     vehicle_models(partner)                    vehicle models with everything their record shows
 """
 
@@ -23,21 +23,13 @@ from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, 
 
 # What a representation of an article is built from besides its related rows: the article's own
 # columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
-# and the version of the names, captions and vehicle records it shows. Every input that can change
+# and the version of the names, captions and vehicle records it shows, and when its stored documents
+# were last built (``documents``; a record's change reaches them after it, by a task). Every input that can change
 # comes with the time it changed, so the ETag (all of them, ``fingerprint``) and Last-Modified (the
 # latest time, ``changed_at``) move together.
 FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
-KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at")
-CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at")
-# Columns no representation reads.
-UNUSED_COLUMNS = (
-    "status",
-    "withdrawn_at",
-    "withdrawal_reason",
-    "created_by",
-    "lead_image__content_hash",
-    "lead_image__uploaded_by",
-)
+KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at", "built_at")
+CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at", "built_at")
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
@@ -56,6 +48,7 @@ def _key_annotations():
         "renditions_at": _renditions_at(),
         "reference_version": ReferenceDataVersion.current(),
         "reference_changed_at": ReferenceDataVersion.current("changed_at"),
+        "built_at": F("public__built_at"),
     }
 
 
@@ -95,60 +88,36 @@ def page_keys(request, articles, now):
     return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
 
 
-def _loaded(readable):
-    return readable.select_related("section", "lead_image").defer(*UNUSED_COLUMNS)
+def article_keys(readable, pk):
+    """One article of ``readable`` as its keys (the row ``fingerprint`` and ``changed_at`` read), or None."""
+    return readable.values(*FINGERPRINT_FIELDS, **_key_annotations()).filter(pk=pk).first()
 
 
-def load_articles(readable, ids, ninjs_format):
-    """The articles of ``ids`` still in ``readable``, in that order, with everything the format
-    shows. Read from ``readable`` again: one unpublished since its keys were read is left out."""
-    loaded = _loaded(readable).in_bulk(ids)
-    return with_related([loaded[pk] for pk in ids if pk in loaded], ninjs_format)
+# What the documents show of an article's related rows, each loaded once per batch, each in a plain
+# list (``to_attr``), which the documents read: a related manager would cost a queryset clone per
+# article, per lookup.
+RELATED_LOOKUPS = (
+    Prefetch("tags", to_attr="tag_list"),
+    Prefetch("corrections", to_attr="correction_list"),
+    Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
+    Prefetch(
+        "article_vehicles",
+        queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
+        to_attr="vehicle_links",
+    ),
+    Prefetch(  # markets: ninjs only
+        "vehicle_links__vehicle_model__availabilities",
+        queryset=MarketAvailability.objects.select_related("market"),
+        to_attr="availability_list",
+    ),
+)
 
 
-def load_article(readable, pk):
-    """One article of ``readable`` with its keys (``fingerprint``'s inputs as attributes), or None;
-    its related rows load only when it is shown (``with_related``)."""
-    return _loaded(readable).annotate(**_key_annotations()).filter(pk=pk).first()
-
-
-def key_row(article):
-    """An article from ``load_article`` as the row ``fingerprint`` and ``changed_at`` read."""
-    return {field: getattr(article, field) for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS)}
-
-
-def _related_lookups(ninjs_format):
-    """Related rows a format shows, each loaded once per page: markets and manufacturers only in ninjs.
-
-    Each lands in a plain list (``to_attr``), which the representations read: a related manager
-    would cost a queryset clone per article, per lookup."""
-    lookups = [
-        Prefetch("tags", to_attr="tag_list"),
-        Prefetch("corrections", to_attr="correction_list"),
-        Prefetch("bylines", queryset=Byline.objects.select_related("author"), to_attr="byline_list"),
-        Prefetch(
-            "article_vehicles",
-            queryset=ArticleVehicle.objects.select_related("vehicle_model__make", "model_year"),
-            to_attr="vehicle_links",
-        ),
-    ]
-    if ninjs_format:
-        lookups += [
-            Prefetch(
-                "vehicle_links__vehicle_model__availabilities",
-                queryset=MarketAvailability.objects.select_related("market"),
-                to_attr="availability_list",
-            ),
-        ]
-    return lookups
-
-
-def with_related(articles, ninjs_format):
-    """Articles from ``load_articles`` or ``load_article`` with everything the format shows, in a
+def with_related(articles):
+    """Articles with everything both formats show (manufacturers and markets only in ninjs), in a
     fixed number of queries, and their public facts in ``article.facts``."""
-    prefetch_related_objects(articles, *_related_lookups(ninjs_format))
-    if ninjs_format:
-        _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
+    prefetch_related_objects(articles, *RELATED_LOOKUPS)
+    _attach_manufacturers([link.vehicle_model for article in articles for link in article.vehicle_links])
     _attach_renditions([article.lead_image for article in articles if article.lead_image])
     for article in articles:
         article.facts = article_facts(article)

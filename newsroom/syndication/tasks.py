@@ -9,7 +9,9 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from articles import readmodel
 from articles.models import Article, Status
+from newsroom.core import cache_keys
 from newsroom.syndication import webhooks
 from newsroom.syndication.changes import record_change
 from newsroom.syndication.models import ChangeEvent, DeliveryStatus, WebhookDelivery
@@ -91,6 +93,10 @@ def announce_updates(article_ids, changed_at):
     for start in range(0, len(article_ids), ANNOUNCE_BATCH):
         batch = article_ids[start : start + ANNOUNCE_BATCH]
         with transaction.atomic():
+            # What is announced is stored first, in the same transaction: a partner reading the
+            # change reads the article with the edited record, whichever task runs first.
+            rebuilt = readmodel.sync(batch)
+            cache_keys.changed({cache_keys.key(Article, pk) for pk in rebuilt})
             told = ChangeEvent.objects.filter(article_id__in=batch, occurred_at__gte=since).values("article_id")
             for article in Article.objects.live().filter(pk__in=batch).exclude(pk__in=told).order_by("pk"):
                 send_webhooks(record_change(article, "updated"), article)

@@ -1,7 +1,7 @@
 """The partner read API. Views translate a request into calls and their answer into a response:
 what a partner may see is decided in ``changes``, how it is loaded in ``loading``."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from articles.models import Article, Section, Tag
 from newsroom.core import cache_keys
 from newsroom.syndication import changes, http, links, loading, ninjs, serializers
+from newsroom.syndication import documents as stored
 from newsroom.syndication.authentication import ApiKeyAuthentication
 from newsroom.syndication.filters import ArticleFilter, VehicleModelFilter
 from newsroom.syndication.pagination import (
@@ -97,9 +98,19 @@ class PartnerView(GenericAPIView):
         """Record the cache keys of what this answer shows (``newsroom.core.cache_keys``)."""
         cache_keys.show(self.request, *things)
 
-    def show_articles(self, articles):
-        for article in articles:
-            self.show(*loading.shown_keys(article))
+    def stored_documents(self, readable, ids, now):
+        """{article id: its stored document in the asked format} of those of ``ids`` still readable
+        and live at ``now``, in one query; their keys are shown (``loading.shown_keys``, as stored)."""
+        kind = stored.NINJS if self.wants_ninjs() else stored.NATIVE
+        found = stored.stored(readable, ids, kind, now)
+        for _, keys in found.values():
+            self.show(*keys)
+        return {article_id: document for article_id, (document, _) in found.items()}
+
+    def stored_answer(self, envelope, results):
+        """``envelope`` rendered by this answer's renderer with ``results`` (a JSON array of stored
+        documents, as bytes) as its last value: the documents are written as stored."""
+        return HttpResponse(stored.body(envelope, results), content_type=self.request.accepted_media_type)
 
     def wants_ninjs(self):
         return self.request.accepted_renderer.format == "ninjs"
@@ -149,7 +160,7 @@ class ArticleList(PartnerView):
         ],
     )
     def get(self, request):
-        """Answer a current conditional request from the page's keys alone, before loading any article."""
+        """Answer a current conditional request from the page's keys alone, before reading any stored document."""
         now = timezone.now()
         readable = changes.readable_articles(self.partner, now)
         rows, cursor, position, newest_change_at = loading.page_keys(request, self.filter_queryset(readable), now)
@@ -167,15 +178,10 @@ class ArticleList(PartnerView):
         self.show(cache_keys.ARTICLES)
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        articles = loading.load_articles(readable, [row["id"] for row in rows], ninjs_format)
-        self.show_articles(articles)
-        if ninjs_format:
-            results = [ninjs.article_document(article) for article in articles]
-        else:
-            results = serializers.ArticleSerializer(articles, many=True).data
-        return Response(
-            {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": results}
-        )
+        ids = [row["id"] for row in rows]
+        documents = self.stored_documents(readable, ids, now)
+        envelope = {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": None}
+        return self.stored_answer(envelope, stored.array(documents[pk] for pk in ids if pk in documents))
 
 
 class ArticleDetail(PartnerView):
@@ -195,12 +201,13 @@ class ArticleDetail(PartnerView):
         },
     )
     def get(self, request, pk):
-        """The article row decides a conditional request; its related rows load only for a 200."""
-        article = loading.load_article(changes.readable_articles(self.partner), pk)
-        if article is None:
+        """The article's keys decide a conditional request; its stored document is read only for a 200."""
+        now = timezone.now()
+        readable = changes.readable_articles(self.partner, now)
+        row = loading.article_keys(readable, pk)
+        if row is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
-        row = loading.key_row(article)
         self.last_modified = loading.changed_at(row)
         self.etag = http.fingerprint_etag(
             # The path, not the Host: the answer's links are the site's own whatever host was asked.
@@ -209,14 +216,13 @@ class ArticleDetail(PartnerView):
             request.get_full_path(),
             loading.fingerprint(row),
         )
-        self.show(article)
+        self.show(cache_keys.key(Article, pk))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        loading.with_related([article], ninjs_format)
-        self.show_articles([article])
-        if ninjs_format:
-            return Response(ninjs.article_document(article))
-        return Response(serializers.ArticleSerializer(article).data)
+        documents = self.stored_documents(readable, [pk], now)
+        if pk not in documents:  # unpublished since its keys were read
+            raise Http404
+        return HttpResponse(documents[pk], content_type=request.accepted_media_type)
 
 
 class ChangeFeed(PartnerView):
@@ -275,34 +281,27 @@ class ChangeFeed(PartnerView):
         events = list(events.order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
         ids = sorted({event.article_id for event in events})
-        loaded = loading.load_articles(changes.readable_articles(self.partner, now), ids, self.wants_ninjs())
-        articles = {article.pk: article for article in loaded}
+        documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
         self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, event.article_id) for event in events))
-        self.show_articles(loaded)
-        results = [self._item(event, articles.get(event.article_id)) for event in events]
+        results = stored.array(self._item(event, documents.get(event.article_id)) for event in events)
         position = encode_cursor([events[-1].pk if events else after])
         if events:
             self.last_modified = events[-1].occurred_at
-        return Response(
-            {"cursor": position, "next": next_link(request, position) if more else None, "results": results}
-        )
+        envelope = {"cursor": position, "next": next_link(request, position) if more else None, "results": None}
+        return self.stored_answer(envelope, results)
 
-    def _item(self, event, article):
-        """The change with the article as it is now, or the tombstone of one the partner must remove."""
+    def _item(self, event, document):
+        """The change with the article's stored document as it is now, or the tombstone of one the
+        partner must remove."""
+        entry = serializers.change_entry(event, None)
+        if document is not None:
+            return stored.body(entry, document)
         reason = event.withdrawal_reason or None
         if self.wants_ninjs():
-            document = (
-                ninjs.article_document(article)
-                if article
-                else ninjs.tombstone_document(event.article_id, event.occurred_at, reason)
-            )
+            entry["article"] = ninjs.tombstone_document(event.article_id, event.occurred_at, reason)
         else:
-            document = (
-                serializers.ArticleSerializer(article).data
-                if article
-                else serializers.tombstone(event.article_id, reason)
-            )
-        return serializers.change_entry(event, document)
+            entry["article"] = serializers.tombstone(event.article_id, reason)
+        return stored.RENDERER.render(entry)
 
 
 ID_ORDER = KeysetPaginator((("id", "int"),), descending=False)

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from jsonschema import Draft202012Validator, FormatChecker
 
+from articles import readmodel
 from articles.models import Article, ArticleVehicle, Author, Byline, Section, Status, Tag
 from newsroom.media.models import Image, Rendition
 from newsroom.syndication.models import Partner
@@ -181,6 +182,8 @@ def make_article(
         Byline.objects.create(article=article, author=author, position=position)
     for position, vehicle_model in enumerate(vehicles):
         ArticleVehicle.objects.create(article=article, vehicle_model=vehicle_model, position=position)
+    # Made live without a workflow step: build what readers and partners are served, as the step would.
+    readmodel.sync([article.pk])
     return article
 
 

@@ -1,0 +1,121 @@
+"""The API's stored documents: each live article's native JSON and ninjs document, built by the
+read model (``articles.readmodel``) at the article's workflow steps and when a record it shows
+changes, and written into answers as stored, never decoded and serialised again.
+
+    build(articles)                    {article id: {kind: text}}: the read model's builder
+    shows(article)                     keys of records the documents show beyond the read model's own
+    stored(readable, ids, kind, now)   {article id: (document text, its Surrogate-Keys)}, one query
+    body(envelope, last, renderer)     the answer's bytes: ``envelope`` with stored JSON as its last value
+
+A stored document is the text ``JSONRenderer`` makes of it (compact separators, UTF-8 unescaped,
+U+2028/U+2029 escaped), so an answer spliced from stored documents is byte for byte the one the
+renderer would make of the decoded documents. It holds nothing of the request: links are the
+site's own (``newsroom.core.site``), media URLs unsigned (``querystring_auth`` off), times in
+the site's time zone (the read model builds under it, as requests run).
+"""
+
+from collections import defaultdict
+
+from rest_framework.renderers import JSONRenderer
+
+from articles.models import Representation
+from newsroom.core import cache_keys
+from newsroom.syndication import loading, ninjs, serializers
+from vehicles.models import Manufacturer, ModelYear, Plant
+
+NATIVE = "api"
+NINJS = "ninjs"
+# Each format's Surrogate-Keys: what ``loading.shown_keys`` gives for the articles it loads.
+KEYS = {NATIVE: "api-keys", NINJS: "ninjs-keys"}
+# What stored documents are rendered by: the API's own renderer (both formats render alike).
+RENDERER = JSONRenderer()
+
+
+def render(data):
+    """``data`` as the API's renderer writes it, as text."""
+    return RENDERER.render(data).decode()
+
+
+def _ninjs_only(article):
+    """What only the ninjs document shows of ``article``'s vehicles: their builders and markets."""
+    shown = []
+    for link in article.vehicle_links:
+        shown += link.vehicle_model.manufacturer_list
+        shown += [availability.market for availability in link.vehicle_model.availability_list]
+    return {cache_keys.of(thing) for thing in shown}
+
+
+def build(articles):
+    """Both documents of each of ``articles`` (loaded by ``readmodel.load``) with the keys each
+    answer showing it carries (``loading.shown_keys``): the ninjs related rows (markets,
+    manufacturers) load for both, in a fixed number of queries for the batch."""
+    loading.with_related(articles)
+    _attach_plants([link.vehicle_model for article in articles for link in article.vehicle_links])
+    forms = {}
+    for article in articles:
+        shown = {cache_keys.of(thing) for thing in loading.shown_keys(article) if thing is not None}
+        forms[article.pk] = {
+            NATIVE: render(serializers.ArticleSerializer(article).data),
+            KEYS[NATIVE]: " ".join(sorted(shown - _ninjs_only(article))),
+            NINJS: render(ninjs.article_document(article)),
+            KEYS[NINJS]: " ".join(sorted(shown)),
+        }
+    return forms
+
+
+def _attach_plants(vehicle_models):
+    """Each model's plants' ids in ``vehicle_model.plant_ids``, in one query for all: a plant's
+    company decides the model's builders (``VehicleModel.builders``), so its change rebuilds them."""
+    plants = defaultdict(list)
+    through = ModelYear.plants.through.objects.filter(
+        modelyear__vehicle_model__in={model.pk for model in vehicle_models}
+    )
+    for vehicle_model_id, plant_id in through.values_list("modelyear__vehicle_model_id", "plant_id").distinct():
+        plants[vehicle_model_id].append(plant_id)
+    for vehicle_model in vehicle_models:
+        vehicle_model.plant_ids = plants[vehicle_model.pk]
+
+
+def shows(article):
+    """Records the documents show that the read model's own keys leave out: a vehicle's builders,
+    and the plants whose company makes them its builders."""
+    keys = []
+    for link in article.vehicle_links:
+        vehicle_model = link.vehicle_model
+        keys += [cache_keys.key(Manufacturer, manufacturer.pk) for manufacturer in vehicle_model.manufacturer_list]
+        keys += [cache_keys.key(Plant, plant_id) for plant_id in vehicle_model.plant_ids]
+    return keys
+
+
+def stored(readable, ids, kind, now):
+    """{article id: (stored ``kind`` document, its Surrogate-Keys as a list)} of those of ``ids``
+    live at ``now`` and still in ``readable`` (read again: one unpublished or moved out of the
+    partner's sections since its keys were read is left out), in one query."""
+    rows = Representation.objects.filter(
+        article__in=ids,
+        article__publish_at__lte=now,
+        article__article__in=readable.values("pk"),
+        kind__in=(kind, KEYS[kind]),
+    ).values_list("article_id", "kind", "content")
+    found = {}
+    for article_id, row_kind, content in rows:
+        found.setdefault(article_id, {})[row_kind] = content
+    return {
+        article_id: (forms[kind], forms[KEYS[kind]].split())
+        for article_id, forms in found.items()
+        if kind in forms and KEYS[kind] in forms
+    }
+
+
+def body(envelope, last):
+    """The bytes of ``envelope`` (a dict whose last value is None) rendered by the API's renderer,
+    with ``last`` (JSON text, or bytes) as that last value: stored documents go in as they are."""
+    rendered = RENDERER.render(envelope)
+    if not rendered.endswith(b"null}"):
+        raise ValueError("the envelope's last value must be None")
+    return b"".join((rendered[: -len(b"null}")], last if isinstance(last, bytes) else last.encode(), b"}"))
+
+
+def array(items):
+    """JSON texts (or bytes) as the JSON array of them, as the renderer separates items."""
+    return b"[" + b",".join(item if isinstance(item, bytes) else item.encode() for item in items) + b"]"
