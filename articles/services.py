@@ -19,7 +19,9 @@
 - runs ``save_related()`` (tags, bylines, vehicles) in the same transaction, then records the
   immutable ``Revision`` of the new version;
 - when the article is live, publishes the change to readers: ``workflow.correct`` if a
-  ``correction`` note is given, else ``workflow.update``.
+  ``correction`` note is given, else ``workflow.update``; when it is scheduled and not live yet,
+  stores it in the read model as it now is, since it reaches readers at its minute with no
+  further step (``articles.readmodel``).
 
 ``restore_revision`` writes an old revision's content back through ``save_article``.
 
@@ -30,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import revisions, sanitize, workflow
+from articles import readmodel, revisions, sanitize, workflow
 from articles.models import LIVE_STATUSES, Article, Revision, SlugRedirect
 from articles.permissions import article_policy
 
@@ -110,7 +112,7 @@ def check_save(article, user, expected_version=None, *, correction=""):
     what was checked is what is written.
 
     ``article`` carries the content about to be saved. The admin's form asks this in ``clean()``,
-    so a refusal is a form error with the editor's text kept."""
+    so a refusal is a form error with the editor's text kept. Returns the stored article."""
     if article.pk is None:
         stored = article
     else:
@@ -125,6 +127,7 @@ def check_save(article, user, expected_version=None, *, correction=""):
     if stored.is_live():
         # Saving a live article publishes it: as a correction when a notice is given, else an update.
         workflow.check("correct" if correction else "update", user, stored)
+    return stored
 
 
 def save_article(article, user, expected_version=None, message="", *, save_related=None, correction=""):
@@ -135,7 +138,7 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
     article.body = sanitize.clean_body(article.body)
     now = timezone.now()
     with transaction.atomic():
-        check_save(article, user, expected_version, correction=correction)
+        stored = check_save(article, user, expected_version, correction=correction)
         if not article.slug:
             article.slug = unique_slug(article.headline, article.pk)
         if article.pk is None:
@@ -153,6 +156,8 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
                 workflow.correct(article, user, correction)
             else:
                 workflow.update(article, user, comment=message)
+        elif stored.status in LIVE_STATUSES:
+            readmodel.sync([article.pk])  # scheduled: what readers will see at its minute
     return revision
 
 
