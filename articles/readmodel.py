@@ -15,8 +15,10 @@ When it is built:
 - at every workflow step that changes what readers may see (``workflow.perform`` calls ``sync``
   inside its transaction): the first request after the commit sees the change, and a story that
   is not published or scheduled has no stored form, so nothing unpublished is ever served. A save
-  builds nothing: only a workflow step reaches readers. Visibility stays a read-time rule
-  (``PublicArticle.objects.live``): a scheduled story appears at its minute with no worker;
+  of a draft builds nothing: only a workflow step reaches readers; a save of a story scheduled
+  for later stores it (``services.save_article``), since it appears with no further step.
+  Visibility stays a read-time rule (``PublicArticle.objects.live``): a scheduled story appears at
+  its minute with no worker;
 - when a record it shows changes (a tag renamed, a byline, a picture's alt text or new renditions,
   a vehicle record): ``newsroom.core.signals.public_keys_changed`` names the changed records, and
   the ``rebuild_showing`` task rebuilds the stories showing them, then tells the caches;
@@ -315,14 +317,17 @@ def on_public_keys_changed(sender, keys, hard=False, records=(), **kwargs):
 
 def rebuild_all(progress=None, everything=False):
     """Store the published and scheduled articles not stored yet or stored with an older ``SHAPE``
-    (with ``everything``, all of them) afresh, and drop any stored article no longer public, in
-    batches; ``progress(done, total)`` after each. Returns (rebuilt, changed, dropped)."""
-    public = Article.objects.filter(status__in=LIVE_STATUSES)
-    if not everything:
-        public = public.exclude(pk__in=PublicArticle.objects.filter(shape=SHAPE).values("pk"))
-    ids = list(public.order_by("pk").values_list("pk", flat=True))
+    (with ``everything``, all of them) afresh, and drop any stored article no longer public, with
+    the stories whose related lists held it, in batches; ``progress(done, total)`` after each.
+    Returns (rebuilt, changed, dropped)."""
     not_public = PublicArticle.objects.exclude(article__status__in=LIVE_STATUSES)
     dropped = set(not_public.values_list("pk", flat=True))
+    holding = ShownKey.objects.filter(key__in=[cache_keys.key(Article, pk) for pk in dropped]).values("article_id")
+    public = Article.objects.filter(status__in=LIVE_STATUSES)
+    if not everything:
+        outdated = public.exclude(pk__in=PublicArticle.objects.filter(shape=SHAPE).values("pk"))
+        public = public.filter(Q(pk__in=outdated.values("pk")) | Q(pk__in=holding))
+    ids = list(public.order_by("pk").values_list("pk", flat=True))
     not_public.delete()
     changed = set()
     for done, chunk in enumerate(itertools.batched(ids, BATCH), start=1):

@@ -22,6 +22,8 @@
   see: the edit becomes the article's ``PendingChanges``, a draft revision over the live version
   (see ``_save_as_draft``). Readers, feeds, the API, the change feed and webhooks hear of it only
   when ``publish_changes`` applies it.
+- when it is scheduled and not live yet, stores it in the read model as it now is, since it
+  reaches readers at its minute with no further step (``articles.readmodel``).
 
 ``publish_changes`` applies the pending draft to the article and takes the workflow's
 ``correct`` (with a notice) or ``update`` step, in one transaction; ``discard_changes`` drops it.
@@ -36,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles import revisions, sanitize, workflow
+from articles import readmodel, revisions, sanitize, workflow
 from articles.models import LIVE_STATUSES, Article, PendingChanges, Revision, SlugRedirect
 from articles.permissions import article_policy
 
@@ -136,7 +138,7 @@ def check_save(article, user, expected_version=None):
     what was checked is what is written; returns that stored article (``None`` for a new one).
 
     ``article`` carries the content about to be saved. The admin's form asks this in ``clean()``,
-    so a refusal is a form error with the editor's text kept."""
+    so a refusal is a form error with the editor's text kept. Returns the stored article."""
     if article.pk is None:
         if not article_policy.user_has_permission_for_instance(user, "change", article):
             raise workflow.NotAllowed("You may not edit this article now.")
@@ -181,6 +183,8 @@ def save_article(article, user, expected_version=None, message="", *, save_relat
         if save_related:
             save_related()
         revision = revisions.record(article, user, message)
+        if stored is not None and stored.status in LIVE_STATUSES:
+            readmodel.sync([article.pk])  # scheduled: what readers will see at its minute
     return revision
 
 

@@ -67,7 +67,7 @@ def home(request):
     # Each section's newest few, read from the (section, publish_at, id) index, then their cards.
     sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
-    shown = [lead, *latest]
+    shown = list(latest)  # the lead is one of them; none at all on a site with nothing live
     if sections:
         newest_per_section = [
             Article.objects.live(now)
