@@ -34,7 +34,7 @@ from articles.models import (
     Status,
     Tag,
 )
-from articles.services import save_article
+from articles.services import latest_version, publish_changes, save_article
 from newsroom.core import cache_keys
 from newsroom.media.models import Image
 from newsroom.media.tasks import make_reader_renditions
@@ -92,12 +92,18 @@ class Newsroom:
         return timezone.now().replace(second=0, microsecond=0) + timedelta(hours=hours, minutes=1)
 
     def edit(self, article, **fields):
-        """Save ``article`` as an editor does in the admin: a live one becomes an update."""
+        """Save ``article`` as an editor does in the admin: a live one's save is a draft of changes,
+        which the editor then publishes as an update."""
         article = Article.objects.get(pk=article.pk)
         for name, value in fields.items():
             setattr(article, name, value)
-        save_article(article, self.editor, article.version, message="Edited")
+        self.save(article, "Edited")
         return article
+
+    def save(self, article, message, save_related=None):
+        revision = save_article(article, self.editor, latest_version(article), message, save_related=save_related)
+        if article.is_live():
+            publish_changes(article, self.editor, revision.version)
 
     # Steps: each returns a line for the log, or None when it does not apply now.
 
@@ -227,7 +233,7 @@ class Newsroom:
             for position, vehicle in enumerate(vehicles):
                 ArticleVehicle.objects.create(article=article, vehicle_model=vehicle, position=position)
 
-        save_article(article, self.editor, article.version, message="Retagged", save_related=related)
+        self.save(article, "Retagged", save_related=related)
         return f"retag {article.pk}"
 
     def rename_record(self):
