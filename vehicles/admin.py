@@ -255,6 +255,11 @@ class VehicleModelAdmin(CsvAdmin):
     inlines = [PowertrainInline, ModelYearInline, MarketAvailabilityInline]
     change_list_template = "vehicles/admin/vehiclemodel_change_list.html"
 
+    class Media:
+        # Names for the autocomplete boxes in the inline rows (a model year's plants, a launch's
+        # plant), which carry no label of their own: the desk's script for its forms.
+        js = ("desk/field-names.js",)
+
 
 @admin.register(Powertrain)
 class PowertrainAdmin(KnownKeysAdmin, CsvAdmin):

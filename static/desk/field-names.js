@@ -1,8 +1,9 @@
 /*
- * Accessible names for the article form's widgets that stand in for a labelled field: the body
- * editor (a contenteditable the prose editor puts beside its hidden textarea), Django's
- * autocomplete boxes (select2), neither of which carries its field's <label> over, and the
- * bylines' and vehicles' table rows, whose boxes have only a column heading. A screen reader
+ * Accessible names for the desk forms' widgets that stand in for a labelled field (the article
+ * and vehicle forms): the body editor (a contenteditable the prose editor puts beside its hidden
+ * textarea), Django's autocomplete boxes (select2), neither of which carries its field's <label>
+ * over, and the inline table rows (bylines, vehicles, model years), whose boxes have only a
+ * column heading. A screen reader
  * announced them as unnamed (axe-core: aria-input-field-name, label, select-name), and the tags
  * box's "remove all" control sat directly in its list (axe-core: list).
  */
@@ -43,16 +44,16 @@
             box.querySelectorAll(".select2-search__field").forEach((search) => {
                 search.setAttribute("aria-labelledby", label.id);
             });
-            // select2 puts it first in the list of choices, as a bare <span>; its handlers find it
-            // anywhere inside the box.
-            box.querySelectorAll("ul.select2-selection__rendered > .select2-selection__clear").forEach((clear) => {
-                const item = document.createElement("li");
-                item.className = "select2-selection__clear-item";
-                clear.replaceWith(item);
-                item.appendChild(clear);
-            });
         });
         document.querySelectorAll(".tabular table").forEach(nameRows);
+        // A box of several choices has a "remove all" control, which select2 puts first in its
+        // list of choices as a bare <span>; its handlers find it anywhere inside the box.
+        document.querySelectorAll("ul.select2-selection__rendered > .select2-selection__clear").forEach((clear) => {
+            const item = document.createElement("li");
+            item.className = "select2-selection__clear-item";
+            clear.replaceWith(item);
+            item.appendChild(clear);
+        });
     }
 
     // "Author, byline 2": the column's heading and the row's number in the group.
@@ -74,6 +75,10 @@
                     if (heading && !labelFor(control)) {
                         control.setAttribute("aria-label", name);
                     }
+                });
+                // A box of several choices (a model year's plants) is typed into: name where one types.
+                cell.querySelectorAll(".select2-search__field").forEach((search) => {
+                    search.setAttribute("aria-label", name);
                 });
                 // An autocomplete box is named by what it shows, which is nothing until chosen.
                 cell.querySelectorAll(".select2-selection--single").forEach((selection) => {
