@@ -677,7 +677,15 @@ class ArticleAdmin(NoPatternLookups, PolicyAdmin, KnownKeysAdmin, admin.ModelAdm
         self._submit_if_asked(request, obj)
         if getattr(obj, "saved_as_draft", False):
             self._take_change_step_if_asked(request, obj)
+            # Django's own "was changed successfully" would tell the editor the story changed;
+            # readers see nothing new, and the message just given says so.
+            request.desk_said_what_the_save_did = True
         return super().response_change(request, obj)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "desk_said_what_the_save_did", False):
+            return  # the stock success message of ModelAdmin.response_change (the desk's are INFO)
+        super().message_user(request, message, level, *args, **kwargs)
 
     def _take_change_step_if_asked(self, request, article):
         """The draft just saved over a live story: publish it, or submit it, when the editor

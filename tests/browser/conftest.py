@@ -150,3 +150,19 @@ def screenshots(page, name):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+
+
+def page_scrolls_sideways(page):
+    """The elements sticking out past the right edge of the page, if it can be scrolled sideways."""
+    return page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            if (root.scrollWidth <= root.clientWidth) return [];
+            return [...document.querySelectorAll('body *')]
+                .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1)
+                .filter(el => getComputedStyle(el.parentElement).overflowX === 'visible')
+                .filter(el => el.parentElement.getBoundingClientRect().right <= root.clientWidth + 1)
+                .slice(0, 5)
+                .map(el => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')} ${Math.round(el.getBoundingClientRect().width)}px`);
+        }"""
+    )

@@ -11,7 +11,7 @@ from articles import workflow
 from articles.models import Article, Author, Byline, Section
 from articles.services import save_article
 from newsroom.media.models import Image
-from tests.browser.conftest import WIDTHS, check_accessibility, screenshots
+from tests.browser.conftest import WIDTHS, check_accessibility, page_scrolls_sideways, screenshots
 from tests.conftest import PASSWORD
 from tests.showcase import WITHDRAWN_SLUG, complete_the_demo
 from vehicles.models import VehicleModel
@@ -62,22 +62,6 @@ def make_desk_articles(editor):
             Article.objects.filter(pk=article.pk).update(publish_at=timezone.now() - timedelta(minutes=5))
         made[state] = article
     return made
-
-
-def page_scrolls_sideways(page):
-    """The elements sticking out past the right edge of the page, if it can be scrolled sideways."""
-    return page.evaluate(
-        """() => {
-            const root = document.documentElement;
-            if (root.scrollWidth <= root.clientWidth) return [];
-            return [...document.querySelectorAll('body *')]
-                .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1)
-                .filter(el => getComputedStyle(el.parentElement).overflowX === 'visible')
-                .filter(el => el.parentElement.getBoundingClientRect().right <= root.clientWidth + 1)
-                .slice(0, 5)
-                .map(el => `${el.tagName.toLowerCase()}#${el.id}.${[...el.classList].join('.')} ${Math.round(el.getBoundingClientRect().width)}px`);
-        }"""
-    )
 
 
 def headline_line_counts(page):
