@@ -1,7 +1,7 @@
 """The cache keys of articles (``newsroom.core.cache_keys``): what a page showing them carries,
 and what a workflow event makes stale."""
 
-from articles.models import Article, ArticleVehicle, Author, Byline, Section, Tag
+from articles.models import Article, ArticleVehicle, Author, Byline, MarketReport, Section, Tag
 from newsroom.core import cache_keys
 from newsroom.media.models import Image
 from vehicles.models import VehicleModel
@@ -33,7 +33,9 @@ def touched_by(article):
     ids = Byline.objects.filter(article=article).values_list("author_id", flat=True)
     filed_under += [cache_keys.key(Author, pk) for pk in ids]
     ids = ArticleVehicle.objects.filter(article=article).values_list("vehicle_model_id", flat=True)
-    filed_under += [cache_keys.key(VehicleModel, pk) for pk in ids]
+    # A vehicle page lists the stories reporting its launches too, linked or not.
+    reported = MarketReport.objects.filter(article=article).values_list("availability__vehicle_model_id", flat=True)
+    filed_under += [cache_keys.key(VehicleModel, pk) for pk in {*ids, *reported}]
     keys.update(cache_keys.stories_under(key) for key in filed_under)
     return keys
 
