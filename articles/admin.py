@@ -56,7 +56,6 @@ from newsroom.core.admin import (
     KnownKeysAdmin,
     KnownKeysAutocompleteSelect,
     LabelledCells,
-    NoPatternLookups,
     PolicyAdmin,
     ShownRecordGuard,
 )
@@ -454,7 +453,7 @@ def status_badge(article):
 
 
 @admin.register(Article)
-class ArticleAdmin(NoPatternLookups, PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
+class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
     permission_policy = article_policy
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from newsroom.core.admin import KnownKeysAdmin, LabelledCells, NoPatternLookups, PolicyAdmin
+from newsroom.core.admin import KnownKeysAdmin, LabelledCells, PolicyAdmin
 from vehicles import tasks
 from vehicles import vin as vin_module
 from vehicles.forms import CsvUploadForm, MarketAvailabilityForm, PowertrainForm, VinForm
@@ -43,7 +43,7 @@ def duration_text(start, end):
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
-class CsvAdmin(NoPatternLookups, PolicyAdmin, ExportMixin, admin.ModelAdmin):
+class CsvAdmin(PolicyAdmin, ExportMixin, admin.ModelAdmin):
     """Export: CSV safe to open in a spreadsheet; needs view permission. Import (add and change
     permission): upload a file, see its check, start the import and follow it on the import's own
     page (vehicles.importing), which anyone who may import can reopen later."""

@@ -311,14 +311,3 @@ class LabelledCells:
 
         LabelledFormSet.__name__ = formset.__name__
         return LabelledFormSet
-
-
-class NoPatternLookups:
-    """ModelAdmin mixin: a list's address may not filter by a regular expression (``?headline__regex=(``).
-    The admin allows any lookup on a model's own fields, and the pattern would reach the database as
-    it is, where an invalid one fails the query; refused, it is a 400 like any lookup not allowed."""
-
-    def lookup_allowed(self, lookup, value, request=None):
-        if lookup.rsplit("__", 1)[-1] in ("regex", "iregex"):
-            return False
-        return super().lookup_allowed(lookup, value, request)

@@ -5,7 +5,7 @@ higher apps register (``register_page``: the articles' planning calendar)."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
@@ -27,7 +27,28 @@ class DeskPage:
     shown_to: Callable  # shown_to(user): whether the link is shown; the view checks for itself
 
 
+class NoPatternLookups:
+    """ModelAdmin mixin: a list's address may not filter by a regular expression (``?headline__regex=(``).
+    The admin allows any lookup on a model's own fields, and the pattern would reach the database as
+    it is, where an invalid one fails the query; refused, it is a 400 like any lookup not allowed."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rsplit("__", 1)[-1] in ("regex", "iregex"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
 class NewsroomAdminSite(AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every list of the site, its own and third-party apps' (groups, tasks, sign-in attempts),
+        refuses pattern lookups: mixed in here, so no admin added later can forget it."""
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, NoPatternLookups):
+            admin_class = type(
+                admin_class.__name__, (NoPatternLookups, admin_class), {"__module__": admin_class.__module__}
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._desk_pages = []
