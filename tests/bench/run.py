@@ -117,7 +117,7 @@ def main():
         "load_generator": generator_name(),
         "seconds_per_measurement": SECONDS,
         "concurrency": CONCURRENCY,
-        "cache_backend": "redis" if os.environ.get("REDIS_URL") else "local memory (per worker)",
+        "cache_backend": "redis" if os.environ.get("REDIS_URL") else "files shared by the workers (var/cache)",
         "scale": SCALE,
     }
     database = _database_url(SCALE)
@@ -257,9 +257,9 @@ class Server:
                 list(pool.map(lambda _: _get(self.base + "/bench/ceiling", 120), range(WORKERS * 2)))
 
     def warm_every_worker(self, paths, headers):
-        """Request every path several times per worker, concurrently, so that each worker's own
-        local-memory page cache holds it (with REDIS_URL one request would do) and the cached
-        figures measure cache hits, not the first render in each worker."""
+        """Request every path several times per worker, concurrently, so that the cached figures
+        measure cache hits, not first renders, whatever the cache (with the shared one, Redis or
+        files, the first request would do; a worker's own warm-up of templates and code counts too)."""
         with ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(lambda path: _get_with(self.base + path, headers), paths * WORKERS * 3))
 
