@@ -309,10 +309,16 @@ def rebuild_showing(keys):
     ids = sorted(set(ShownKey.objects.filter(key__in=keys).values_list("article_id", flat=True)))
     for chunk in itertools.batched(ids, BATCH):
         with transaction.atomic():
-            changed = {cache_keys.key(Article, pk) for pk in sync(chunk)}
-            # The news sitemap writes up to a thousand stored entries (tag names among them) and
-            # carries no story's key, which would make its header too long for an edge cache.
-            cache_keys.changed(changed | {cache_keys.SITEMAP} if changed else changed)
+            cache_keys.changed(stale_keys(sync(chunk)))
+
+
+def stale_keys(article_ids):
+    """What is stale once the stored forms of ``article_ids`` changed (``sync``): each story's
+    key (its page, and the lists and feeds showing its card or item) and, when any changed, the
+    sitemaps: the news sitemap writes up to a thousand stored entries and carries no story's key
+    (a thousand would make too long a header for an edge cache)."""
+    keys = {cache_keys.key(Article, pk) for pk in article_ids}
+    return keys | {cache_keys.SITEMAP} if keys else keys
 
 
 def on_public_keys_changed(sender, keys, hard=False, records=(), **kwargs):
@@ -342,7 +348,7 @@ def rebuild_all(progress=None, everything=False):
             changed |= store(build(load(chunk)).values())
         if progress:
             progress(min(done * BATCH, len(ids)), len(ids))
-    cache_keys.changed({cache_keys.key(Article, pk) for pk in changed | dropped}, hard=bool(dropped))
+    cache_keys.changed(stale_keys(changed | dropped), hard=bool(dropped))
     return len(ids), len(changed), len(dropped)
 
 
