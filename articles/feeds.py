@@ -6,6 +6,7 @@ feed's own generator; a feed reads the newest stored items in one query and writ
 are, inside the channel Django's syndication framework writes."""
 
 import io
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -20,23 +21,31 @@ from newsroom.core import cache_keys
 from newsroom.core.site import absolute_url
 
 FEED_SIZE = 30
+# Control characters XML 1.0 cannot carry, which Django's feed generator refuses: a story with one
+# pasted into its text is still published, and its item written without it.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_text(text):
+    return NOT_IN_XML.sub("", text)
 
 
 def item_fields(article):
     """What a feed item shows of ``article`` (``SyndicationFeed.add_item``'s arguments), loaded as
     ``readmodel.load`` loads it."""
-    categories = [tag.name for tag in article.tags.all()]
+    categories = [xml_text(tag.name) for tag in article.tags.all()]
+    authors = ", ".join(byline.author.name for byline in article.bylines.all())
     return {
-        "title": article.headline,
+        "title": xml_text(article.headline),
         "link": absolute_url(article.get_absolute_url()),
-        "description": article.standfirst,
+        "description": xml_text(article.standfirst),
         # Stable across slug changes, so feed readers do not show a renamed article twice.
         "unique_id": absolute_url(f"/articles/id/{article.pk}"),
         "unique_id_is_permalink": False,
         "pubdate": article.first_published,
         "updateddate": article.last_updated,
-        "author_name": ", ".join(byline.author.name for byline in article.bylines.all()) or None,
-        "categories": [article.section.name, *categories] if article.section_id else categories,
+        "author_name": xml_text(authors) or None,
+        "categories": [xml_text(article.section.name), *categories] if article.section_id else categories,
     }
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles import readmodel
+from articles import readmodel, workflow
 from articles.models import Article
 from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
@@ -126,3 +126,17 @@ def test_hostile_headline_stays_well_formed_in_feeds_and_sitemaps(client, newsro
     assert headline in [item.findtext("title") for item in rss.iter("item")]
     assert headline in [entry.findtext(f"{ATOM}title") for entry in atom.iter(f"{ATOM}entry")]
     assert headline in [entry.findtext(f"{NEWS}title") for entry in news.iter(f"{NEWS}news")]
+
+
+def test_a_story_with_a_control_character_pasted_in_is_published_and_in_the_feeds(client, newsroom, editor):
+    """XML cannot carry a vertical tab (a word processor's line break): the feed item leaves it out,
+    where Django's feed generator would refuse the whole feed, and so the step building it."""
+    story = newsroom["story"]
+    Article.objects.filter(pk=story.pk).update(standfirst="Two lines\x0bpasted from a document.")
+    story.refresh_from_db()
+    workflow.update(story, editor)
+    rss, atom = (parse_xml(client.get(url).content) for url in ["/feed/rss/", "/feed/atom/"])
+    rss_item = next(item for item in rss.iter("item") if item.findtext("title") == story.headline)
+    assert rss_item.findtext("description") == "Two linespasted from a document."
+    entry = next(entry for entry in atom.iter(f"{ATOM}entry") if entry.findtext(f"{ATOM}title") == story.headline)
+    assert entry.findtext(f"{ATOM}summary") == "Two linespasted from a document."
