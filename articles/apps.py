@@ -7,7 +7,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import cache_keys as article_keys
-        from articles import readmodel
+        from articles import feeds, readmodel, sitemaps
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import cache_keys, pagecache, permissions, public_data
@@ -32,4 +32,6 @@ class ArticlesConfig(AppConfig):
         cache_keys.register(MarketReport, "market-report", also=MarketReport.vehicle_keys)
         public_data.register(Section, Tag, Author, MarketReport)
         readmodel.register(readmodel.story_forms)
+        readmodel.register(feeds.stored_items)
+        readmodel.register(sitemaps.stored_news_entries)
         public_keys_changed.connect(readmodel.on_public_keys_changed, dispatch_uid="articles.readmodel.records")

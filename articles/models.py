@@ -110,8 +110,6 @@ SUBMITTED_OR_PUBLIC_STATUSES = (Status.IN_REVIEW, Status.APPROVED, *LIVE_STATUSE
 # A change readers were told about within this long of first publication is part of publishing
 # (a typo fixed in the first minute): the page shows no "Updated" line for it.
 UPDATED_LINE_AFTER = timedelta(seconds=60)
-# ``Article.first_published`` in SQL, for filtering.
-FIRST_PUBLISHED = Coalesce("first_published_at", "publish_at")
 # ``Article.last_updated`` in SQL, for filtering. ``publish_at`` counts because republishing a
 # withdrawn article by scheduling it moves only ``publish_at``; Coalesce because SQLite's
 # GREATEST is NULL when any argument is.
@@ -197,15 +195,6 @@ class ArticleQuerySet(models.QuerySet):
             "vehicle_models", filter=models.Q(vehicle_models__in=vehicle_ids), distinct=True
         )
         return self.in_any(*candidates).annotate(shared=shared).order_by("-shared", "-publish_at", "-id")[:limit]
-
-    def first_published_since(self, since):
-        """Articles first published at or after ``since`` (``Article.first_published``). A first
-        publication is never after ``publish_at``, so the indexed ``publish_at`` bounds the search."""
-        return (
-            self.filter(publish_at__gte=since)
-            .alias(first_published_on=FIRST_PUBLISHED)
-            .filter(first_published_on__gte=since)
-        )
 
     def with_last_updated(self):
         """Filterable by ``last_updated_at``: ``Article.last_updated``, computed by the database."""
@@ -478,6 +467,10 @@ class PublicArticle(models.Model):
     article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="public")
     slug = models.SlugField(max_length=200, unique=True)
     publish_at = models.DateTimeField()
+    # ``Article.first_published`` and ``Article.last_updated`` as built: what feeds date their items
+    # by and the sitemaps filter and date stories by, read without the article's row.
+    first_published = models.DateTimeField()
+    last_updated = models.DateTimeField()
     # Earlier stories most related to this one, chosen when it or one of them changes
     # (``readmodel.choose_related``), in the order the page shows them.
     related = models.JSONField(default=list)
@@ -496,10 +489,14 @@ class PublicArticle(models.Model):
     def __str__(self):
         return self.slug
 
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})  # its article's
+
 
 class Representation(models.Model):
-    """One stored public form of an article: its page's head and body, a card, its API JSON or its
-    ninjs document (``readmodel.KINDS``), as text to be written into answers as it is."""
+    """One stored public form of an article: its page's head and body, a card, its feed items, its
+    news sitemap entry, its API JSON or its ninjs document (``articles.readmodel``), as text to be
+    written into answers as it is."""
 
     article = models.ForeignKey(PublicArticle, on_delete=models.CASCADE, related_name="representations")
     kind = models.CharField(max_length=20)

@@ -7,9 +7,11 @@ served as they are stored.
     readmodel.rebuild_all(progress)      every stored article afresh (after a deploy that changes a form)
 
 What is stored (``PublicArticle``, ``Representation``, ``ShownKey``): the story page's title, head
-and body, its cards in each list's form (``presentation.CARD_VARIANTS``), the keys of the records
-it shows, the earlier stories most related to it, and whatever the layers above register (the
-API's JSON and ninjs documents). Pages and the API write these into their answers as they are.
+and body, its cards in each list's form (``presentation.CARD_VARIANTS``), its RSS and Atom items
+and news sitemap entry (``articles.feeds``, ``articles.sitemaps``), the dates feeds and sitemaps
+show, the keys of the records it shows, the earlier stories most related to it, and whatever the
+layers above register (the API's JSON and ninjs documents). Pages, feeds, sitemaps and the API
+write these into their answers as they are.
 
 When it is built:
 - at every workflow step that changes what readers may see (``workflow.perform`` calls ``sync``
@@ -58,7 +60,7 @@ from vehicles.models import Make, Market, Plant, VehicleModel
 
 # Renew when a stored form changes shape (a template, a builder): ``rebuild_read_model`` rebuilds
 # every article stored with an older one.
-SHAPE = 1
+SHAPE = 2
 STORY_KINDS = ("title", "head", "page", "keys")
 CARD_KINDS = tuple(f"card-{variant}" for variant in presentation.CARD_VARIANTS)
 # What a build loads of each article's pictures: the story's widths and the cards' crops.
@@ -205,6 +207,8 @@ def store(built):
         values = {
             "slug": article.slug,
             "publish_at": article.publish_at,
+            "first_published": article.first_published,
+            "last_updated": article.last_updated,
             "related": item.related,
             "links": links_of(article),
             "shape": SHAPE,
@@ -305,7 +309,16 @@ def rebuild_showing(keys):
     ids = sorted(set(ShownKey.objects.filter(key__in=keys).values_list("article_id", flat=True)))
     for chunk in itertools.batched(ids, BATCH):
         with transaction.atomic():
-            cache_keys.changed({cache_keys.key(Article, pk) for pk in sync(chunk)})
+            cache_keys.changed(stale_keys(sync(chunk)))
+
+
+def stale_keys(article_ids):
+    """What is stale once the stored forms of ``article_ids`` changed (``sync``): each story's
+    key (its page, and the lists and feeds showing its card or item) and, when any changed, the
+    sitemaps: the news sitemap writes up to a thousand stored entries and carries no story's key
+    (a thousand would make too long a header for an edge cache)."""
+    keys = {cache_keys.key(Article, pk) for pk in article_ids}
+    return keys | {cache_keys.SITEMAP} if keys else keys
 
 
 def on_public_keys_changed(sender, keys, hard=False, records=(), **kwargs):
@@ -335,7 +348,7 @@ def rebuild_all(progress=None, everything=False):
             changed |= store(build(load(chunk)).values())
         if progress:
             progress(min(done * BATCH, len(ids)), len(ids))
-    cache_keys.changed({cache_keys.key(Article, pk) for pk in changed | dropped}, hard=bool(dropped))
+    cache_keys.changed(stale_keys(changed | dropped), hard=bool(dropped))
     return len(ids), len(changed), len(dropped)
 
 
@@ -365,5 +378,11 @@ def cards(variant, ids, now=None):
 def with_card(stories, variant):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
     card in ``variant``, read in the same query."""
-    card = Representation.objects.filter(article=OuterRef("pk"), kind=f"card-{variant}").values("content")[:1]
-    return stories.annotate(card=Subquery(card))
+    return with_form(stories, f"card-{variant}", name="card")
+
+
+def with_form(stories, kind, name="form"):
+    """``stories`` (a ``PublicArticle`` queryset) annotated with ``name``, their stored ``kind``
+    form (None where none is stored), read in the same query."""
+    form = Representation.objects.filter(article=OuterRef("pk"), kind=kind).values("content")[:1]
+    return stories.annotate(**{name: Subquery(form)})

@@ -9,8 +9,9 @@ from vehicles.models import Make, VehicleModel
 
 app_name = "articles"
 
-# Every feed changes with any article event ("feed"; a few URLs, so no finer keys) and shows
-# section, author and tag names; a section's feed also carries its section (``get_object``).
+# Every feed changes with any article event ("feed") and shows section, author and tag names; it
+# also carries its stories' keys (their stored items, rebuilt after a rename: ``get_feed``), and a
+# section's feed its section (``get_object``).
 in_feeds = cache_keys.showing(cache_keys.FEED, *(cache_keys.list_key(model) for model in (Section, Author, Tag)))
 rss = public_page(in_feeds(feeds.LatestArticlesRss()))
 atom = public_page(in_feeds(feeds.LatestArticlesAtom()))

@@ -95,8 +95,7 @@ def announce_updates(article_ids, changed_at):
         with transaction.atomic():
             # What is announced is stored first, in the same transaction: a partner reading the
             # change reads the article with the edited record, whichever task runs first.
-            rebuilt = readmodel.sync(batch)
-            cache_keys.changed({cache_keys.key(Article, pk) for pk in rebuilt})
+            cache_keys.changed(readmodel.stale_keys(readmodel.sync(batch)))
             told = ChangeEvent.objects.filter(article_id__in=batch, occurred_at__gte=since).values("article_id")
             for article in Article.objects.live().filter(pk__in=batch).exclude(pk__in=told).order_by("pk"):
                 send_webhooks(record_change(article, "updated"), article)

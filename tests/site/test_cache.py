@@ -2,9 +2,11 @@
 
 import pytest
 from django.test import Client
+from django.utils.http import http_date
 
-from articles import workflow
+from articles import readmodel, workflow
 from articles.models import Article, Tag
+from newsroom.syndication import receivers
 from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,38 @@ def test_a_tag_rename_makes_pages_stale_only_once_it_commits(client, newsroom, d
     for callback in callbacks:
         callback()
     assert "Toyota Motor" in client.get("/tag/toyota/").text
+
+
+STORED_ITEM_PAGES = ["/feed/rss/", "/feed/atom/", "/section/industry/feed/atom/", "/sitemap-news.xml"]
+
+
+def test_a_tag_rename_reaches_the_cached_feeds_once_the_worker_rebuilt_their_stories(
+    client, newsroom, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Feeds and the news sitemap write each story's stored item: a reader asking between a rename
+    and the worker's rebuild of the stories showing it is served (and the cache keeps) the old
+    name; the rebuild then makes them stale."""
+    queued = {}
+    rebuild_showing = readmodel.rebuild_showing
+    for module, name in ((readmodel, "rebuild_showing"), (receivers, "announce_updates")):  # the second tells partners
+        queue = type("Queue", (), {"enqueue": staticmethod(lambda *args, name=name: queued.setdefault(name, args))})
+        monkeypatch.setattr(module, name, queue)
+    for url in STORED_ITEM_PAGES:
+        client.get(url)  # kept by the page cache
+    tag = Tag.objects.get(slug="toyota")
+    tag.name = "Toyota (renamed)"
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.save()
+    for url in STORED_ITEM_PAGES:
+        assert "Toyota (renamed)" not in client.get(url).text, url  # the worker has not run yet
+    with django_capture_on_commit_callbacks(execute=True):
+        rebuild_showing.call(*queued["rebuild_showing"])
+    for url in STORED_ITEM_PAGES:
+        assert "Toyota (renamed)" in client.get(url).text, url
+
+
+def test_feeds_tell_conditional_gets_when_their_newest_story_changed(client, newsroom):
+    """Last-Modified is the newest item's date (Django's feeds), now read from the stored stories."""
+    newest = max(article.last_updated for article in Article.objects.live())
+    for url in ["/feed/rss/", "/feed/atom/"]:
+        assert client.get(url)["Last-Modified"] == http_date(newest.timestamp()), url

@@ -25,15 +25,16 @@ PAGES = {
     # count, page of matches, their stored cards; sections; go-live (search pages are not stored
     # here, but an edge cache keeps them no longer than until the next go-live minute)
     "/search/?q=story": 5,
-    # items, bylines, tags; go-live
-    "/feed/rss/": 4,
-    "/feed/atom/": 4,
-    # the section, items, bylines, tags; go-live
-    "/section/industry/feed/rss/": 5,
-    # counts and items of articles, sections, vehicles; go-live
+    # the newest stories with their stored items; go-live
+    "/feed/rss/": 2,
+    "/feed/atom/": 2,
+    # the section, its newest stories with their stored items; go-live
+    "/section/industry/feed/rss/": 3,
+    "/section/industry/feed/atom/": 3,
+    # counts and items of stored stories, sections, vehicles; go-live
     "/sitemap.xml": 7,
-    # items, tags; go-live
-    "/sitemap-news.xml": 3,
+    # the stored entries; go-live
+    "/sitemap-news.xml": 2,
 }
 
 
