@@ -49,7 +49,7 @@ from articles.permissions import (
     tag_policy,
     transition_policy,
 )
-from articles.planning import calendar_view, may_see_calendar
+from articles.planning import calendar_view, may_see_calendar, moment
 from articles.tag_input import TagSuggestions
 from articles.templatetags.workflow_words import step_done
 from newsroom.core.admin import (
@@ -439,6 +439,16 @@ def done_message(step, article):
     if step.name == "schedule":
         return f"“{article.headline}” is {status_words(article)[1].lower()}."
     return f"“{article.headline}” {DONE_MESSAGES.get(step.name, f'was {workflow.past_tense(step)}.')}"
+
+
+def change_step_message(step, article):
+    """What the editor is told after a step on pending changes."""
+    if step == "schedule_changes":
+        when = services.pending_changes(article).scheduled_for
+        return f"Changes scheduled for {moment(when)}: readers see the live version until then."
+    if step == "unschedule_changes":
+        return "Scheduled changes cancelled: they stay a draft, and readers keep the live version."
+    return f"{workflow.CHANGE_STEP_LABELS[step]}: done."
 
 
 def status_badge(article):
@@ -840,7 +850,7 @@ class ArticleAdmin(NoPatternLookups, PolicyAdmin, KnownKeysAdmin, admin.ModelAdm
             except (workflow.WorkflowError, services.EditConflict) as refusal:
                 error = refusal
             else:
-                self.message_user(request, f"{label}: done.")
+                self.message_user(request, change_step_message(step, article))
                 return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         pending = article.pending
         allowed = step in workflow.allowed_change_steps(request.user, article, pending)
@@ -871,6 +881,17 @@ class ArticleAdmin(NoPatternLookups, PolicyAdmin, KnownKeysAdmin, admin.ModelAdm
             services.publish_changes(
                 article, request.user, expected_version, correction=data["correction_note"], comment=data["comment"]
             )
+        elif step == "schedule_changes":
+            services.schedule_changes(
+                article,
+                request.user,
+                expected_version,
+                data["live_from"],
+                correction=data["correction_note"],
+                comment=data["comment"],
+            )
+        elif step == "unschedule_changes":
+            services.unschedule_changes(article, request.user, expected_version, data["comment"])
         elif step == "discard_changes":
             services.discard_changes(article, request.user, expected_version, data["comment"])
         elif step == "submit_changes":

@@ -33,23 +33,28 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Case, F, Min, OuterRef, Q, Subquery, Value, When, prefetch_related_objects
+from django.db.models.functions import Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from articles import presentation
+from articles import presentation, revisions
 from articles.models import (
+    CURRENT_VERSION,
     LIVE_STATUSES,
     RELATED_CANDIDATES,
     Article,
     ArticleVehicle,
     Author,
+    Correction,
+    PendingChanges,
     PublicArticle,
     Representation,
     Section,
     ShownKey,
+    Status,
     Tag,
 )
 from newsroom.core import cache_keys
@@ -84,6 +89,9 @@ class Built:
     related: list
     forms: dict = field(default_factory=dict)
     keys: set = field(default_factory=set)
+    # With changes scheduled: the minute they go live, and the forms they make (``scheduled_version``).
+    changes_at: object = None
+    next: "Built | None" = None
 
 
 def load(ids):
@@ -172,6 +180,7 @@ def sync(article_ids):
     article_ids = set(article_ids)
     before = {row.pk: row for row in PublicArticle.objects.filter(pk__in=article_ids).only("publish_at", "links")}
     built = build(load(article_ids))
+    add_scheduled_versions(built)
     dropped = set(before) - set(built)
     PublicArticle.objects.filter(pk__in=dropped).delete()
     for article_id in article_ids:
@@ -184,6 +193,36 @@ def sync(article_ids):
     return store(built.values()) | dropped
 
 
+def add_scheduled_versions(built):
+    """Give each of ``built`` ({id: ``Built``}) whose changes are scheduled the version they make."""
+    scheduled = PendingChanges.objects.filter(article_id__in=built, scheduled_for__isnull=False)
+    for pending in scheduled.select_related("revision"):
+        item = built[pending.article_id]
+        item.changes_at, item.next = pending.scheduled_for, scheduled_version(pending)
+
+
+def scheduled_version(pending):
+    """``Built``: the forms of ``pending``'s article once its scheduled changes are published,
+    exactly as a build after ``services.publish_scheduled_changes`` makes them: the draft applied
+    as that step applies it, dated at its minute (with the correction notice, if any), built as any
+    version is, inside a savepoint rolled back after, so nothing of it is written (on-commit work
+    queued inside is dropped with it)."""
+    at = pending.scheduled_for
+    with transaction.atomic():
+        article = Article.objects.get(pk=pending.article_id)
+        draft = pending.revision.snapshot
+        revisions.apply_snapshot(article, draft)
+        article.version, article.status, article.last_published_at = pending.revision.version, Status.PUBLISHED, at
+        article.save()
+        revisions.restore_related(article, draft)
+        if pending.scheduled_correction:
+            Correction.objects.create(article=article, text=pending.scheduled_correction, created_at=at)
+        PendingChanges.objects.filter(pk=pending.pk).delete()
+        version = build(load([article.pk]))[article.pk]
+        transaction.set_rollback(True)
+    return version
+
+
 def store(built):
     """Write ``built`` (``Built`` items), touching only rows that differ; the ids of those that did."""
     built = list(built)
@@ -193,8 +232,8 @@ def store(built):
     now = timezone.now()
     rows = {row.pk: row for row in PublicArticle.objects.filter(pk__in=ids)}
     stored = {}
-    for rep in Representation.objects.filter(article_id__in=ids).only("article_id", "kind", "content"):
-        stored.setdefault(rep.article_id, {})[rep.kind] = rep
+    for rep in Representation.objects.filter(article_id__in=ids).only("article_id", "kind", "live_from", "content"):
+        stored.setdefault(rep.article_id, {})[rep.kind, rep.live_from] = rep
     shown = {}
     for article_id, key in ShownKey.objects.filter(article_id__in=ids).values_list("article_id", "key"):
         shown.setdefault(article_id, set()).add(key)
@@ -208,6 +247,7 @@ def store(built):
             "related": item.related,
             "links": links_of(article),
             "shape": SHAPE,
+            "changes_at": item.changes_at,
         }
         row = rows.get(article.pk)
         differs = row is None or any(getattr(row, name) != value for name, value in values.items())
@@ -225,20 +265,26 @@ def store(built):
             row.save()
             saved.add(article.pk)
         have = stored.get(article.pk, {})
-        for kind, content in item.forms.items():
-            rep = have.get(kind)
+        forms = {(kind, CURRENT_VERSION): content for kind, content in item.forms.items()}
+        if item.next:
+            forms.update({(kind, item.changes_at): content for kind, content in item.next.forms.items()})
+        for (kind, live_from), content in forms.items():
+            rep = have.get((kind, live_from))
             if rep is None:
-                new_reps.append(Representation(article_id=article.pk, kind=kind, content=content))
+                new_reps.append(Representation(article_id=article.pk, kind=kind, live_from=live_from, content=content))
                 differs = True
             elif rep.content != content:
                 rep.content = content
                 updated_reps.append(rep)
                 differs = True
-        extra = set(have) - set(item.forms)
+        extra = set(have) - set(forms)
         if extra:
-            stale_reps.extend(have[kind].pk for kind in extra)
+            stale_reps.extend(have[version].pk for version in extra)
             differs = True
+        # Both versions' records: a change to one the scheduled version shows rebuilds it too.
         wanted = item.keys | {cache_keys.key(Article, pk) for pk in item.related}
+        if item.next:
+            wanted |= item.next.keys
         old_keys = shown.get(article.pk, set())
         new_keys.extend(ShownKey(article_id=article.pk, key=key) for key in wanted - old_keys)
         if old_keys - wanted:
@@ -342,11 +388,37 @@ def rebuild_all(progress=None, everything=False):
 # Reading: what pages ask of the stored forms, each in one query.
 
 
+def due(now):
+    """The rule of which stored version readers are served at ``now``, as a filter of
+    ``Representation`` rows: the one stored for its scheduled changes (``live_from``
+    ``PublicArticle.changes_at``) once their minute has come, with no worker, else the current
+    one. Every read of the stored forms, pages' and the API's, filters by it."""
+    changes_due = When(article__changes_at__lte=now, then=F("article__changes_at"))
+    return Q(live_from=Case(changes_due, default=Value(CURRENT_VERSION)))
+
+
+def served_since(now, prefix=""):
+    """When the version served at ``now`` of the stored article at ``prefix`` (a lookup to a
+    ``PublicArticle``, "public__" from an ``Article``) became what is served: its build, or its
+    scheduled changes' minute once come. Part of the API's ETag and Last-Modified, which so change
+    at the minute."""
+    built_at, changes_at = F(f"{prefix}built_at"), F(f"{prefix}changes_at")
+    return Case(When(**{f"{prefix}changes_at__lte": now}, then=Greatest(built_at, changes_at)), default=built_at)
+
+
+def next_change(now):
+    """When what the stored articles serve next changes by the clock alone, or None: a scheduled
+    story's go-live minute or a story's scheduled changes' (``pagecache.next_go_live``)."""
+    coming = PublicArticle.objects.filter(Q(publish_at__gt=now) | Q(changes_at__gt=now))
+    return coming.aggregate(next=Min(Case(When(publish_at__gt=now, then="publish_at"), default="changes_at")))["next"]
+
+
 def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""
+    now = now or timezone.now()
     rows = Representation.objects.filter(
-        article__slug=slug, article__publish_at__lte=now or timezone.now(), kind__in=STORY_KINDS
+        due(now), article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS
     ).values_list("article_id", "article__related", "kind", "content")
     forms = {}
     for article_id, related, kind, content in rows:
@@ -356,14 +428,16 @@ def story(slug, now=None):
 
 def cards(variant, ids, now=None):
     """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
+    now = now or timezone.now()
     rows = Representation.objects.filter(
-        article__in=ids, article__publish_at__lte=now or timezone.now(), kind=f"card-{variant}"
+        due(now), article__in=ids, article__publish_at__lte=now, kind=f"card-{variant}"
     ).values_list("article_id", "content")
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
 
-def with_card(stories, variant):
+def with_card(stories, variant, now=None):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
-    card in ``variant``, read in the same query."""
-    card = Representation.objects.filter(article=OuterRef("pk"), kind=f"card-{variant}").values("content")[:1]
+    card in ``variant`` as served at ``now``, read in the same query."""
+    cards = Representation.objects.filter(due(now or timezone.now()), article=OuterRef("pk"), kind=f"card-{variant}")
+    card = cards.values("content")[:1]
     return stories.annotate(card=Subquery(card))

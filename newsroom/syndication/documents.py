@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from rest_framework.renderers import JSONRenderer
 
+from articles import readmodel
 from articles.models import Representation
 from newsroom.core import cache_keys
 from newsroom.syndication import loading, ninjs, serializers
@@ -92,6 +93,7 @@ def stored(readable, ids, kind, now):
     live at ``now`` and still in ``readable`` (read again: one unpublished or moved out of the
     partner's sections since its keys were read is left out), in one query."""
     rows = Representation.objects.filter(
+        readmodel.due(now),
         article__in=ids,
         article__publish_at__lte=now,
         article__article__in=readable.values("pk"),
