@@ -2,6 +2,7 @@
 served as they are stored.
 
     readmodel.sync(article_ids)          build or drop the stored forms of these articles, now
+    readmodel.due(now)                   the rule of which stored version readers are served at now
     readmodel.register(builder)          add forms: builder(articles) -> {article_id: {kind: text}}
     readmodel.choose_related(article)    the ids of the earlier stories its page shows, in order
     readmodel.rebuild_all(progress)      every stored article afresh (after a deploy that changes a form)
@@ -10,6 +11,14 @@ What is stored (``PublicArticle``, ``Representation``, ``ShownKey``): the story 
 and body, its cards in each list's form (``presentation.CARD_VARIANTS``), the keys of the records
 it shows, the earlier stories most related to it, and whatever the layers above register (the
 API's JSON and ninjs documents). Pages and the API write these into their answers as they are.
+
+Scheduled changes to a live story (``PendingChanges.scheduled_for``) are stored as a second
+version of its forms, built as the story will be once they are published and stored with their
+minute (``Representation.live_from``; the current version's is ``CURRENT_VERSION``). Every read
+takes the version ``due`` names, so readers and partners get the changes at their minute with no
+worker, as a scheduled story goes live; the worker then publishes them for real, and the build
+after that step stores the same forms as the current version. Until then the story's related
+list, and the lists it is on, stay the live version's.
 
 When it is built:
 - at every workflow step that changes what readers may see (``workflow.perform`` calls ``sync``
@@ -179,8 +188,7 @@ def sync(article_ids):
     whose stored forms changed."""
     article_ids = set(article_ids)
     before = {row.pk: row for row in PublicArticle.objects.filter(pk__in=article_ids).only("publish_at", "links")}
-    built = build(load(article_ids))
-    add_scheduled_versions(built)
+    built = build_versions(article_ids)
     dropped = set(before) - set(built)
     PublicArticle.objects.filter(pk__in=dropped).delete()
     for article_id in article_ids:
@@ -193,12 +201,15 @@ def sync(article_ids):
     return store(built.values()) | dropped
 
 
-def add_scheduled_versions(built):
-    """Give each of ``built`` ({id: ``Built``}) whose changes are scheduled the version they make."""
+def build_versions(ids):
+    """``build`` of the published and scheduled articles among ``ids``, each with the version its
+    scheduled changes make (``Built.next``), if any: everything ``store`` keeps of them."""
+    built = build(load(ids))
     scheduled = PendingChanges.objects.filter(article_id__in=built, scheduled_for__isnull=False)
     for pending in scheduled.select_related("revision"):
         item = built[pending.article_id]
         item.changes_at, item.next = pending.scheduled_for, scheduled_version(pending)
+    return built
 
 
 def scheduled_version(pending):
@@ -378,7 +389,7 @@ def rebuild_all(progress=None, everything=False):
     changed = set()
     for done, chunk in enumerate(itertools.batched(ids, BATCH), start=1):
         with transaction.atomic():
-            changed |= store(build(load(chunk)).values())
+            changed |= store(build_versions(chunk).values())
         if progress:
             progress(min(done * BATCH, len(ids)), len(ids))
     cache_keys.changed({cache_keys.key(Article, pk) for pk in changed | dropped}, hard=bool(dropped))
