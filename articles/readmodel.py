@@ -2,7 +2,7 @@
 served as they are stored.
 
     readmodel.sync(article_ids)          build or drop the stored forms of these articles, now
-    readmodel.due(now)                   the rule of which stored version readers are served at now
+    readmodel.due(rows, now)             the rule of which stored version readers are served at now
     readmodel.register(builder)          add forms: builder(articles) -> {article_id: {kind: text}}
     readmodel.choose_related(article)    the ids of the earlier stories its page shows, in order
     readmodel.rebuild_all(progress)      every stored article afresh (after a deploy that changes a form)
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Min, OuterRef, Q, Subquery, Value, When, prefetch_related_objects
+from django.db.models import Case, F, Min, OuterRef, Q, Subquery, When, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -399,13 +399,14 @@ def rebuild_all(progress=None, everything=False):
 # Reading: what pages ask of the stored forms, each in one query.
 
 
-def due(now):
-    """The rule of which stored version readers are served at ``now``, as a filter of
-    ``Representation`` rows: the one stored for its scheduled changes (``live_from``
-    ``PublicArticle.changes_at``) once their minute has come, with no worker, else the current
-    one. Every read of the stored forms, pages' and the API's, filters by it."""
-    changes_due = When(article__changes_at__lte=now, then=F("article__changes_at"))
-    return Q(live_from=Case(changes_due, default=Value(CURRENT_VERSION)))
+def due(representations, now):
+    """``representations`` (``Representation`` rows) as served at ``now``: of each article's
+    kind, the version stored for its scheduled changes (``live_from`` their minute) once that
+    minute has come, with no worker, else the live one (``CURRENT_VERSION``). The rows come oldest
+    version first, so a read keeping the last row of each article and kind keeps the one served
+    (``.reverse()[:1]`` in a subquery). Every read of the stored forms, pages' and the API's,
+    goes through it."""
+    return representations.filter(live_from__lte=now).order_by("article_id", "kind", "live_from")
 
 
 def served_since(now, prefix=""):
@@ -428,8 +429,8 @@ def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""
     now = now or timezone.now()
-    rows = Representation.objects.filter(
-        due(now), article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS
+    rows = due(
+        Representation.objects.filter(article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS), now
     ).values_list("article_id", "article__related", "kind", "content")
     forms = {}
     for article_id, related, kind, content in rows:
@@ -440,8 +441,8 @@ def story(slug, now=None):
 def cards(variant, ids, now=None):
     """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
     now = now or timezone.now()
-    rows = Representation.objects.filter(
-        due(now), article__in=ids, article__publish_at__lte=now, kind=f"card-{variant}"
+    rows = due(
+        Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind=f"card-{variant}"), now
     ).values_list("article_id", "content")
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
@@ -449,6 +450,6 @@ def cards(variant, ids, now=None):
 def with_card(stories, variant, now=None):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
     card in ``variant`` as served at ``now``, read in the same query."""
-    cards = Representation.objects.filter(due(now or timezone.now()), article=OuterRef("pk"), kind=f"card-{variant}")
-    card = cards.values("content")[:1]
+    cards = Representation.objects.filter(article=OuterRef("pk"), kind=f"card-{variant}")
+    card = due(cards, now or timezone.now()).reverse().values("content")[:1]
     return stories.annotate(card=Subquery(card))
