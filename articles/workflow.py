@@ -459,6 +459,8 @@ def schedule_changes(article, user, live_from, *, correction="", comment=""):
     correction = (correction or "").strip()  # as ``correct`` keeps a notice
 
     def schedule(pending):
+        if correction and not article_policy.user_has_permission(user, "correct"):
+            raise NotAllowed("Your role may not correct articles.")
         draft = Article(pk=article.pk)
         revisions.apply_snapshot(draft, pending.revision.snapshot)
         missing = publish_checklist(draft)
