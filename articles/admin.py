@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.forms.formsets import all_valid
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -49,7 +49,7 @@ from articles.permissions import (
     tag_policy,
     transition_policy,
 )
-from articles.planning import calendar_view, may_see_calendar
+from articles.planning import calendar_view, may_see_calendar, moment
 from articles.tag_input import TagSuggestions
 from articles.templatetags.workflow_words import step_done
 from newsroom.core.admin import (
@@ -337,6 +337,11 @@ def _pending_changes(queryset, request):
     return queryset.live().filter(pk__in=PendingChanges.objects.values("article_id"))
 
 
+def _changes_scheduled(queryset, request):
+    """Live stories whose pending changes are scheduled to go live at a set minute."""
+    return queryset.filter(pk__in=PendingChanges.objects.filter(scheduled_for__isnull=False).values("article_id"))
+
+
 # The quick filters, in the order of their chips. Another filter is one more entry here.
 QUICK_FILTERS = {
     quick.name: quick
@@ -345,6 +350,7 @@ QUICK_FILTERS = {
         QuickFilter("in_review", "Waiting for review", _waiting_for_review),
         QuickFilter("scheduled_today", "Scheduled today", _scheduled_today),
         QuickFilter("pending_changes", "Live with pending changes", _pending_changes),
+        QuickFilter("changes_scheduled", "Changes scheduled", _changes_scheduled),
     ]
 }
 
@@ -407,15 +413,21 @@ STATUS_SYMBOLS = {
 
 def status_words(article):
     """The article's status as an editor says it: "Live" whenever readers can see it (a scheduled
-    article past its minute included: ``Article.is_live``, the one rule), "Scheduled for 5 Dec
-    14:00" (the newsroom's time) before then, else the status's own label."""
+    article past its minute included: ``Article.is_live``, the one rule), "Live, changes scheduled
+    for 5 Dec 14:00" when the list loaded such a minute (``changes_scheduled_for``), "Scheduled
+    for 5 Dec 14:00" (the newsroom's time) before its minute, else the status's own label."""
     if article.is_live():
-        return "live", "Live"
+        changes_at = getattr(article, "changes_scheduled_for", None)
+        return "live", f"Live, changes scheduled for {_short_moment(changes_at)}" if changes_at else "Live"
     if article.status == Status.SCHEDULED and article.publish_at:
-        when = timezone.localtime(article.publish_at)
-        shown = dateformat.format(when, "j M H:i" if when.year == timezone.localtime().year else "j M Y H:i")
-        return Status.SCHEDULED, f"Scheduled for {shown}"
+        return Status.SCHEDULED, f"Scheduled for {_short_moment(article.publish_at)}"
     return article.status, Status(article.status).label
+
+
+def _short_moment(moment):
+    """ "5 Dec 14:00" in the newsroom's time ("5 Dec 2027 14:00" in another year)."""
+    when = timezone.localtime(moment)
+    return dateformat.format(when, "j M H:i" if when.year == timezone.localtime().year else "j M Y H:i")
 
 
 # What the editor is told after each workflow step, after the headline (see ``done_message``).
@@ -438,6 +450,16 @@ def done_message(step, article):
     if step.name == "schedule":
         return f"“{article.headline}” is {status_words(article)[1].lower()}."
     return f"“{article.headline}” {DONE_MESSAGES.get(step.name, f'was {workflow.past_tense(step)}.')}"
+
+
+def change_step_message(step, article):
+    """What the editor is told after a step on pending changes."""
+    if step == "schedule_changes":
+        when = services.pending_changes(article).scheduled_for
+        return f"Changes scheduled for {moment(when)}: readers see the live version until then."
+    if step == "unschedule_changes":
+        return "Scheduled changes cancelled: they stay a draft, and readers keep the live version."
+    return f"{workflow.CHANGE_STEP_LABELS[step]}: done."
 
 
 def status_badge(article):
@@ -509,6 +531,7 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             )
             .annotate(
                 last_editor_name=Subquery(last_editor),
+                changes_scheduled_for=F("pending_changes__scheduled_for"),
             )
             .with_live_now()
         )
@@ -847,7 +870,7 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             except (workflow.WorkflowError, services.EditConflict) as refusal:
                 error = refusal
             else:
-                self.message_user(request, f"{label}: done.")
+                self.message_user(request, change_step_message(step, article))
                 return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         pending = article.pending
         allowed = step in workflow.allowed_change_steps(request.user, article, pending)
@@ -878,6 +901,17 @@ class ArticleAdmin(PolicyAdmin, KnownKeysAdmin, admin.ModelAdmin):
             services.publish_changes(
                 article, request.user, expected_version, correction=data["correction_note"], comment=data["comment"]
             )
+        elif step == "schedule_changes":
+            services.schedule_changes(
+                article,
+                request.user,
+                expected_version,
+                data["live_from"],
+                correction=data["correction_note"],
+                comment=data["comment"],
+            )
+        elif step == "unschedule_changes":
+            services.unschedule_changes(article, request.user, expected_version, data["comment"])
         elif step == "discard_changes":
             services.discard_changes(article, request.user, expected_version, data["comment"])
         elif step == "submit_changes":

@@ -24,7 +24,7 @@ class ArticlesConfig(AppConfig):
         )
         vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
         vehicles.reporting_article_id.register(MarketReport.article_id_of)
-        pagecache.next_go_live.register(Article.objects.next_go_live)
+        pagecache.next_go_live.register(readmodel.next_change)
         article_event.connect(article_keys.on_article_event, dispatch_uid="articles.cache_keys.article_event")
         for model, prefix in ((Article, "article"), (Section, "section"), (Tag, "tag"), (Author, "author")):
             cache_keys.register(model, prefix)

@@ -117,7 +117,7 @@ class ArticleForm(forms.ModelForm):
         the refusal like any other form error, with the editor's text kept. Publishing the
         changes at once is asked of the workflow and the publish checklist the same way."""
         candidate = copy.copy(self.instance)
-        for field in ("headline", "body", "section", "lead_image"):
+        for field in ("headline", "slug", "body", "section", "lead_image"):
             setattr(candidate, field, cleaned.get(field))
         try:
             services.check_save(candidate, self.user, self.expected_version)
@@ -190,7 +190,14 @@ class ChangeStepForm(forms.Form):
 
     def __init__(self, *args, step, **kwargs):
         super().__init__(*args, **kwargs)
-        if step == "publish_changes":
+        if step == "schedule_changes":
+            self.fields["live_from"] = forms.DateTimeField(
+                label="Go-live time",
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                help_text=f"In {timezone.get_current_timezone_name()}. Readers and partners get the changes "
+                "at this minute; until then they see the live version.",
+            )
+        if step in ("publish_changes", "schedule_changes"):
             self.fields["correction_note"] = forms.CharField(
                 label="Correction notice",
                 required=False,
@@ -199,9 +206,17 @@ class ChangeStepForm(forms.Form):
                 help_text="Only for a factual error: readers see this dated notice under the article. "
                 "Leave blank for an ordinary update.",
             )
-            self.order_fields(["correction_note", "comment"])
+            self.order_fields(["live_from", "correction_note", "comment"])
         elif step == "send_back_changes":
             self.fields["comment"].help_text = "Tell the writer what to change."
+
+    def clean_live_from(self):
+        try:
+            return workflow.go_live_time(
+                self.cleaned_data["live_from"], publish_now=workflow.CHANGE_STEP_LABELS["publish_changes"]
+            )
+        except workflow.NotReady as refusal:
+            raise forms.ValidationError(str(refusal)) from None
 
 
 class TransitionForm(forms.Form):

@@ -6,7 +6,7 @@ by ``ArticleQuerySet.live``.
 
 import functools
 import operator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -199,12 +199,6 @@ class ArticleQuerySet(models.QuerySet):
     def with_last_updated(self):
         """Filterable by ``last_updated_at``: ``Article.last_updated``, computed by the database."""
         return self.alias(last_updated_at=LAST_UPDATED)
-
-    def next_go_live(self, now):
-        """When the set of live articles next changes by the clock alone (a scheduled article's
-        minute), or None. Articles that are not scheduled have no future publish_at, or only make
-        pages expire a little early."""
-        return self.filter(publish_at__gt=now).aggregate(next=models.Min("publish_at"))["next"]
 
     def in_any(self, *id_subqueries):
         """Rows whose pk is in any of ``id_subqueries`` (sliced ``values("pk")`` querysets, e.g.
@@ -479,6 +473,10 @@ class PublicArticle(models.Model):
     links = models.JSONField(default=dict)
     shape = models.PositiveIntegerField(help_text="readmodel.SHAPE when built; the rebuild command renews older ones.")
     built_at = models.DateTimeField()
+    # The minute its scheduled changes go live (``PendingChanges.scheduled_for``): from then on its
+    # forms stored with that ``Representation.live_from`` are served (``readmodel.due``). None
+    # when no change is scheduled.
+    changes_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = PublicArticleQuerySet.as_manager()
 
@@ -493,17 +491,26 @@ class PublicArticle(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})  # its article's
 
 
+# ``Representation.live_from`` of the version readers are served until a scheduled change's minute.
+CURRENT_VERSION = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class Representation(models.Model):
     """One stored public form of an article: its page's head and body, a card, its feed items, its
     news sitemap entry, its API JSON or its ninjs document (``articles.readmodel``), as text to be
-    written into answers as it is."""
+    written into answers as it is. Each form is stored for the version served now (``live_from``
+    ``CURRENT_VERSION``) and, while changes are scheduled, for the version they make, live from
+    their minute (``readmodel.due``)."""
 
     article = models.ForeignKey(PublicArticle, on_delete=models.CASCADE, related_name="representations")
     kind = models.CharField(max_length=20)
+    live_from = models.DateTimeField(default=CURRENT_VERSION)
     content = models.TextField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["article", "kind"], name="unique_representation_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "kind", "live_from"], name="unique_representation_version")
+        ]
 
     def __str__(self):
         return f"{self.article_id} {self.kind}"
@@ -540,6 +547,15 @@ class PendingChanges(models.Model):
     live_version = models.PositiveIntegerField()
     in_review = models.BooleanField(default=False, help_text="Submitted for review: waits for an editor.")
     started_at = models.DateTimeField(default=timezone.now)
+    # Scheduled by an editor (``workflow.schedule_changes``): published at this minute, by the read
+    # model for readers (with no worker) and by the worker for the article itself, the change feed
+    # and webhooks (``services.publish_scheduled_changes``), as ``scheduled_by``, with the
+    # ``scheduled_correction`` notice when there is one.
+    scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_correction = models.TextField(blank=True)
 
     class Meta:
         verbose_name_plural = "pending changes"

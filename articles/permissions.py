@@ -42,7 +42,7 @@ class ArticlePolicy(ModelPermissionPolicy):
 
     def _may_edit(self, user, article):
         """Writers edit their own drafts, and their own live stories while no change to them is
-        waiting for review; editors edit anything not withdrawn. An edit of a live story is a
+        waiting for review or scheduled; editors edit anything not withdrawn. An edit of a live story is a
         draft over it (``services.save_article``): publishing it is the workflow's own step."""
         if article.pk is None:
             return self.user_has_permission(user, "add")
@@ -54,10 +54,12 @@ class ArticlePolicy(ModelPermissionPolicy):
             return False
         if article.status == Status.DRAFT:
             return True
+        # Changes waiting for review, or scheduled by an editor, are an editor's now.
+        decided = Q(in_review=True) | Q(scheduled_for__isnull=False)
         return (
             article.status in LIVE_STATUSES
             and article.is_live()
-            and not PendingChanges.objects.filter(article=article, in_review=True).exists()
+            and not PendingChanges.objects.filter(decided, article=article).exists()
         )
 
     def _may_share(self, user, article):

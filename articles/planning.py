@@ -9,8 +9,10 @@ What it shows comes from *sources*, each one query for the period shown:
   feeds, the API or partners, sees it before; so each of these entries is also an embargo lifting);
 - what already went live in the period (``Article.objects.live``), for context; not movable.
 
-Scheduled changes to live stories (an update going out at a set minute) have no model yet; the
-change that adds them registers a source: ``planning.register_source(source)``, where
+- scheduled changes to live stories (an update or correction going out at a set minute:
+  ``PendingChanges.scheduled_for``), moved or cancelled from the story's change form.
+
+Another source is registered with ``planning.register_source(source)``, where
 ``source(articles, start, end, now)`` returns ``Entry`` objects for ``articles`` (a queryset
 already filtered by section) between the aware datetimes ``start`` (included) and ``end``.
 
@@ -27,6 +29,7 @@ from django.contrib import messages
 from django.contrib.admin import site as admin_site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -97,7 +100,16 @@ def went_live(articles, start, end, now):
     return [Entry(a, a.publish_at, "published", "Went live") for a in live]
 
 
-SOURCES = [scheduled_publications, went_live]
+def scheduled_changes(articles, start, end, now):
+    """Live stories' changes scheduled for a minute (``PendingChanges.scheduled_for``): moved or
+    cancelled from the story's change form, where they were scheduled."""
+    changing = articles.filter(
+        pending_changes__scheduled_for__gte=start, pending_changes__scheduled_for__lt=end
+    ).annotate(changes_at=F("pending_changes__scheduled_for"))
+    return [Entry(a, a.changes_at, "changes", "Changes go live") for a in changing]
+
+
+SOURCES = [scheduled_publications, scheduled_changes, went_live]
 
 
 def register_source(source):

@@ -2,6 +2,7 @@
 served as they are stored.
 
     readmodel.sync(article_ids)          build or drop the stored forms of these articles, now
+    readmodel.due(rows, now)             the rule of which stored version readers are served at now
     readmodel.register(builder)          add forms: builder(articles) -> {article_id: {kind: text}}
     readmodel.choose_related(article)    the ids of the earlier stories its page shows, in order
     readmodel.rebuild_all(progress)      every stored article afresh (after a deploy that changes a form)
@@ -12,6 +13,14 @@ and news sitemap entry (``articles.feeds``, ``articles.sitemaps``), the dates fe
 show, the keys of the records it shows, the earlier stories most related to it, and whatever the
 layers above register (the API's JSON and ninjs documents). Pages, feeds, sitemaps and the API
 write these into their answers as they are.
+
+Scheduled changes to a live story (``PendingChanges.scheduled_for``) are stored as a second
+version of its forms, built as the story will be once they are published and stored with their
+minute (``Representation.live_from``; the current version's is ``CURRENT_VERSION``). Every read
+takes the version ``due`` names, so readers and partners get the changes at their minute with no
+worker, as a scheduled story goes live; the worker then publishes them for real, and the build
+after that step stores the same forms as the current version. Until then the story's related
+list, and the lists it is on, stay the live version's.
 
 When it is built:
 - at every workflow step that changes what readers may see (``workflow.perform`` calls ``sync``
@@ -35,23 +44,28 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import Case, F, Min, OuterRef, Q, Subquery, When, prefetch_related_objects
+from django.db.models.functions import Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from articles import presentation
+from articles import presentation, revisions
 from articles.models import (
+    CURRENT_VERSION,
     LIVE_STATUSES,
     RELATED_CANDIDATES,
     Article,
     ArticleVehicle,
     Author,
+    Correction,
+    PendingChanges,
     PublicArticle,
     Representation,
     Section,
     ShownKey,
+    Status,
     Tag,
 )
 from newsroom.core import cache_keys
@@ -86,6 +100,9 @@ class Built:
     related: list
     forms: dict = field(default_factory=dict)
     keys: set = field(default_factory=set)
+    # With changes scheduled: the minute they go live, and the forms they make (``scheduled_version``).
+    changes_at: object = None
+    next: "Built | None" = None
 
 
 def load(ids):
@@ -173,7 +190,7 @@ def sync(article_ids):
     whose stored forms changed."""
     article_ids = set(article_ids)
     before = {row.pk: row for row in PublicArticle.objects.filter(pk__in=article_ids).only("publish_at", "links")}
-    built = build(load(article_ids))
+    built = build_versions(article_ids)
     dropped = set(before) - set(built)
     PublicArticle.objects.filter(pk__in=dropped).delete()
     for article_id in article_ids:
@@ -186,6 +203,39 @@ def sync(article_ids):
     return store(built.values()) | dropped
 
 
+def build_versions(ids):
+    """``build`` of the published and scheduled articles among ``ids``, each with the version its
+    scheduled changes make (``Built.next``), if any: everything ``store`` keeps of them."""
+    built = build(load(ids))
+    scheduled = PendingChanges.objects.filter(article_id__in=built, scheduled_for__isnull=False)
+    for pending in scheduled.select_related("revision"):
+        item = built[pending.article_id]
+        item.changes_at, item.next = pending.scheduled_for, scheduled_version(pending)
+    return built
+
+
+def scheduled_version(pending):
+    """``Built``: the forms of ``pending``'s article once its scheduled changes are published,
+    exactly as a build after ``services.publish_scheduled_changes`` makes them: the draft applied
+    as that step applies it, dated at its minute (with the correction notice, if any), built as any
+    version is, inside a savepoint rolled back after, so nothing of it is written (on-commit work
+    queued inside is dropped with it)."""
+    at = pending.scheduled_for
+    with transaction.atomic():
+        article = Article.objects.get(pk=pending.article_id)
+        draft = pending.revision.snapshot
+        revisions.apply_snapshot(article, draft)
+        article.version, article.status, article.last_published_at = pending.revision.version, Status.PUBLISHED, at
+        article.save()
+        revisions.restore_related(article, draft)
+        if pending.scheduled_correction:
+            Correction.objects.create(article=article, text=pending.scheduled_correction, created_at=at)
+        PendingChanges.objects.filter(pk=pending.pk).delete()
+        version = build(load([article.pk]))[article.pk]
+        transaction.set_rollback(True)
+    return version
+
+
 def store(built):
     """Write ``built`` (``Built`` items), touching only rows that differ; the ids of those that did."""
     built = list(built)
@@ -195,8 +245,8 @@ def store(built):
     now = timezone.now()
     rows = {row.pk: row for row in PublicArticle.objects.filter(pk__in=ids)}
     stored = {}
-    for rep in Representation.objects.filter(article_id__in=ids).only("article_id", "kind", "content"):
-        stored.setdefault(rep.article_id, {})[rep.kind] = rep
+    for rep in Representation.objects.filter(article_id__in=ids).only("article_id", "kind", "live_from", "content"):
+        stored.setdefault(rep.article_id, {})[rep.kind, rep.live_from] = rep
     shown = {}
     for article_id, key in ShownKey.objects.filter(article_id__in=ids).values_list("article_id", "key"):
         shown.setdefault(article_id, set()).add(key)
@@ -212,6 +262,7 @@ def store(built):
             "related": item.related,
             "links": links_of(article),
             "shape": SHAPE,
+            "changes_at": item.changes_at,
         }
         row = rows.get(article.pk)
         differs = row is None or any(getattr(row, name) != value for name, value in values.items())
@@ -229,20 +280,26 @@ def store(built):
             row.save()
             saved.add(article.pk)
         have = stored.get(article.pk, {})
-        for kind, content in item.forms.items():
-            rep = have.get(kind)
+        forms = {(kind, CURRENT_VERSION): content for kind, content in item.forms.items()}
+        if item.next:
+            forms.update({(kind, item.changes_at): content for kind, content in item.next.forms.items()})
+        for (kind, live_from), content in forms.items():
+            rep = have.get((kind, live_from))
             if rep is None:
-                new_reps.append(Representation(article_id=article.pk, kind=kind, content=content))
+                new_reps.append(Representation(article_id=article.pk, kind=kind, live_from=live_from, content=content))
                 differs = True
             elif rep.content != content:
                 rep.content = content
                 updated_reps.append(rep)
                 differs = True
-        extra = set(have) - set(item.forms)
+        extra = set(have) - set(forms)
         if extra:
-            stale_reps.extend(have[kind].pk for kind in extra)
+            stale_reps.extend(have[version].pk for version in extra)
             differs = True
+        # Both versions' records: a change to one the scheduled version shows rebuilds it too.
         wanted = item.keys | {cache_keys.key(Article, pk) for pk in item.related}
+        if item.next:
+            wanted |= item.next.keys
         old_keys = shown.get(article.pk, set())
         new_keys.extend(ShownKey(article_id=article.pk, key=key) for key in wanted - old_keys)
         if old_keys - wanted:
@@ -345,7 +402,7 @@ def rebuild_all(progress=None, everything=False):
     changed = set()
     for done, chunk in enumerate(itertools.batched(ids, BATCH), start=1):
         with transaction.atomic():
-            changed |= store(build(load(chunk)).values())
+            changed |= store(build_versions(chunk).values())
         if progress:
             progress(min(done * BATCH, len(ids)), len(ids))
     cache_keys.changed(stale_keys(changed | dropped), hard=bool(dropped))
@@ -355,11 +412,38 @@ def rebuild_all(progress=None, everything=False):
 # Reading: what pages ask of the stored forms, each in one query.
 
 
+def due(representations, now):
+    """``representations`` (``Representation`` rows) as served at ``now``: of each article's
+    kind, the version stored for its scheduled changes (``live_from`` their minute) once that
+    minute has come, with no worker, else the live one (``CURRENT_VERSION``). The rows come oldest
+    version first, so a read keeping the last row of each article and kind keeps the one served
+    (``.reverse()[:1]`` in a subquery). Every read of the stored forms, pages' and the API's,
+    goes through it."""
+    return representations.filter(live_from__lte=now).order_by("article_id", "kind", "live_from")
+
+
+def served_since(now, prefix=""):
+    """When the version served at ``now`` of the stored article at ``prefix`` (a lookup to a
+    ``PublicArticle``, "public__" from an ``Article``) became what is served: its build, or its
+    scheduled changes' minute once come. Part of the API's ETag and Last-Modified, which so change
+    at the minute."""
+    built_at, changes_at = F(f"{prefix}built_at"), F(f"{prefix}changes_at")
+    return Case(When(**{f"{prefix}changes_at__lte": now}, then=Greatest(built_at, changes_at)), default=built_at)
+
+
+def next_change(now):
+    """When what the stored articles serve next changes by the clock alone, or None: a scheduled
+    story's go-live minute or a story's scheduled changes' (``pagecache.next_go_live``)."""
+    coming = PublicArticle.objects.filter(Q(publish_at__gt=now) | Q(changes_at__gt=now))
+    return coming.aggregate(next=Min(Case(When(publish_at__gt=now, then="publish_at"), default="changes_at")))["next"]
+
+
 def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""
-    rows = Representation.objects.filter(
-        article__slug=slug, article__publish_at__lte=now or timezone.now(), kind__in=STORY_KINDS
+    now = now or timezone.now()
+    rows = due(
+        Representation.objects.filter(article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS), now
     ).values_list("article_id", "article__related", "kind", "content")
     forms = {}
     for article_id, related, kind, content in rows:
@@ -369,20 +453,22 @@ def story(slug, now=None):
 
 def cards(variant, ids, now=None):
     """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
-    rows = Representation.objects.filter(
-        article__in=ids, article__publish_at__lte=now or timezone.now(), kind=f"card-{variant}"
+    now = now or timezone.now()
+    rows = due(
+        Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind=f"card-{variant}"), now
     ).values_list("article_id", "content")
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
 
-def with_card(stories, variant):
+def with_card(stories, variant, now=None):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
-    card in ``variant``, read in the same query."""
-    return with_form(stories, f"card-{variant}", name="card")
+    card in ``variant`` as served at ``now``, read in the same query."""
+    return with_form(stories, f"card-{variant}", name="card", now=now)
 
 
-def with_form(stories, kind, name="form"):
+def with_form(stories, kind, name="form", now=None):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``name``, their stored ``kind``
-    form (None where none is stored), read in the same query."""
-    form = Representation.objects.filter(article=OuterRef("pk"), kind=kind).values("content")[:1]
+    form as served at ``now`` (None where none is stored), read in the same query."""
+    forms = Representation.objects.filter(article=OuterRef("pk"), kind=kind)
+    form = due(forms, now or timezone.now()).reverse().values("content")[:1]
     return stories.annotate(**{name: Subquery(form)})

@@ -34,13 +34,20 @@ draft's when there is one, else the article's.
 Status never changes here; that is ``articles.workflow``'s job.
 """
 
+import logging
+from datetime import datetime
+
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import readmodel, revisions, sanitize, workflow
-from articles.models import LIVE_STATUSES, Article, PendingChanges, Revision, SlugRedirect
+from articles.models import LIVE_STATUSES, Article, PendingChanges, Revision, SlugRedirect, Status, Transition
 from articles.permissions import article_policy
+from newsroom.core import cache_keys
+
+logger = logging.getLogger(__name__)
 
 CONTENT_FIELDS = ("headline", "slug", "standfirst", "body", "section", "lead_image")
 
@@ -153,6 +160,13 @@ def check_save(article, user, expected_version=None):
     if not stored.is_live():
         # A live article's save is a draft: the checklist is asked when its changes are published.
         ensure_complete(article, stored.status)
+    elif PendingChanges.objects.filter(article_id=stored.pk, scheduled_for__isnull=False).exists():
+        # Scheduled changes stay scheduled through a save, which becomes what goes live at their
+        # minute: so it must pass the checklist now, and keep the address (``workflow.schedule_changes``).
+        ensure_complete(article, Status.SCHEDULED)
+        if article.slug and article.slug != stored.slug:
+            raise workflow.NotReady(workflow.SCHEDULED_SLUG_REFUSAL)
+        article.slug = stored.slug
     return stored
 
 
@@ -213,21 +227,31 @@ def _save_as_draft(article, stored, user, message, save_related, now):
     )
     if not created:
         PendingChanges.objects.filter(pk=pending.pk).update(revision=revision)
+        if pending.scheduled_for is not None:
+            # Still scheduled: the saved draft is what goes live at the minute (``check_save``
+            # held it to the checklist), so its stored version is built again.
+            readmodel.sync([stored.pk])
+            cache_keys.changed({cache_keys.key(Article, stored.pk)})
     article.version = version  # what this editor continues from
     return revision
 
 
-def publish_changes(article, user, expected_version, *, correction="", comment=""):
+def publish_changes(article, user, expected_version, *, correction="", comment="", scheduled_for=None):
     """Apply the pending draft to the live article and publish it, in one transaction: the
     workflow's ``correct`` step when a ``correction`` notice is given, else ``update``. Raises
     ``workflow.IllegalTransition`` when no change is pending, ``EditConflict`` when the draft is
     not the one the caller saw (``expected_version``), ``workflow.NotAllowed`` for a role that
     may not publish (a writer submits changes for review instead), ``workflow.NotReady`` when
-    the draft misses what the publish checklist asks. Returns the article as published."""
+    the draft misses what the publish checklist asks. Returns the article as published.
+
+    ``scheduled_for``: the changes scheduled for that minute (``publish_scheduled_changes``), dated
+    at it, as readers saw them from then on; ``ScheduleMoved`` if they are no longer scheduled so."""
     step = "correct" if correction.strip() else "update"
     with transaction.atomic():
         stored = Article.objects.select_for_update(of=("self",)).with_live_now().filter(pk=article.pk).first()
         pending = pending_changes(stored) if stored is not None else None
+        if scheduled_for is not None and (pending is None or pending.scheduled_for != scheduled_for):
+            raise ScheduleMoved("These changes are no longer scheduled for that minute.")
         if pending is None:
             raise workflow.IllegalTransition("There are no changes waiting to be published.")
         workflow.check(step, user, stored)
@@ -242,10 +266,101 @@ def publish_changes(article, user, expected_version, *, correction="", comment="
         PendingChanges.objects.filter(pk=pending.pk).delete()
         note = comment or f"Published the changes of version {pending.revision.version}"
         if step == "correct":
-            workflow.correct(stored, user, correction)
+            workflow.correct(stored, user, correction, published_at=scheduled_for)
         else:
-            workflow.update(stored, user, comment=note)
+            workflow.update(stored, user, comment=note, published_at=scheduled_for)
     return stored
+
+
+class ScheduleMoved(workflow.IllegalTransition):
+    """Scheduled changes were published, cancelled or moved to another minute since a task was queued."""
+
+
+def schedule_changes(article, user, expected_version, live_from, *, correction="", comment=""):
+    """Schedule the pending draft the caller saw (``expected_version``, else ``EditConflict``) to
+    go live at ``live_from``: ``workflow.schedule_changes`` (which says what happens then), and once
+    committed the worker's ``publish_scheduled_changes`` queued for that minute."""
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        if stored is None:
+            raise workflow.NotAllowed("This article no longer exists.")
+        if latest_version(stored) != expected_version:
+            raise EditConflict(stored, expected_version)
+        note = comment or f"Changes of version {expected_version} scheduled for {live_from.isoformat()}"
+        workflow.schedule_changes(stored, user, live_from, correction=correction, comment=note)
+        transaction.on_commit(lambda: _queue_scheduled_publication(stored.pk, live_from))
+    return stored
+
+
+def unschedule_changes(article, user, expected_version, comment=""):
+    """Take the pending draft the caller saw off the schedule (``workflow.unschedule_changes``)."""
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        if stored is None:
+            raise workflow.NotAllowed("This article no longer exists.")
+        if latest_version(stored) != expected_version:
+            raise EditConflict(stored, expected_version)
+        workflow.unschedule_changes(stored, user, comment)
+    return stored
+
+
+def _queue_scheduled_publication(article_id, live_from):
+    if not publish_scheduled_changes.get_backend().supports_defer:
+        # Readers still get the changes at their minute (the read model); the article, the change
+        # feed and webhooks wait for an editor's "Publish changes".
+        logger.warning("scheduled changes will not be published by a worker: the task backend cannot defer work")
+        return
+    publish_scheduled_changes.using(run_after=live_from).enqueue(article_id, live_from.isoformat())
+
+
+@task()
+def publish_scheduled_changes(article_id, scheduled_for):
+    """At the minute of an article's scheduled changes: publish them for real, as "Publish changes"
+    does (``publish_changes``, as the editor who scheduled them, dated at the minute): the article
+    and its revisions, one "updated" or "corrected" change and its webhooks, the read model's
+    current version. Readers were already served them from the minute on (``readmodel.due``).
+
+    Does nothing when the changes were published, cancelled or moved since (the new minute queued
+    its own run), or run early (queued again for the minute). When they can no longer be published
+    (the story was withdrawn, the editor lost the right, the draft no longer passes the checklist)
+    the schedule is cancelled, so readers are served the live version again, and the refusal logged."""
+    expected = datetime.fromisoformat(scheduled_for)
+    pending = PendingChanges.objects.filter(article_id=article_id, scheduled_for=expected).first()
+    if pending is None:
+        return "stale"
+    if expected > timezone.now():
+        _queue_scheduled_publication(article_id, expected)
+        return "early"
+    article = Article.objects.get(pk=article_id)
+    try:
+        if pending.scheduled_by is None:
+            raise workflow.NotAllowed("The editor who scheduled these changes no longer exists.")
+        publish_changes(
+            article,
+            pending.scheduled_by,
+            pending.revision.version,
+            correction=pending.scheduled_correction,
+            comment=f"Published the changes scheduled for {scheduled_for}",
+            scheduled_for=expected,
+        )
+    except ScheduleMoved:
+        return "stale"
+    except (workflow.WorkflowError, EditConflict) as refusal:
+        logger.error("scheduled changes not published: %s", refusal, extra={"article": article_id, "at": scheduled_for})
+        with transaction.atomic():
+            still_scheduled = PendingChanges.objects.filter(article_id=article_id, scheduled_for=expected)
+            if still_scheduled.update(**workflow.UNSCHEDULED):
+                Transition.objects.create(
+                    article=article,
+                    action="unschedule_changes",
+                    from_status=article.status,
+                    to_status=article.status,
+                    comment=f"Not published at {scheduled_for}: {refusal}",
+                )
+                readmodel.sync([article_id])
+                cache_keys.changed({cache_keys.key(Article, article_id)})
+        return "refused"
+    return "published"
 
 
 def discard_changes(article, user, expected_version, comment=""):

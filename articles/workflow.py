@@ -56,10 +56,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from articles import notifications, readmodel, sanitize
+from articles import notifications, readmodel, revisions, sanitize
 from articles.models import LIVE_STATUSES, Article, Correction, PendingChanges, Status, Transition
 from articles.permissions import article_policy
 from articles.signals import article_changing, article_event
+from newsroom.core import cache_keys
 from newsroom.core.text import html_to_text
 from newsroom.media.checks import image_is_publishable
 
@@ -214,18 +215,20 @@ def public_reason(text):
     return reason
 
 
-def go_live_time(publish_at, now=None):
-    """``publish_at`` if it may be a scheduled article's go-live time (it is in the future),
-    else ``NotReady`` saying why."""
+def go_live_time(publish_at, now=None, publish_now="Publish now"):
+    """``publish_at`` if it may be a scheduled article's (or scheduled changes') go-live time: it
+    is in the future; else ``NotReady`` saying why, and which button (``publish_now``) publishes at once."""
     if publish_at <= (now or timezone.now()):
-        raise NotReady("Choose a time in the future; to publish at once use “Publish now”.")
+        raise NotReady(f"Choose a time in the future; to publish at once use “{publish_now}”.")
     return publish_at
 
 
-def perform(name, article, user, *, comment="", publish_at=None, public_reason=""):
+def perform(name, article, user, *, comment="", publish_at=None, public_reason="", published_at=None):
     """Take the action called ``name``; see the module docstring for the refusals.
 
-    ``public_reason`` is a withdrawal's reason for readers and partners (required there)."""
+    ``public_reason`` is a withdrawal's reason for readers and partners (required there).
+    ``published_at``: when readers were told of an update or correction, if not now: the minute
+    of scheduled changes (``services.publish_scheduled_changes``), which readers saw from then on."""
     if name not in ACTIONS:
         raise IllegalTransition(f"There is no workflow action called {name!r}.")
     action = ACTIONS[name]
@@ -241,7 +244,7 @@ def perform(name, article, user, *, comment="", publish_at=None, public_reason="
             missing = publish_checklist(current)
             if missing:
                 raise NotReady("Cannot publish yet. Missing: " + "; ".join(missing) + ".", missing)
-        changes = _changes(action, current, now, publish_at, comment, public_reason)
+        changes = _changes(action, current, published_at or now, publish_at, comment, public_reason)
         Article.objects.filter(pk=current.pk).update(**changes)
         for field, value in {**changes, "status": action.target}.items():
             setattr(article, field, value)
@@ -257,7 +260,10 @@ def perform(name, article, user, *, comment="", publish_at=None, public_reason="
             public_reason=changes.get("withdrawal_reason", ""),
         )
         if action.name == "correct":
-            Correction.objects.create(article=current, text=comment, created_at=now, created_by=user)
+            Correction.objects.create(article=current, text=comment, created_at=published_at or now, created_by=user)
+        if action.name == "withdraw":
+            # Changes scheduled over a story no longer public must not go out at their minute.
+            PendingChanges.objects.filter(article=current).update(**UNSCHEDULED)
         if action.sources & set(LIVE_STATUSES) or action.target in LIVE_STATUSES:
             readmodel.sync([current.pk])  # what readers and partners are served, committed with the step
         transaction.on_commit(lambda: notifications.step_taken(article, user, action.name, comment))
@@ -330,12 +336,12 @@ def unschedule(article, user, comment=""):
     return perform("unschedule", article, user, comment=comment)
 
 
-def update(article, user, comment=""):
-    return perform("update", article, user, comment=comment)
+def update(article, user, comment="", published_at=None):
+    return perform("update", article, user, comment=comment, published_at=published_at)
 
 
-def correct(article, user, note):
-    return perform("correct", article, user, comment=note)
+def correct(article, user, note, published_at=None):
+    return perform("correct", article, user, comment=note, published_at=published_at)
 
 
 def withdraw(article, user, reason, note=""):
@@ -351,19 +357,29 @@ def redraft(article, user, comment=""):
 
 CHANGE_STEP_LABELS = {
     "publish_changes": "Publish changes",
+    "schedule_changes": "Schedule changes",
+    "unschedule_changes": "Cancel scheduled changes",
     "submit_changes": "Submit changes for review",
     "send_back_changes": "Send changes back to writer",
     "discard_changes": "Discard changes",
 }
+# A pending change taken off the schedule (``unschedule_changes``, a withdrawal).
+UNSCHEDULED = {"scheduled_for": None, "scheduled_by": None, "scheduled_correction": ""}
 
 
 def _change_step_refusal(name, user, article, pending):
     """Why ``user`` may not take the step ``name`` on ``article``'s ``pending`` changes, or None."""
     if pending is None:
         return IllegalTransition("There are no changes waiting on this article.")
-    if name == "publish_changes":
+    if name in ("publish_changes", "schedule_changes"):
+        return _refusal(ACTIONS["update"], user, article, None)
+    if name == "unschedule_changes":
+        if pending.scheduled_for is None:
+            return IllegalTransition("These changes are not scheduled.")
         return _refusal(ACTIONS["update"], user, article, None)
     if name == "submit_changes":
+        if pending.scheduled_for is not None:
+            return IllegalTransition("These changes are already scheduled to go live.")
         if pending.in_review:
             return IllegalTransition("These changes are already waiting for review.")
         if not article_policy.user_has_permission_for_instance(user, "submit", article):
@@ -391,7 +407,13 @@ def _take_change_step(name, article, user, comment, apply):
         refusal = _change_step_refusal(name, user, current, pending)
         if refusal:
             raise refusal
+        was_scheduled = pending.scheduled_for
         apply(pending)
+        if was_scheduled or name == "schedule_changes":
+            # The version readers get at the minute is stored (or dropped) with the step, and pages
+            # kept from before it are dropped, so none is kept past the new minute.
+            readmodel.sync([current.pk])
+            cache_keys.changed({cache_keys.key(Article, current.pk)})
         Transition.objects.create(
             article=current,
             action=name,
@@ -423,3 +445,50 @@ def discard_changes(article, user, comment=""):
 
 def _set_in_review(pending, *, in_review):
     PendingChanges.objects.filter(pk=pending.pk).update(in_review=in_review)
+
+
+def schedule_changes(article, user, live_from, *, correction="", comment=""):
+    """Publish ``article``'s pending changes at the minute ``live_from`` (in the future), as an
+    update, or a correction with the ``correction`` notice. Readers and partners' API answers get
+    the new version from that minute on by the read model, with no worker
+    (``readmodel.scheduled_version``); the worker then publishes it for the article itself, the
+    change feed and webhooks (``services.schedule_changes`` queues it). Scheduling again moves the
+    minute. Refused like publishing the changes now, and with ``NotReady`` for a past minute, a
+    draft missing what the publish checklist asks, or a draft changing the story's address."""
+    live_from = go_live_time(live_from, publish_now=CHANGE_STEP_LABELS["publish_changes"])
+    correction = (correction or "").strip()  # as ``correct`` keeps a notice
+
+    def schedule(pending):
+        if correction and not article_policy.user_has_permission(user, "correct"):
+            raise NotAllowed("Your role may not correct articles.")
+        draft = Article(pk=article.pk)
+        revisions.apply_snapshot(draft, pending.revision.snapshot)
+        missing = publish_checklist(draft)
+        if missing:
+            raise NotReady("Cannot schedule these changes yet. Missing: " + "; ".join(missing) + ".", missing)
+        if draft.slug != Article.objects.values_list("slug", flat=True).get(pk=article.pk):
+            raise NotReady(SCHEDULED_SLUG_REFUSAL)
+        changes = {"scheduled_for": live_from, "scheduled_by": user, "scheduled_correction": correction}
+        PendingChanges.objects.filter(pk=pending.pk).update(**changes, in_review=False)
+
+    return _take_change_step("schedule_changes", article, user, comment, schedule)
+
+
+# Why scheduled changes keep the story's address: its pages and partners' copies are found at it
+# until the minute, when only the read model, not the article, has changed yet.
+SCHEDULED_SLUG_REFUSAL = (
+    "Scheduled changes cannot change the story's address (slug). Publish the changes now to change it, "
+    "or keep the address."
+)
+
+
+def unschedule_changes(article, user, comment=""):
+    """Take ``article``'s pending changes off the schedule: they stay a pending draft, and readers
+    keep the live version past the minute."""
+    return _take_change_step(
+        "unschedule_changes",
+        article,
+        user,
+        comment,
+        lambda pending: PendingChanges.objects.filter(pk=pending.pk).update(**UNSCHEDULED),
+    )

@@ -12,4 +12,6 @@ register = template.Library()
 @register.filter
 def step_done(action_name):
     action = workflow.ACTIONS.get(action_name)
-    return capfirst(workflow.past_tense(action)) if action else action_name
+    if action is None:  # a step on pending changes: "Schedule changes"
+        return workflow.CHANGE_STEP_LABELS.get(action_name, action_name)
+    return capfirst(workflow.past_tense(action))

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 
+from articles import readmodel
 from articles.models import ArticleVehicle, Byline, MarketReport
 from newsroom.media.models import Rendition
 from newsroom.syndication.changes import feed_position, reported_in_readable
@@ -42,13 +43,14 @@ def _renditions_at():
     return Subquery(newest)
 
 
-def _key_annotations():
-    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys."""
+def _key_annotations(now):
+    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys; ``built_at``
+    is when the stored version served at ``now`` became the one served (``readmodel.served_since``)."""
     return {
         "renditions_at": _renditions_at(),
         "reference_version": ReferenceDataVersion.current(),
         "reference_changed_at": ReferenceDataVersion.current("changed_at"),
-        "built_at": F("public__built_at"),
+        "built_at": readmodel.served_since(now, prefix="public__"),
     }
 
 
@@ -73,7 +75,7 @@ def page_keys(request, articles, now):
     feed_head = ChangeEvent.objects.order_by("-id")
     window = articles.values(
         *FINGERPRINT_FIELDS,
-        **_key_annotations(),
+        **_key_annotations(now),
         feed_position=feed_position(now),
         feed_at=Subquery(feed_head.values("occurred_at")[:1]),
     )
@@ -88,9 +90,10 @@ def page_keys(request, articles, now):
     return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
 
 
-def article_keys(readable, pk):
-    """One article of ``readable`` as its keys (the row ``fingerprint`` and ``changed_at`` read), or None."""
-    return readable.values(*FINGERPRINT_FIELDS, **_key_annotations()).filter(pk=pk).first()
+def article_keys(readable, pk, now):
+    """One article of ``readable`` as its keys at ``now`` (the row ``fingerprint`` and ``changed_at``
+    read), or None."""
+    return readable.values(*FINGERPRINT_FIELDS, **_key_annotations(now)).filter(pk=pk).first()
 
 
 # What the documents show of an article's related rows, each loaded once per batch, each in a plain

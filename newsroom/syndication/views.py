@@ -204,7 +204,7 @@ class ArticleDetail(PartnerView):
         """The article's keys decide a conditional request; its stored document is read only for a 200."""
         now = timezone.now()
         readable = changes.readable_articles(self.partner, now)
-        row = loading.article_keys(readable, pk)
+        row = loading.article_keys(readable, pk, now)
         if row is None:
             raise Http404
         ninjs_format = self.wants_ninjs()

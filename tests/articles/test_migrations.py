@@ -35,6 +35,7 @@ AFTER_SEARCH_DOCUMENT = [
     ("articles", "0008_read_model"),
     ("articles", "0009_pending_changes"),
     ("articles", "0010_public_article_dates"),
+    ("articles", "0011_scheduled_changes"),
     ("vehicles", "0004_remove_marketavailability_reported_in"),
 ]
 

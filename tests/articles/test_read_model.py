@@ -22,11 +22,13 @@ from django.utils import timezone
 
 from articles import readmodel, workflow
 from articles.models import (
+    CURRENT_VERSION,
     LIVE_STATUSES,
     Article,
     ArticleVehicle,
     Author,
     Byline,
+    PendingChanges,
     PublicArticle,
     Representation,
     Section,
@@ -34,7 +36,13 @@ from articles.models import (
     Status,
     Tag,
 )
-from articles.services import latest_version, publish_changes, save_article
+from articles.services import (
+    latest_version,
+    publish_changes,
+    publish_scheduled_changes,
+    save_article,
+    schedule_changes,
+)
 from newsroom.core import cache_keys
 from newsroom.media.models import Image
 from newsroom.media.tasks import make_reader_renditions
@@ -180,8 +188,8 @@ class Newsroom:
 
     def rename_slug(self):
         article = self.pick(*LIVE_STATUSES, Status.APPROVED)
-        if not article:
-            return None
+        if not article or PendingChanges.objects.filter(article=article, scheduled_for__isnull=False).exists():
+            return None  # scheduled changes keep the address (``workflow.SCHEDULED_SLUG_REFUSAL``)
         self.serial += 1
         self.edit(article, slug=f"renamed-{self.serial}")
         return f"rename slug of {article.pk}"
@@ -235,6 +243,41 @@ class Newsroom:
 
         self.save(article, "Retagged", save_related=related)
         return f"retag {article.pk}"
+
+    def schedule_changes(self):
+        """A live story's new headline, and sometimes new tags, scheduled for a later minute (or
+        moved to another)."""
+        article = self.pick(*LIVE_STATUSES, live=True)
+        if not article:
+            return None
+        article = Article.objects.get(pk=article.pk)
+        article.headline = f"{article.headline.split(' (')[0]} (scheduled {len(self.log)})"
+        tags = self.rng.sample(self.tags, self.rng.randint(0, min(3, len(self.tags))))
+        related = (lambda: article.tags.set(tags)) if self.rng.random() < 0.5 else None
+        revision = save_article(article, self.editor, latest_version(article), "For later", save_related=related)
+        schedule_changes(article, self.editor, revision.version, self.minute_ahead(self.rng.randint(1, 48)))
+        return f"schedule changes of {article.pk}"
+
+    def changes_due(self):
+        """Scheduled changes' minute passes (moved back, as for ``go_live``); no worker yet."""
+        pending = PendingChanges.objects.filter(scheduled_for__gt=timezone.now()).order_by("pk")
+        pending = self.rng.choice(pending) if pending else None
+        if not pending:
+            return None
+        minute = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=self.rng.randint(1, 90))
+        PendingChanges.objects.filter(pk=pending.pk).update(scheduled_for=minute)
+        readmodel.sync([pending.article_id])  # as scheduled for that minute
+        cache.clear()  # no page is kept past the minute (pagecache.next_go_live)
+        return f"changes of {pending.article_id} due at {minute:%H:%M}"
+
+    def publish_due_changes(self):
+        """The worker comes by after the minute."""
+        pending = PendingChanges.objects.filter(scheduled_for__lte=timezone.now()).order_by("pk")
+        pending = self.rng.choice(pending) if pending else None
+        if not pending:
+            return None
+        outcome = publish_scheduled_changes.call(pending.article_id, pending.scheduled_for.isoformat())
+        return f"worker: changes of {pending.article_id} {outcome}"
 
     def rename_record(self):
         record = self.rng.choice(self.tags + self.sections + self.authors)
@@ -300,6 +343,9 @@ class Newsroom:
         "republish": 1,
         "unschedule": 1,
         "retag": 3,
+        "schedule_changes": 2,
+        "changes_due": 2,
+        "publish_due_changes": 1,
         "rename_record": 2,
         "delete_tag": 1,
         "change_image": 1,
@@ -319,11 +365,18 @@ class Newsroom:
 # What must hold after every step.
 
 
+def version_kind(kind, live_from):
+    """A stored form's kind, and for a scheduled version its minute: "page@2026-12-06T10:00:00+00:00"."""
+    return kind if live_from == CURRENT_VERSION else f"{kind}@{live_from.isoformat()}"
+
+
 def stored_state():
     rows = {row.pk: row for row in PublicArticle.objects.all()}
     forms = {}
-    for article_id, kind, content in Representation.objects.values_list("article_id", "kind", "content"):
-        forms.setdefault(article_id, {})[kind] = content
+    for article_id, kind, live_from, content in Representation.objects.values_list(
+        "article_id", "kind", "live_from", "content"
+    ):
+        forms.setdefault(article_id, {})[version_kind(kind, live_from)] = content
     shown = {}
     for article_id, key in ShownKey.objects.values_list("article_id", "key"):
         shown.setdefault(article_id, set()).add(key)
@@ -351,13 +404,14 @@ def assert_stored_equals_a_fresh_build():
     rows, forms, shown = stored_state()
     public = set(Article.objects.filter(status__in=LIVE_STATUSES).values_list("pk", flat=True))
     assert set(rows) == public, "stored iff published or scheduled"
-    built = readmodel.build(readmodel.load(public))
+    built = readmodel.build_versions(public)
     for article_id, item in built.items():
         row, article = rows[article_id], item.article
         stored = forms.get(article_id, {})
-        assert stored == item.forms, f"stored forms of {article_id} ({article.status}): " + differences(
-            stored, item.forms
-        )
+        fresh = dict(item.forms)
+        if item.next:  # scheduled changes: the version they make, stored with their minute
+            fresh |= {version_kind(kind, item.changes_at): text for kind, text in item.next.forms.items()}
+        assert stored == fresh, f"stored forms of {article_id} ({article.status}): " + differences(stored, fresh)
         assert row.related == item.related, f"related stories of {article_id}"
         assert row.links == readmodel.links_of(article), f"links of {article_id}"
         assert (row.publish_at, row.first_published, row.last_updated, row.slug) == (
@@ -366,7 +420,10 @@ def assert_stored_equals_a_fresh_build():
             article.last_updated,
             article.slug,
         ), f"times and slug of {article_id}"
-        wanted = item.keys | {cache_keys.key(Article, pk) for pk in item.related}
+        assert row.changes_at == item.changes_at, f"scheduled changes' minute of {article_id}"
+        wanted = (
+            item.keys | {cache_keys.key(Article, pk) for pk in item.related} | (item.next.keys if item.next else set())
+        )
         assert shown.get(article_id, set()) == wanted, f"shown keys of {article_id}"
 
 

@@ -92,3 +92,48 @@ def test_editor_edits_a_live_story_then_publishes_the_changes(page, site, editor
     new_events = list(ChangeEvent.objects.order_by("id")[events_before:].values_list("event", flat=True))
     assert new_events == ["updated"]
     assert [json.loads(request["body"])["type"] for request in receiver.requests] == ["article.updated"]
+
+
+SCHEDULED_HEADLINE = "Toyota's US-built Camry reaches Japanese dealers"
+
+
+def test_editor_schedules_changes_then_cancels_them(page, site, editor, monkeypatch):
+    """Scheduling from the change form: readers keep the live version until the minute, get the
+    changes at it with no worker; cancelling keeps the draft and the live version."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    story = Article.objects.get(slug=TOYOTA_STORY_SLUG)
+    live_headline = story.headline
+    sign_in(page, site, editor)
+    page.goto(site + f"/admin/articles/article/{story.pk}/change/")
+    page.fill("#id_headline", SCHEDULED_HEADLINE)
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".pending-changes")
+
+    page.get_by_role("link", name="Schedule changes", exact=True).click()
+    at = timezone.localtime(timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    page.fill("#id_live_from", f"{at:%Y-%m-%dT%H:%M}")
+    check_accessibility(page, "schedule changes page")
+    page.locator("input[type=submit][value='Schedule changes']").click()
+    page.wait_for_selector(".pending-scheduled")
+    assert "Changes scheduled for" in page.locator(".pending-scheduled").inner_text()
+    check_accessibility(page, "change form with scheduled changes", include=[".pending-changes", ".messagelist"])
+    screenshots(page, "change-form-scheduled-changes")
+
+    assert SCHEDULED_HEADLINE not in page.request.get(site + f"/articles/{story.slug}/").text()
+    monkeypatch.setattr(timezone, "now", lambda: at)  # the live server's clock too: the same process
+    cache.clear()
+    assert SCHEDULED_HEADLINE in page.request.get(site + f"/articles/{story.slug}/").text()
+    monkeypatch.undo()
+    cache.clear()
+
+    page.get_by_role("link", name="Cancel scheduled changes", exact=True).click()
+    check_accessibility(page, "cancel scheduled changes page")
+    page.locator("input[type=submit][value='Cancel scheduled changes']").click()
+    page.wait_for_selector(".messagelist")
+    assert "Scheduled changes cancelled" in page.locator(".messagelist").inner_text()
+    assert page.locator(".pending-scheduled").count() == 0
+    assert Article.objects.get(pk=story.pk).headline == live_headline
