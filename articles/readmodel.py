@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models import F, OuterRef, Q, Subquery, prefetch_related_objects
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -340,6 +340,26 @@ def rebuild_all(progress=None, everything=False):
 
 
 # Reading: what pages ask of the stored forms, each in one query.
+
+
+def served_since(now, prefix=""):
+    """When the forms served at ``now`` of the stored article at ``prefix`` (a lookup to a
+    ``PublicArticle``: "public__" from an ``Article``) became what is served, as an expression:
+    its last build, which moves whenever any of its stored forms changes. Part of the API's ETag
+    and Last-Modified, so they change exactly when what is served does."""
+    return F(f"{prefix}built_at")
+
+
+def forms(ids, kinds, now, among=None):
+    """{article id: {kind: stored text}} of ``kinds`` of the live ones among ``ids`` at ``now`` (and
+    among the ids of ``among``, a ``values("pk")`` queryset of articles, when given): one query."""
+    rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
+    if among is not None:
+        rows = rows.filter(article__article__in=among)
+    found = {}
+    for article_id, kind, content in rows.values_list("article_id", "kind", "content"):
+        found.setdefault(article_id, {})[kind] = content
+    return found
 
 
 def story(slug, now=None):

@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from rest_framework.renderers import JSONRenderer
 
-from articles.models import Representation
+from articles import readmodel
 from newsroom.core import cache_keys
 from newsroom.syndication import loading, ninjs, serializers
 from vehicles.models import Manufacturer, ModelYear, Plant
@@ -91,15 +91,7 @@ def stored(readable, ids, kind, now):
     """{article id: (stored ``kind`` document, its Surrogate-Keys as a list)} of those of ``ids``
     live at ``now`` and still in ``readable`` (read again: one unpublished or moved out of the
     partner's sections since its keys were read is left out), in one query."""
-    rows = Representation.objects.filter(
-        article__in=ids,
-        article__publish_at__lte=now,
-        article__article__in=readable.values("pk"),
-        kind__in=(kind, KEYS[kind]),
-    ).values_list("article_id", "kind", "content")
-    found = {}
-    for article_id, row_kind, content in rows:
-        found.setdefault(article_id, {})[row_kind] = content
+    found = readmodel.forms(ids, (kind, KEYS[kind]), now, among=readable.values("pk"))
     return {
         article_id: (forms[kind], forms[KEYS[kind]].split())
         for article_id, forms in found.items()
