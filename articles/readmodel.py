@@ -438,6 +438,19 @@ def next_change(now):
     return coming.aggregate(next=Min(Case(When(publish_at__gt=now, then="publish_at"), default="changes_at")))["next"]
 
 
+def forms(ids, kinds, now, among=None):
+    """{article id: {kind: stored text as served at ``now``}} of ``kinds`` of the live ones among
+    ``ids`` at ``now`` (and among the ids of ``among``, a ``values("pk")`` queryset of articles,
+    when given): one query."""
+    rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
+    if among is not None:
+        rows = rows.filter(article__article__in=among)
+    found = {}  # the version served is the last of each article's kind (``due``)
+    for article_id, kind, content in due(rows, now).values_list("article_id", "kind", "content"):
+        found.setdefault(article_id, {})[kind] = content
+    return found
+
+
 def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""

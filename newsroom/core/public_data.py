@@ -2,10 +2,9 @@
 article's own (sections, tags, bylines, images, vehicle records), so that a change to any of
 them makes cached pages and API answers stale.
 
-Each app registers its own models when it starts (``register`` in its ``AppConfig.ready``); each
-keeper of public output listens to ``changed``: the page cache (``newsroom.core.pagecache``) and
-the API's ETags (``newsroom.syndication``). One list, so a vehicle page and the API can never
-disagree about what makes them stale.
+Each app registers its own models when it starts (``register`` in its ``AppConfig.ready``); the
+page cache (``newsroom.core.pagecache``) listens to ``changed``. (The API's answers and ETags
+follow the read model's stored documents, built again when a record they show changes.)
 """
 
 from django.db.models.signals import post_delete, post_save

@@ -11,19 +11,15 @@ class SyndicationConfig(AppConfig):
     def ready(self):
         from articles import readmodel
         from articles.signals import article_changing
-        from newsroom.core import public_data
         from newsroom.syndication import (
             authentication,  # noqa: F401 (registers the OpenAPI security scheme)
             documents,
         )
-        from newsroom.syndication.models import ReferenceDataVersion
         from newsroom.syndication.receivers import on_article_changing
 
         # Inside the workflow's transaction: the feed entry and the webhook deliveries commit
         # (or roll back) together with the change, so a sync can never miss a publish.
         article_changing.connect(on_article_changing, dispatch_uid="syndication.on_article_changing")
-        # Renaming a tag or a manufacturer changes what the API shows: new ETags at once.
-        public_data.changed.connect(ReferenceDataVersion.bump, dispatch_uid="syndication.reference_data")
         _announce_shown_record_changes()
         # Each live article's native JSON and ninjs document, stored by the read model and served as stored.
         readmodel.register(documents.build, shows=documents.shows)

@@ -4,12 +4,10 @@ A key in the query string would end up in proxy and server logs, so one is refus
 (400) instead of being ignored: the partner learns at once to move it into the header.
 """
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from articles.models import Section
 from newsroom.syndication.models import ApiKey
 from newsroom.syndication.problems import InvalidParameter
 
@@ -55,14 +53,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         prefix = ApiKey.prefix_of(secret)
         if prefix is None:
             return None
-        now = timezone.now()
-        api_key = (
-            ApiKey.objects.valid(now)
-            .filter(prefix=prefix, partner__active=True)
-            .select_related("partner")
-            .prefetch_related(Prefetch("partner__sections", queryset=Section.objects.only("id")))
-            .first()
-        )
+        api_key = ApiKey.objects.for_request(prefix, timezone.now())
         if api_key is None or not api_key.matches(secret):
             return None
         return api_key

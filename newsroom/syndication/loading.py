@@ -3,7 +3,7 @@ Last-Modified inputs) read before loading them. What a partner may see is decide
 the querysets here start from there.
 
     page_keys(request, articles, now)          a page of articles as keys only, and the feed position
-    article_keys(readable, pk)                 one article as its keys only
+    article_keys(readable, pk, now)            one article as its keys only
     with_related(articles)                     related rows and renditions, a fixed number of queries
                                                (for the stored documents, ``documents.build``)
     vehicle_models(partner)                    vehicle models with everything their record shows
@@ -11,58 +11,40 @@ the querysets here start from there.
 
 from collections import defaultdict
 
-from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
+from django.db.models import F, Prefetch, Subquery, Value, prefetch_related_objects
 
 from articles import readmodel
 from articles.models import ArticleVehicle, Byline, MarketReport
 from newsroom.media.models import Rendition
 from newsroom.syndication.changes import feed_position, reported_in_readable
 from newsroom.syndication.facts import article_facts
-from newsroom.syndication.models import ChangeEvent, ReferenceDataVersion
+from newsroom.syndication.models import ChangeEvent
 from newsroom.syndication.pagination import KeysetPaginator
 from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, VehicleModel
 
-# What a representation of an article is built from besides its related rows: the article's own
-# columns, and (``KEY_ANNOTATIONS``, read in the same query) when its lead image last got a rendition
-# and the version of the names, captions and vehicle records it shows, and when its stored documents
-# were last built (``documents``; a record's change reaches them after it, by a task). Every input that can change
-# comes with the time it changed, so the ETag (all of them, ``fingerprint``) and Last-Modified (the
-# latest time, ``changed_at``) move together.
-FINGERPRINT_FIELDS = ("id", "version", "updated_at", "publish_at", "last_published_at")
-KEY_ANNOTATIONS = ("renditions_at", "reference_version", "reference_changed_at", "built_at")
-CHANGE_TIMES = ("updated_at", "publish_at", "last_published_at", "renditions_at", "reference_changed_at", "built_at")
+# An article's keys: its id, its go-live time (the page's sort key) and when the stored documents
+# served now were built (``readmodel.served_since``). Answers are written from those documents as
+# stored, and the read model dates every change to them, at its workflow steps and when a record
+# they show changes (a renamed tag, a new rendition), so the ETag (``fingerprint``) and
+# Last-Modified (``changed_at``) move exactly when what is served does, from one indexed read.
+KEY_FIELDS = ("id", "publish_at")
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
 
 
-def _renditions_at():
-    """Renditions are made by the task worker after an upload or a focal-point move (which also
-    removes the crops of the earlier focal point): a new one changes the representation of its article."""
-    newest = Rendition.objects.filter(image=OuterRef("lead_image_id")).order_by("-id").values("created_at")[:1]
-    return Subquery(newest)
-
-
-def _key_annotations(now):
-    """``KEY_ANNOTATIONS``, as subqueries of the query that reads the articles' keys; ``built_at``
-    is when the stored version served at ``now`` became the one served (``readmodel.served_since``)."""
-    return {
-        "renditions_at": _renditions_at(),
-        "reference_version": ReferenceDataVersion.current(),
-        "reference_changed_at": ReferenceDataVersion.current("changed_at"),
-        "built_at": readmodel.served_since(now, prefix="public__"),
-    }
+def _keys(now):
+    return {"built_at": readmodel.served_since(now, prefix="public__")}
 
 
 def fingerprint(row):
-    return tuple(row[field] for field in (*FINGERPRINT_FIELDS, *KEY_ANNOTATIONS))
+    return row["id"], row["built_at"]
 
 
 def changed_at(row):
-    """The Last-Modified that goes with ``fingerprint``: when any of its inputs last changed. The
-    representation's time, not an article date: it also moves for changes readers are not told of
-    (a rendition, a renamed make), which ``Article.last_updated`` does not."""
-    return max(filter(None, (row[field] for field in CHANGE_TIMES)))
+    """The Last-Modified that goes with ``fingerprint``: when what is served of the article last
+    changed, or it went live (a story stored while scheduled is built before its minute)."""
+    return max(row["publish_at"], row["built_at"])
 
 
 def page_keys(request, articles, now):
@@ -74,8 +56,8 @@ def page_keys(request, articles, now):
     to carry it: then the position is read first and the page looked at again after it."""
     feed_head = ChangeEvent.objects.order_by("-id")
     window = articles.values(
-        *FINGERPRINT_FIELDS,
-        **_key_annotations(now),
+        *KEY_FIELDS,
+        **_keys(now),
         feed_position=feed_position(now),
         feed_at=Subquery(feed_head.values("occurred_at")[:1]),
     )
@@ -93,7 +75,7 @@ def page_keys(request, articles, now):
 def article_keys(readable, pk, now):
     """One article of ``readable`` as its keys at ``now`` (the row ``fingerprint`` and ``changed_at``
     read), or None."""
-    return readable.values(*FINGERPRINT_FIELDS, **_key_annotations(now)).filter(pk=pk).first()
+    return readable.values(*KEY_FIELDS, **_keys(now)).filter(pk=pk).first()
 
 
 # What the documents show of an article's related rows, each loaded once per batch, each in a plain

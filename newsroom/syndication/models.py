@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from newsroom.syndication.targets import UnsafeTarget, check_target
@@ -57,7 +57,10 @@ class Partner(models.Model):
     def section_ids(self):
         """The partner's sections as a set of ids, or None for every section.
 
-        Uses the prefetched sections when the caller loaded them (authentication does)."""
+        Uses the ids read with the partner's key when authentication loaded them
+        (``ApiKeyQuerySet.for_request``), else the (prefetched) sections."""
+        if hasattr(self, "loaded_section_ids"):
+            return self.loaded_section_ids
         ids = {section.pk for section in self.sections.all()}
         return ids or None
 
@@ -85,6 +88,22 @@ class ApiKeyQuerySet(models.QuerySet):
     def valid(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+    def for_request(self, prefix, now=None):
+        """The valid key of an active partner with ``prefix`` (or None), with its partner and the
+        ids of the partner's sections (``Partner.section_ids``), in one query, as every API request
+        runs it: one row per section (or one with none), joined, costs less than a prefetch."""
+        rows = list(
+            self.valid(now)
+            .filter(prefix=prefix, partner__active=True)
+            .select_related("partner")
+            .annotate(section_id=F("partner__sections"))
+        )
+        if not rows:
+            return None
+        api_key = rows[0]
+        api_key.partner.loaded_section_ids = {row.section_id for row in rows if row.section_id is not None} or None
+        return api_key
 
     def revoke(self, now=None):
         """Revoke the keys not revoked yet (from ``now``); returns how many."""
@@ -247,31 +266,3 @@ class ChangeEvent(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.event} article {self.article_id}"
-
-
-class ReferenceDataVersion(models.Model):
-    """One row counting changes to what article representations show besides the article itself
-    (section, tag and author names, image captions, vehicle records). Part of every API ETag, so
-    renaming a tag makes partners' copies stale at once, whichever app server answers; kept in
-    the database because a per-process cache would give each server its own ETags."""
-
-    number = models.PositiveBigIntegerField(default=0)
-    # When the number last moved: part of every article's Last-Modified, as the number is of its
-    # ETag, so a partner asking If-Modified-Since learns of a change exactly when one asking
-    # If-None-Match does.
-    changed_at = models.DateTimeField(null=True, editable=False)
-
-    def __str__(self):
-        return f"reference data version {self.number}"
-
-    @classmethod
-    def bump(cls, **kwargs):
-        """Receiver of ``newsroom.core.public_data.changed``: count one more change."""
-        now = timezone.now()
-        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed_at=now):
-            cls.objects.get_or_create(pk=1, defaults={"changed_at": now})
-
-    @classmethod
-    def current(cls, field="number"):
-        """The number (or ``changed_at``), as a subquery to read alongside the articles (no query of its own)."""
-        return models.Subquery(cls.objects.filter(pk=1).values(field)[:1])

@@ -88,28 +88,28 @@ def test_next_links_come_from_the_site_url_whatever_host_the_request_named(api, 
 
 
 def test_list_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
-    # key+partner, partner sections, page keys with feed head, the stored documents (were 9, ninjs 11,
-    # before they were stored: articles, tags, corrections, renditions, bylines, article vehicles,
-    # markets and manufacturers)
-    with django_assert_num_queries(4):
+    # the key with its partner and the partner's sections, page keys with feed head, the stored
+    # documents (were 9, ninjs 11, before they were stored: articles, tags, corrections, renditions,
+    # bylines, article vehicles, markets and manufacturers; then 4, the sections read on their own)
+    with django_assert_num_queries(3):
         response = api.get("/api/v1/articles/", {"page_size": 100})
     assert len(response.json()["results"]) == 51
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = api.get("/api/v1/articles/", {"page_size": 100, "format": "ninjs"})
     assert len(response.json()["results"]) == 51
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         api.get("/api/v1/articles/", {"page_size": 5})
-    # An empty page: key+partner, partner sections, the page, the feed's position, the page again
-    with django_assert_num_queries(5):
+    # An empty page: the key with its partner and sections, the page, the feed's position, the page again
+    with django_assert_num_queries(4):
         assert api.get("/api/v1/articles/", {"section": "nothing-here"}).json()["results"] == []
 
 
 def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert_num_queries):
-    # key+partner, partner sections, the article's keys, its stored document (were 10 and 8)
-    with django_assert_num_queries(4):
+    # the key with its partner and sections, the article's keys, its stored document (were 10 and 8, then 4)
+    with django_assert_num_queries(3):
         response = api.get(f"/api/v1/articles/{rich_articles[0].pk}/", {"format": "ninjs"})
     assert len(response.json()["subjects"]) == 1 + 3 + 3
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = api.get(f"/api/v1/articles/{rich_articles[0].pk}/")
     assert len(response.json()["vehicles"]) == 3
 
@@ -117,7 +117,7 @@ def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert
 def test_a_current_copy_is_answered_before_loading_the_articles(api, rich_articles, django_assert_num_queries):
     for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/?page_size=100&format=ninjs"):
         etag = api.get(path)["ETag"]
-        with django_assert_num_queries(3):  # key+partner, partner sections, the page's keys
+        with django_assert_num_queries(2):  # the key with its partner and sections, the page's keys
             response = api.get(path, HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 304 and response["ETag"] == etag
 
@@ -303,10 +303,11 @@ def test_a_partner_without_articles_gets_404(client, demo):
 
 
 def test_sections_and_tags(api, demo, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    # the key with its partner and sections, the page (was 3: the partner's sections on their own)
+    with django_assert_num_queries(2):
         sections = api.get("/api/v1/sections/").json()["results"]
     assert {s["slug"] for s in sections} == {"news", "industry", "reviews"}
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         tags = api.get("/api/v1/tags/").json()["results"]
     # Only tags of live articles: "hybrids" is unused, the draft's and the scheduled story's add nothing new.
     assert {t["slug"] for t in tags} == {"toyota", "japan", "trade"}

@@ -5,9 +5,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from newsroom.syndication import throttling
 from newsroom.syndication.models import ApiKey, Partner
 from tests.syndication.conftest import ApiClient, make_partner
 
@@ -103,7 +105,7 @@ def test_last_used_is_written_at_most_once_a_minute(client, partner, django_asse
     api.get("/api/v1/sections/")
     first = ApiKey.objects.get(pk=api_key.pk).last_used_at
     assert first is not None
-    with django_assert_num_queries(3):  # key, sections, list: no UPDATE
+    with django_assert_num_queries(2):  # key with partner and sections, list: no UPDATE
         api.get("/api/v1/sections/")
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first
     ApiKey.objects.update(last_used_at=first - timedelta(minutes=2))
@@ -127,6 +129,31 @@ def test_throttling_answers_429_with_retry_after(client, db, monkeypatch):
     assert response["Retry-After"] in problem["detail"]
     other = make_partner("Big Plan")
     assert ApiClient(client, other.issue_key()[1]).get("/api/v1/sections/").status_code == 200
+
+
+def test_a_large_allowance_is_leased_in_hundredths_and_never_exceeded(db, monkeypatch):
+    """Each process takes a big partner's allowance from the shared count a hundredth at a time
+    (one cache write per lease, not per request); all processes together get no more than the limit."""
+    monkeypatch.setattr(throttling, "_clock", lambda: 60 * 28_000_000 + 20.0)
+    monkeypatch.setattr(throttling, "_leases", {})
+    partner = make_partner("Big Plan", rate_limit_per_minute=1000)
+    api_key, _secret = partner.issue_key()
+
+    class Request:
+        auth = api_key
+
+    def allowed(count):
+        return sum(throttling.PartnerRateThrottle().allow_request(Request, None) for _ in range(count))
+
+    assert allowed(25) == 25
+    shared = f"syndication:throttle:{partner.pk}:28000000"
+    assert cache.get(shared) == 30  # three leases of 10
+    # Another process (its own leases) and this one share what is left: 1000 in all, never more.
+    other_process = {}
+    monkeypatch.setattr(throttling, "_leases", other_process)
+    assert allowed(2000) == 1000 - 30
+    monkeypatch.setattr(throttling, "_leases", {(partner.pk, 28_000_000): 5})  # the first process's rest
+    assert allowed(10) == 5
 
 
 def test_create_partner_key_command_prints_a_working_key(client, partner):

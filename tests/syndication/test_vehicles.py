@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_vehicle_models_with_years_plants_and_markets(api, demo, django_assert_num_queries):
-    # key+partner, sections, models+makes, manufacturers, model years+powertrains, plants, availabilities
-    with django_assert_num_queries(7):
+    # key+partner+sections, models+makes, manufacturers, model years+powertrains, plants, availabilities
+    # (was 7: the partner's sections on their own)
+    with django_assert_num_queries(6):
         response = api.get("/api/v1/vehicle-models/")
     models = {item["slug"]: item for item in response.json()["results"]}
     assert set(models) == {"camry", "highlander", "tundra"}
@@ -105,11 +106,11 @@ def test_a_partner_without_vehicles_gets_404(client, demo):
 
 def test_detail_and_vin_query_counts(api, demo, django_assert_num_queries):
     tundra = demo["vehicles"]["tundra"]
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert api.get(f"/api/v1/vehicle-models/{tundra.pk}/").status_code == 200
     vin = vins.with_check_digit("5TFLA5DB0SX000001")
-    # key+partner, sections, then the decoder's WMI, plants and model years
-    with django_assert_num_queries(5):
+    # key+partner+sections, then the decoder's WMI, plants and model years
+    with django_assert_num_queries(4):
         assert api.get(f"/api/v1/vins/{vin}/").status_code == 200
 
 
