@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsroom.core import cache_keys
+from newsroom.core.prepared import Prepared
 from vehicles.models import MarketAvailability, VehicleModel
 
 
@@ -213,9 +214,10 @@ class ArticleQuerySet(models.QuerySet):
 
     def next_go_live(self, now):
         """When the set of live articles next changes by the clock alone (a scheduled article's
-        minute), or None. Articles that are not scheduled have no future publish_at, or only make
-        pages expire a little early."""
-        return self.filter(publish_at__gt=now).aggregate(next=models.Min("publish_at"))["next"]
+        minute), or None, of all articles. Articles that are not scheduled have no future
+        publish_at, or only make pages expire a little early."""
+        upcoming = _NEXT_GO_LIVE(now=now, using=self.db)
+        return upcoming[0] if upcoming else None
 
     def in_any(self, *id_subqueries):
         """Rows whose pk is in any of ``id_subqueries`` (sliced ``values("pk")`` querysets, e.g.
@@ -460,6 +462,15 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+# Every public page asks (``newsroom.core.pagecache.next_go_live``): compiled once per connection.
+_NEXT_GO_LIVE = Prepared(
+    lambda now: (
+        Article.objects.filter(publish_at__gt=now).order_by("publish_at").values_list("publish_at", flat=True)[:1]
+    ),
+    now=models.DateTimeField(),
+)
 
 
 class PublicArticleQuerySet(models.QuerySet):

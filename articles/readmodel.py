@@ -32,7 +32,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import OuterRef, Q, Subquery, prefetch_related_objects
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -53,6 +53,7 @@ from articles.models import (
     Tag,
 )
 from newsroom.core import cache_keys
+from newsroom.core.prepared import Prepared
 from newsroom.media.models import Image, Rendition
 from vehicles.models import Make, Market, Plant, VehicleModel
 
@@ -342,23 +343,37 @@ def rebuild_all(progress=None, everything=False):
 # Reading: what pages ask of the stored forms, each in one query.
 
 
+# Compiled once per connection (``newsroom.core.prepared``): every uncached page runs them.
+_STORY = Prepared(
+    lambda slug, now: Representation.objects.filter(
+        article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS
+    ).values_list("article_id", "article__related", "kind", "content"),
+    slug=models.SlugField(),
+    now=models.DateTimeField(),
+)
+_CARDS = Prepared(
+    lambda variant, ids, now: Representation.objects.filter(
+        article__in=ids, article__publish_at__lte=now, kind=variant
+    ).values_list("article_id", "content"),
+    variant=models.CharField(),
+    ids=[models.IntegerField()],
+    now=models.DateTimeField(),
+)
+
+
 def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""
-    rows = Representation.objects.filter(
-        article__slug=slug, article__publish_at__lte=now or timezone.now(), kind__in=STORY_KINDS
-    ).values_list("article_id", "article__related", "kind", "content")
     forms = {}
-    for article_id, related, kind, content in rows:
+    for article_id, related, kind, content in _STORY(slug=slug, now=now or timezone.now()):
         forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
     return forms or None
 
 
 def cards(variant, ids, now=None):
-    """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
-    rows = Representation.objects.filter(
-        article__in=ids, article__publish_at__lte=now or timezone.now(), kind=f"card-{variant}"
-    ).values_list("article_id", "content")
+    """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query (none
+    for no ``ids``)."""
+    rows = _CARDS(variant=f"card-{variant}", ids=list(ids), now=now or timezone.now())
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
 
