@@ -206,6 +206,8 @@ def store(built):
         values = {
             "slug": article.slug,
             "publish_at": article.publish_at,
+            "section_id": article.section_id,
+            "lead_image_id": article.lead_image_id,
             "related": item.related,
             "links": links_of(article),
             "shape": SHAPE,
@@ -377,8 +379,8 @@ def cards(variant, ids, now=None):
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
 
-def with_card(stories, variant):
-    """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
-    card in ``variant``, read in the same query."""
+def with_card(stories, variant, name="card"):
+    """``stories`` (a ``PublicArticle`` queryset) annotated with ``name`` (``card``), the stored HTML
+    of their card in ``variant``, read in the same query."""
     card = Representation.objects.filter(article=OuterRef("pk"), kind=f"card-{variant}").values("content")[:1]
-    return stories.annotate(card=Subquery(card))
+    return stories.annotate(**{name: Subquery(card)})

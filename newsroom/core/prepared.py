@@ -48,6 +48,10 @@ class ParamList(Expression):
         super().__init__(output_field=output_field)
         self.name, self.length = name, length
 
+    def each(self):
+        """One ``Param`` per value, for a read that uses each on its own (a subquery per section)."""
+        return [Param(f"{self.name}.{i}", self.output_field) for i in range(self.length)]
+
     def as_sql(self, compiler, connection):
         if not self.length:
             raise EmptyResultSet  # as the ORM does for an empty list: no query at all
@@ -73,9 +77,11 @@ class _Compiled:
 
     def run(self, connection, values):
         params = list(self.params)
+        prepared = {}  # a value used in several places (``now`` in each subquery) is converted once
         for position, slot in self.slots:
-            value = values[slot.name]
-            params[position] = slot.field.get_db_prep_value(value, connection, prepared=False)
+            if slot.name not in prepared:
+                prepared[slot.name] = slot.field.get_db_prep_value(values[slot.name], connection, prepared=False)
+            params[position] = prepared[slot.name]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
