@@ -18,9 +18,11 @@ queryset would have returned (the fields' converters: JSON, datetimes on SQLite)
     rows = story(slug="a-story", now=timezone.now())   # a list of tuples, one query
 
 A parameter given as ``[field]`` is a list of values (``pk__in=ids``): the read is compiled once
-per length, and an empty list returns no rows without a query, as the ORM does. Only
-``values_list`` querysets (``flat`` too); anything else the function builds must not depend on
-the values (they are placeholders, not values, when it runs).
+per length, and an empty list returns no rows without a query, as the ORM does; ``ids.each()``
+gives one placeholder per value (a subquery per section). Only ``values_list`` querysets (``flat``
+too) of plain columns and annotations (no composite primary keys); anything else the function
+builds must not depend on the values (they are placeholders, not values, when it runs), nor may
+its SQL depend on settings that can change while the process runs.
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -74,6 +76,7 @@ class _Compiled:
         self.params = list(params)
         self.slots = [(position, p) for position, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
+        self.converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
 
     def run(self, connection, values):
         params = list(self.params)
@@ -87,7 +90,8 @@ class _Compiled:
             rows = cursor.fetchall()
         if self.compiler.has_extra_select:  # columns the ordering needed, which the caller did not ask for
             rows = [row[: self.compiler.col_count] for row in rows]
-        rows = self.compiler.results_iter(results=[rows], tuple_expected=True)
+        if self.converters:  # what the ORM does to each value (JSON, datetimes on SQLite)
+            rows = map(tuple, self.compiler.apply_converters(rows, self.converters))
         return [row[0] for row in rows] if self.flat else list(rows)
 
 
