@@ -28,10 +28,11 @@ def _reversed(view_name, args, kwargs, current_app, prefix, urlconf):
         return None
 
 
-class FixedURLNode(URLNode):
-    def render(self, context):
-        args = tuple(arg.resolve(context) for arg in self.args)
-        kwargs = tuple(sorted((name, value.resolve(context)) for name, value in self.kwargs.items()))
+def _reversing_for(context):
+    """(current app, script prefix, URLconf) of this rendering: what else ``reverse`` reads, found
+    once per template rendered rather than at each URL."""
+    found = context.render_context.get(_reversing_for)
+    if found is None:
         try:
             current_app = context.request.current_app
         except AttributeError:
@@ -39,7 +40,17 @@ class FixedURLNode(URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
-        url = _reversed(self.view_name.resolve(context), args, kwargs, current_app, get_script_prefix(), get_urlconf())
+        found = context.render_context[_reversing_for] = (current_app, get_script_prefix(), get_urlconf())
+    return found
+
+
+class FixedURLNode(URLNode):
+    def render(self, context):
+        args = tuple(arg.resolve(context) for arg in self.args)
+        kwargs = (
+            tuple(sorted((name, value.resolve(context)) for name, value in self.kwargs.items())) if self.kwargs else ()
+        )
+        url = _reversed(self.view_name.resolve(context), args, kwargs, *_reversing_for(context))
         if url is None:
             if self.asvar is None:
                 raise NoReverseMatch(f"Reverse for {self.view_name.resolve(context)!r} not found.")
