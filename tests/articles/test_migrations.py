@@ -34,6 +34,7 @@ AFTER_SEARCH_DOCUMENT = [
     ("articles", "0007_market_report"),
     ("articles", "0008_read_model"),
     ("articles", "0009_pending_changes"),
+    ("articles", "0011_public_article_section_and_image"),
     ("vehicles", "0004_remove_marketavailability_reported_in"),
 ]
 
