@@ -16,11 +16,9 @@ def navigation_and_cards():
 def show_stored_cards(request, cards):
     """Record the keys of stored cards, ``(article id, lead image id or None)`` pairs: each article
     and its picture (see ``navigation_and_cards``)."""
-    cache_keys.show(request, *navigation_and_cards())
-    for article_id, image_id in cards:
-        cache_keys.show(request, cache_keys.key(Article, article_id))
-        if image_id:
-            cache_keys.show(request, cache_keys.key(Image, image_id))
+    keys = [cache_keys.key(Article, article_id) for article_id, _ in cards]
+    keys += [cache_keys.key(Image, image_id) for _, image_id in cards if image_id]
+    cache_keys.show(request, *navigation_and_cards(), *keys)
 
 
 def touched_by(article):

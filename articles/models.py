@@ -452,6 +452,8 @@ class PublicArticleQuerySet(models.QuerySet):
         same answer as ``ArticleQuerySet.live``, with no worker at a scheduled story's minute."""
         return self.filter(publish_at__lte=now or timezone.now())
 
+    in_any = ArticleQuerySet.in_any
+
 
 class PublicArticle(models.Model):
     """An article as readers and partners see it, built by ``articles.readmodel`` at its workflow
@@ -465,6 +467,10 @@ class PublicArticle(models.Model):
     # by and the sitemaps filter and date stories by, read without the article's row.
     first_published = models.DateTimeField()
     last_updated = models.DateTimeField()
+    # Copies of the article's section and picture: the front page's section blocks and the lists'
+    # cache keys read them from this table alone, newest first by its own indexes.
+    section = models.ForeignKey(Section, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    lead_image = models.ForeignKey("media.Image", null=True, on_delete=models.SET_NULL, related_name="+")
     # Earlier stories most related to this one, chosen when it or one of them changes
     # (``readmodel.choose_related``), in the order the page shows them.
     related = models.JSONField(default=list)
@@ -482,7 +488,10 @@ class PublicArticle(models.Model):
 
     class Meta:
         ordering = ["-publish_at", "-article_id"]
-        indexes = [models.Index(fields=["-publish_at", "-article"], name="public_article_newest")]
+        indexes = [
+            models.Index(fields=["-publish_at", "-article"], name="public_article_newest"),
+            models.Index(fields=["section", "-publish_at", "-article"], name="public_article_section_newest"),
+        ]
 
     def __str__(self):
         return self.slug

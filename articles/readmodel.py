@@ -43,8 +43,8 @@ import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, Min, OuterRef, Q, Subquery, When, prefetch_related_objects
+from django.db import models, transaction
+from django.db.models import Case, F, OuterRef, Q, Subquery, When, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -69,6 +69,7 @@ from articles.models import (
     Tag,
 )
 from newsroom.core import cache_keys
+from newsroom.core.prepared import Prepared
 from newsroom.media.models import Image, Rendition
 from vehicles.models import Make, Market, Plant, VehicleModel
 
@@ -259,6 +260,8 @@ def store(built):
             "publish_at": article.publish_at,
             "first_published": article.first_published,
             "last_updated": article.last_updated,
+            "section_id": article.section_id,
+            "lead_image_id": article.lead_image_id,
             "related": item.related,
             "links": links_of(article),
             "shape": SHAPE,
@@ -431,11 +434,23 @@ def served_since(now, prefix=""):
     return Case(When(**{f"{prefix}changes_at__lte": now}, then=Greatest(built_at, changes_at)), default=built_at)
 
 
+# Every page the page cache stores asks (``pagecache.next_go_live``): compiled once per connection.
+_NEXT_CHANGE = Prepared(
+    lambda now: (
+        PublicArticle.objects.filter(Q(publish_at__gt=now) | Q(changes_at__gt=now))
+        .annotate(at=Case(When(publish_at__gt=now, then="publish_at"), default="changes_at"))
+        .order_by("at")
+        .values_list("at", flat=True)[:1]
+    ),
+    now=models.DateTimeField(),
+)
+
+
 def next_change(now):
     """When what the stored articles serve next changes by the clock alone, or None: a scheduled
     story's go-live minute or a story's scheduled changes' (``pagecache.next_go_live``)."""
-    coming = PublicArticle.objects.filter(Q(publish_at__gt=now) | Q(changes_at__gt=now))
-    return coming.aggregate(next=Min(Case(When(publish_at__gt=now, then="publish_at"), default="changes_at")))["next"]
+    upcoming = _NEXT_CHANGE(now=now)
+    return upcoming[0] if upcoming else None
 
 
 def forms(ids, kinds, now, among=None):
@@ -451,37 +466,50 @@ def forms(ids, kinds, now, among=None):
     return found
 
 
+# Compiled once per connection (``newsroom.core.prepared``): every uncached page runs them.
+_STORY = Prepared(
+    lambda slug, now: due(
+        Representation.objects.filter(article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS), now
+    ).values_list("article_id", "article__related", "kind", "content"),
+    slug=models.SlugField(),
+    now=models.DateTimeField(),
+)
+_CARDS = Prepared(
+    lambda variant, ids, now: due(
+        Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind=variant), now
+    ).values_list("article_id", "content"),
+    variant=models.CharField(),
+    ids=[models.IntegerField()],
+    now=models.DateTimeField(),
+)
+
+
 def story(slug, now=None):
     """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
     or None: one query."""
-    now = now or timezone.now()
-    rows = due(
-        Representation.objects.filter(article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS), now
-    ).values_list("article_id", "article__related", "kind", "content")
     forms = {}
-    for article_id, related, kind, content in rows:
+    for article_id, related, kind, content in _STORY(slug=slug, now=now or timezone.now()):
         forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
     return forms or None
 
 
 def cards(variant, ids, now=None):
-    """{article id: safe card HTML} of the live ones among ``ids``, in ``variant``: one query."""
-    now = now or timezone.now()
-    rows = due(
-        Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind=f"card-{variant}"), now
-    ).values_list("article_id", "content")
+    """{article id: safe card HTML} of the live ones among ``ids``, in ``variant`` as served at
+    ``now``: one query (none for no ``ids``)."""
+    rows = _CARDS(variant=f"card-{variant}", ids=list(ids), now=now or timezone.now())
     return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
 
 
-def with_card(stories, variant, now=None):
-    """``stories`` (a ``PublicArticle`` queryset) annotated with ``card``, the stored HTML of their
-    card in ``variant`` as served at ``now``, read in the same query."""
-    return with_form(stories, f"card-{variant}", name="card", now=now)
+def with_card(stories, variant, name="card", now=None):
+    """``stories`` (a ``PublicArticle`` queryset) annotated with ``name`` (``card``), the stored HTML
+    of their card in ``variant`` as served at ``now``, read in the same query."""
+    return with_form(stories, f"card-{variant}", name=name, now=now)
 
 
 def with_form(stories, kind, name="form", now=None):
     """``stories`` (a ``PublicArticle`` queryset) annotated with ``name``, their stored ``kind``
-    form as served at ``now`` (None where none is stored), read in the same query."""
+    form as served at ``now`` (None where none is stored), read in the same query. Inside a
+    prepared read (``newsroom.core.prepared``) pass ``now``: the clock is read when it compiles."""
     forms = Representation.objects.filter(article=OuterRef("pk"), kind=kind)
     form = due(forms, now or timezone.now()).reverse().values("content")[:1]
     return stories.annotate(**{name: Subquery(form)})

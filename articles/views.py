@@ -13,6 +13,7 @@ template also renders with only ``article`` (without the vehicles box, related a
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -28,6 +29,7 @@ from articles.models import Article, Author, PublicArticle, SlugRedirect, Tag
 from articles.presentation import article_page_context, fill_snippet, nav_sections  # noqa: F401 - the preview's
 from newsroom.core import cache_keys
 from newsroom.core.pagecache import public_page
+from newsroom.core.prepared import Prepared
 from newsroom.core.site import absolute_url
 
 PAGE_SIZE = 20
@@ -58,42 +60,58 @@ def list_context(request, page):
     }
 
 
+# The front page's reads, compiled once per connection (``newsroom.core.prepared``): the newest
+# few with their stored cards in both forms the top of the page may show them in, and each
+# section's newest few with their block cards (read from the (section, publish_at) index).
+_LATEST = Prepared(
+    lambda now: readmodel.with_card(
+        readmodel.with_card(PublicArticle.objects.live(now), "compact", name="compact", now=now),
+        "lead",
+        name="lead",
+        now=now,
+    ).values_list("pk", "lead_image_id", "compact", "lead")[:LATEST_ON_HOME],
+    now=models.DateTimeField(),
+)
+_SECTION_BLOCKS = Prepared(
+    lambda now, sections: readmodel.with_card(
+        PublicArticle.objects.in_any(
+            *(
+                PublicArticle.objects.live(now).filter(section=section).values("pk")[:SECTION_BLOCK_SIZE]
+                for section in sections.each()
+            )
+        ),
+        "block",
+        now=now,
+    ).values_list("pk", "section_id", "lead_image_id", "card"),
+    now=models.DateTimeField(),
+    sections=[models.IntegerField()],
+)
+
+
 @require_safe
 @public_page
 def home(request):
     now = timezone.now()
-    latest = list(PublicArticle.objects.live(now).values_list("pk", "article__lead_image_id")[:LATEST_ON_HOME])
+    latest = _LATEST(now=now)
     lead = next((row for row in latest if row[1]), latest[0] if latest else None)
-    # Each section's newest few, read from the (section, publish_at, id) index, then their cards.
+    lead_id = lead[0] if lead else None
     sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
-    shown = list(latest)  # the lead is one of them; none at all on a site with nothing live
-    if sections:
-        newest_per_section = [
-            Article.objects.live(now)
-            .filter(section=section)
-            .order_by("-publish_at", "-id")
-            .values("pk")[:SECTION_BLOCK_SIZE]
-            for section in sections
-        ]
-        in_blocks = PublicArticle.objects.filter(pk__in=Article.objects.in_any(*newest_per_section).values("pk"))
-        for pk, section_id, image_id, card in readmodel.with_card(in_blocks, "block").values_list(
-            "pk", "article__section_id", "article__lead_image_id", "card"
-        ):
-            if lead is None or pk != lead[0]:  # already at the top of the page
-                blocks[section_id].append(mark_safe(card))  # noqa: S308 - stored from templates
-                shown.append((pk, image_id))
-    lead_card = readmodel.cards("lead", [lead[0]], now).get(lead[0]) if lead else None
-    compact = readmodel.cards("compact", [pk for pk, _ in latest if pk != lead[0]], now) if lead else {}
+    shown = [(pk, image_id) for pk, image_id, _, _ in latest]  # the lead is one of them
+    for pk, section_id, image_id, card in _SECTION_BLOCKS(now=now, sections=list(blocks)) if latest and blocks else ():
+        if pk != lead_id:  # already at the top of the page
+            blocks[section_id].append(mark_safe(card))  # noqa: S308 - stored from templates
+            shown.append((pk, image_id))
     cache_keys.show(request, cache_keys.HOME)
     article_keys.show_stored_cards(request, shown)
     return render(
         request,
         "articles/home.html",
         {
-            "lead": lead_card,
-            "latest": [compact[pk] for pk, _ in latest if pk in compact],
-            "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks.get(section.pk)],
+            # Stored cards, rendered from templates (``articles.readmodel``).
+            "lead": mark_safe(lead[3]) if lead and lead[3] else None,  # noqa: S308
+            "latest": [mark_safe(compact) for pk, _, compact, _ in latest if pk != lead_id and compact],  # noqa: S308
+            "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks[section.pk]],
             "nav_sections": sections,
             "canonical_url": absolute_url("/"),
         },
@@ -102,7 +120,7 @@ def home(request):
 
 def story_list(request, stories):
     """A page of ``stories`` (live ``PublicArticle`` rows) as stored row cards, newest first."""
-    page = paginate(request, readmodel.with_card(stories, "row").values_list("pk", "article__lead_image_id", "card"))
+    page = paginate(request, readmodel.with_card(stories, "row").values_list("pk", "lead_image_id", "card"))
     article_keys.show_stored_cards(request, [(pk, image_id) for pk, image_id, _ in page.object_list])
     cards = [mark_safe(card) for _, _, card in page.object_list]  # noqa: S308 - stored from templates
     return {**list_context(request, page), "cards": cards}
@@ -125,7 +143,7 @@ def section_detail(request, slug):
     if section is None:
         raise Http404("No such section.")
     cache_keys.show(request, section, cache_keys.stories_under(section))
-    stories = story_list(request, PublicArticle.objects.live().filter(article__section=section))
+    stories = story_list(request, PublicArticle.objects.live().filter(section=section))
     context = {
         "title": section.name,
         "description": section.description,

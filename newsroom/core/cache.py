@@ -6,7 +6,8 @@ stale, and the API's rate-limit counters must still be the same for every gunico
 task worker and management commands, or a withdrawal made in one process leaves the story in
 the others' memory. Django's file cache is shared; this adds a machine-wide lock around the
 read-modify-write operations (``add``, ``incr``) so that two processes counting at once never
-lose a count.
+lose a count. It also counts its entries (to drop some when full) only every so many writes,
+not at every write as Django's does.
 
 ``DegradingRedisCache``: when Redis is down, reads are misses and writes are dropped, so pages
 and the API keep answering from the database (slower, not broken).
@@ -33,6 +34,17 @@ logger = logging.getLogger("newsroom.cache")
 
 class SharedFileCache(FileBasedCache):
     LOCK_FILE = ".lock"
+    # Django's file cache lists its whole directory at every write to see whether it is full:
+    # with a few thousand pages stored that took 10-20 ms, and a page-cache miss writes two or
+    # three entries (the page, its keys' versions), so storing a page cost ten times rendering it.
+    # Counted every this many writes of each process instead (the first included): the cache may
+    # pass MAX_ENTRIES by that many entries per process before a third of it is dropped.
+    CULL_CHECK_EVERY = 100
+
+    def _cull(self):
+        self._writes = getattr(self, "_writes", 0) + 1
+        if self._writes % self.CULL_CHECK_EVERY == 1:
+            super()._cull()
 
     @contextlib.contextmanager
     def _exclusive(self):

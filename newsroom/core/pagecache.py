@@ -24,7 +24,9 @@ A hit must stay cheaper than a bare view, so it does not read all its keys' vers
 one value, ``changes``, is renewed before and after every change's key versions, and a page
 stamped with the current ``changes`` is current without looking further: one ``get_many`` of
 the page and the counter, as before. Only the first hit of a page after some change anywhere reads
-its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. A page
+its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. Each
+process also keeps its own copies of the pages it served lately (``_Recent``): while a copy's
+stamp is the current ``changes``, a hit reads the counter alone, not the page. A page
 rendered while a change was being made is not stored (``changes`` moved meanwhile). A scheduled
 article goes live without any event, so a page is never kept past the next go-live minute of
 any article (``next_go_live``, answered by the articles app), here or at an edge cache:
@@ -38,9 +40,11 @@ It lives in core, below every app, because it runs in front of every URL (``/api
 ``/admin/`` too) and the public views of several apps use ``public_page``.
 """
 
+import collections
 import functools
 import hashlib
 import secrets
+import threading
 import time
 from datetime import timedelta
 
@@ -61,6 +65,8 @@ PAGE_KEY = "public-page:"  # + a hash of the URL
 # edge is purged by key (newsroom.core.edge): a correction must reach readers within seconds.
 CDN_SECONDS = settings.PAGE_CDN_SECONDS
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
+# Pages each process keeps its own copy of (``_Recent``): at most some 20-60 KB each.
+RECENT_PAGES = 200
 
 
 def _new_value():
@@ -143,8 +149,40 @@ def _is_current(page_key, entry, changes):
         return False
     remaining = int(entry["expires"] - time.time())
     if remaining > 0:
-        cache.set(page_key, {**entry, "changes": changes}, timeout=remaining)
+        entry = {**entry, "changes": changes}
+        cache.set(page_key, entry, timeout=remaining)
+        _recent.keep(page_key, entry)
     return True
+
+
+class _Recent:
+    """The pages this process served or stored lately, so that a hit need not read the page from
+    the shared cache again (a file read and decompression of 20-60 KB, or as many bytes from Redis:
+    most of a hit's cost). A copy is served only while it is stamped with the current ``changes``
+    (read from the shared cache at each request, as before) and not expired: exactly when the
+    shared copy would be served without looking further. At most ``size`` pages."""
+
+    def __init__(self, size):
+        self.size = size
+        self.pages = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, page_key):
+        with self.lock:
+            entry = self.pages.get(page_key)
+            if entry is not None:
+                self.pages.move_to_end(page_key)
+            return entry
+
+    def keep(self, page_key, entry):
+        with self.lock:
+            self.pages[page_key] = entry
+            self.pages.move_to_end(page_key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+_recent = _Recent(size=RECENT_PAGES)
 
 
 def _store(page_key, response, changes_before):
@@ -162,6 +200,7 @@ def _store(page_key, response, changes_before):
         "expires": time.time() + timeout,
     }
     cache.set(page_key, entry, timeout=timeout)
+    _recent.keep(page_key, entry)
 
 
 def _etag(content):
@@ -230,16 +269,17 @@ class PageCacheMiddleware:
         # it here (DisallowedHost is answered 400), so no cached page is served to a forged host.
         request.get_host()
         page_key = _page_key(request)
+        recent = _recent.get(page_key)
+        if recent is not None:  # the counter alone tells whether this process's copy is current
+            changes = _changes(cache.get_many([CHANGES_KEY]))
+            if recent["changes"] == changes and recent["expires"] > time.time():
+                return _answer(request, recent)
         found = cache.get_many([CHANGES_KEY, page_key])
         changes = _changes(found)
         entry = found.get(page_key)
         if entry is not None and _is_current(page_key, entry, changes):
-            response = HttpResponse(entry["content"], headers=entry["headers"])
-            # An edge may keep this copy no longer than what is left of its life here (which ends
-            # by the next go-live minute).
-            left = max(1, int(entry["expires"] - time.time()))
-            patch_cache_control(response, s_maxage=min(CDN_SECONDS, left))
-            return get_conditional_response(request, etag=response["ETag"], response=response)
+            _recent.keep(page_key, entry)
+            return _answer(request, entry)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
         # declared no keys could not be made stale by any change.
@@ -252,6 +292,15 @@ class PageCacheMiddleware:
         ):
             _store(page_key, response, changes)
         return response
+
+
+def _answer(request, entry):
+    response = HttpResponse(entry["content"], headers=entry["headers"])
+    # An edge may keep this copy no longer than what is left of its life here (which ends by the
+    # next go-live minute).
+    left = max(1, int(entry["expires"] - time.time()))
+    patch_cache_control(response, s_maxage=min(CDN_SECONDS, left))
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 # Answers an edge may keep. Not 404: a scheduled article's URL must turn live at its minute, not

@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils.http import http_date
 
 from articles import readmodel, workflow
-from articles.models import Article, Tag
+from articles.models import Article, Section, Tag
 from newsroom.syndication import receivers
 from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
@@ -191,3 +191,21 @@ def test_feeds_tell_conditional_gets_when_their_newest_story_changed(client, new
     newest = max(article.last_updated for article in Article.objects.live())
     for url in ["/feed/rss/", "/feed/atom/"]:
         assert client.get(url)["Last-Modified"] == http_date(newest.timestamp()), url
+
+
+def test_a_renamed_or_added_section_is_in_every_pages_navigation_at_once(client, newsroom, settings):
+    # Page cache off: the navigation is rendered once per set of sections (``{% site_navigation %}``),
+    # and that copy must follow the sections themselves.
+    settings.PAGE_CACHE_SECONDS = 0
+    section = newsroom["section"]
+    for url in ["/", STORY_URL, "/latest/"]:
+        assert f">{section.name}</a></li>" in client.get(url).content.decode(), url
+    section.name = "Trade and industry"
+    section.save()
+    Section.objects.create(name="Motorsport", slug="motorsport", position=99)
+    for url in ["/", STORY_URL, "/latest/", f"/section/{section.slug}/"]:
+        navigation = client.get(url).content.decode().split('<nav class="site-nav"')[1].split("</nav>")[0]
+        assert ">Trade and industry</a></li>" in navigation, url
+        assert '<a href="/section/motorsport/">Motorsport</a>' in navigation, url
+    current = client.get(f"/section/{section.slug}/").content.decode()
+    assert f'<a href="/section/{section.slug}/" aria-current="page">Trade and industry</a>' in current

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 # the next scheduled go-live time (how long the page may be cached).
 PAGES = {
     # Pages of stories and cards read what the read model stored (``articles.readmodel``):
-    # the latest few; the section blocks with their stored cards; the lead's and the latest's
-    # stored cards; sections; go-live
-    "/": 6,
+    # the latest few with their stored cards (lead and compact); the section blocks with theirs;
+    # sections; go-live
+    "/": 4,
     # the stored story; its related stories' stored cards; sections; go-live
     f"/articles/{TOYOTA_SLUG}/": 4,
     # count, the page with its stored cards; sections; go-live (+ the tag or author itself)
