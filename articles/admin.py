@@ -49,9 +49,10 @@ from articles.permissions import (
     tag_policy,
     transition_policy,
 )
-from articles.planning import calendar_view, may_see_calendar, moment
+from articles.planning import calendar_view, may_see_calendar
 from articles.tag_input import TagSuggestions
 from articles.templatetags.workflow_words import step_done
+from newsroom.core import dates
 from newsroom.core.admin import (
     KnownKeysAdmin,
     KnownKeysAutocompleteSelect,
@@ -456,7 +457,7 @@ def change_step_message(step, article):
     """What the editor is told after a step on pending changes."""
     if step == "schedule_changes":
         when = services.pending_changes(article).scheduled_for
-        return f"Changes scheduled for {moment(when)}: readers see the live version until then."
+        return f"Changes scheduled for {dates.desk(when)}: readers see the live version until then."
     if step == "unschedule_changes":
         return "Scheduled changes cancelled: they stay a draft, and readers keep the live version."
     return f"{workflow.CHANGE_STEP_LABELS[step]}: done."

@@ -281,16 +281,6 @@ def reschedule(article_id, user, publish_at, shown_at):
     return article
 
 
-def moment(value):
-    """A moment as an editor reads it on the desk: local time with the zone, and UTC beside it
-    when the newsroom is elsewhere ("9 Dec 2026, 10:00 CET (09:00 UTC)")."""
-    local = timezone.localtime(value)
-    text = f"{local.day} {django_dates.MONTHS_3[local.month].title()} {local:%Y, %H:%M %Z}"
-    if local.tzname() != "UTC":
-        text += f" ({value.astimezone(UTC):%H:%M} UTC)"
-    return text
-
-
 def calendar_view(request):
     if not may_see_calendar(request.user):
         raise PermissionDenied
@@ -364,7 +354,7 @@ def _reschedule_from_form(request):
     except workflow.WorkflowError as refusal:
         messages.error(request, f"Not moved: {refusal}")
         return HttpResponseRedirect(back + _same_view(request))
-    messages.success(request, f"“{article.headline}” now goes live {moment(article.publish_at)}.")
+    messages.success(request, f"“{article.headline}” now goes live {dates.desk(article.publish_at)}.")
     # Show where it went: the period of the same kind holding its new day.
     new_day = timezone.localtime(article.publish_at).date()
     kind = MONTH if "month" in request.GET else WEEK

@@ -45,7 +45,7 @@ from django.utils.text import slugify
 from articles import readmodel, revisions, sanitize, workflow
 from articles.models import LIVE_STATUSES, Article, PendingChanges, Revision, SlugRedirect, Status, Transition
 from articles.permissions import article_policy
-from newsroom.core import cache_keys
+from newsroom.core import cache_keys, dates
 
 logger = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ def schedule_changes(article, user, expected_version, live_from, *, correction="
             raise workflow.NotAllowed("This article no longer exists.")
         if latest_version(stored) != expected_version:
             raise EditConflict(stored, expected_version)
-        note = comment or f"Changes of version {expected_version} scheduled for {live_from.isoformat()}"
+        note = comment or f"Changes of version {expected_version} scheduled for {dates.desk(live_from)}"
         workflow.schedule_changes(stored, user, live_from, correction=correction, comment=note)
         transaction.on_commit(lambda: _queue_scheduled_publication(stored.pk, live_from))
     return stored

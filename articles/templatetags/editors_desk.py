@@ -4,9 +4,9 @@ from django import template
 from django.db.models import Count
 from django.utils import timezone
 
-from articles import planning
 from articles.models import LAST_UPDATED, Article, PendingChanges, Status
 from articles.permissions import article_policy
+from newsroom.core import dates
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ ROWS = 8
 @register.filter
 def with_utc(moment):
     """A go-live time in the newsroom's zone with UTC beside it: "9 Dec 2026, 10:00 CET (09:00 UTC)"."""
-    return planning.moment(moment)
+    return dates.desk(moment)
 
 
 @register.inclusion_tag("admin/articles/_desk.html", takes_context=True)

@@ -10,6 +10,7 @@ HTML's ``<time datetime>`` allows at most three fractional digits), a date to it
 from datetime import UTC, datetime
 
 from django.utils import dateformat, timezone
+from django.utils import dates as django_dates
 from django.utils.html import format_html
 
 MINUTE, DAY, MONTH, YEAR = "minute", "day", "month", "year"
@@ -43,3 +44,13 @@ def time_element(value, precision=MINUTE):
     if value is None:
         return ""
     return format_html('<time datetime="{}">{}</time>', machine(value, precision), reader(value, precision))
+
+
+def desk(value):
+    """A moment as an editor reads it on the desk: local time with the zone, and UTC beside it
+    when the newsroom is elsewhere ("9 Dec 2026, 10:00 CET (09:00 UTC)")."""
+    local = timezone.localtime(value)
+    text = f"{local.day} {django_dates.MONTHS_3[local.month].title()} {local:%Y, %H:%M %Z}"
+    if local.tzname() != "UTC":
+        text += f" ({value.astimezone(UTC):%H:%M} UTC)"
+    return text
