@@ -398,18 +398,29 @@ def rebuild_all(progress=None, everything=False):
     holding = ShownKey.objects.filter(key__in=[cache_keys.key(Article, pk) for pk in dropped]).values("article_id")
     public = Article.objects.filter(status__in=LIVE_STATUSES)
     if not everything:
-        outdated = public.exclude(pk__in=PublicArticle.objects.filter(shape=SHAPE).values("pk"))
-        public = public.filter(Q(pk__in=outdated.values("pk")) | Q(pk__in=holding))
+        public = public.filter(Q(pk__in=outdated().values("pk")) | Q(pk__in=holding))
     ids = list(public.order_by("pk").values_list("pk", flat=True))
     not_public.delete()
     changed = set()
     for done, chunk in enumerate(itertools.batched(ids, BATCH), start=1):
-        with transaction.atomic():
-            changed |= store(build_versions(chunk).values())
+        changed |= rebuild(chunk)
         if progress:
             progress(min(done * BATCH, len(ids)), len(ids))
     cache_keys.changed(stale_keys(changed | dropped), hard=bool(dropped))
     return len(ids), len(changed), len(dropped)
+
+
+def outdated():
+    """The published and scheduled articles not stored yet or stored with an older ``SHAPE``."""
+    stored = PublicArticle.objects.filter(shape=SHAPE).values("pk")
+    return Article.objects.filter(status__in=LIVE_STATUSES).exclude(pk__in=stored)
+
+
+def rebuild(ids):
+    """One batch of ``rebuild_all``: the forms of ``ids`` stored afresh, in a transaction of their
+    own; the ids of those that changed. Tells no cache (``rebuild_all`` does, once)."""
+    with transaction.atomic():
+        return store(build_versions(ids).values())
 
 
 # Reading: what pages ask of the stored forms, each in one query.

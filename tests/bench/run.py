@@ -83,9 +83,9 @@ TARGETS = {
 }
 # Every uncached page and endpoint, at the highest concurrency.
 P99_TARGET_MS = 100
+# Pages whose cost must not grow with the archive (issue 15: "including the article page and
+# search"): at 10x the articles, >= 80% of the throughput.
 SCALING_PAGES = ("home", "api_list", "api_list_ninjs", "article", "search")
-# Pages whose cost must not grow with the archive: at 10x the articles, >= 80% of the throughput.
-FLAT_PAGES = ("home", "api_list", "api_list_ninjs")
 FLAT_MINIMUM = 0.80
 SCALING_ROUNDS = int(os.environ.get("BENCH_SCALING_ROUNDS", "2"))
 # Issue 16: a change reaches readers through the edge within 5 seconds.
@@ -678,7 +678,7 @@ def scaling_targets(outcome):
         return {}
     return {
         f"{page} at 10x articles within 20%": {"ratio": ratios[page], "met": ratios[page] >= FLAT_MINIMUM}
-        for page in FLAT_PAGES
+        for page in SCALING_PAGES
         if page in ratios
     }
 
