@@ -295,7 +295,8 @@ def build_read_model(*, log=print):
     shared machine. What the benchmark reads is the newest stories (the article sample is taken
     from the newest 2,000, home and the API list show the newest, search ranks the newest 500
     matches of each kind): built for real at both sizes. Older stories are there for the size
-    of the tables and indexes every read goes through, which copies of the same size give."""
+    of the tables and indexes every read goes through, which copies of the same size give.
+    Returns whether it stored any."""
     from articles import readmodel
     from articles.models import LIVE_STATUSES
 
@@ -313,6 +314,7 @@ def build_read_model(*, log=print):
         started = time.monotonic()
         _store_copies(sorted(copies), newest)
         log(f"  {len(copies):,} older stories stored as copies in {time.monotonic() - started:.0f} s")
+    return bool(missing)
 
 
 def _build_in_processes(ids, log):
