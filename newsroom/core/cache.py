@@ -21,7 +21,9 @@ it is knowledge about this process's connection, not state that must be shared.
 import contextlib
 import logging
 import os
+import pickle
 import time
+import zlib
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
@@ -61,8 +63,21 @@ class SharedFileCache(FileBasedCache):
             return super().add(key, value, timeout, version)
 
     def incr(self, key, delta=1, version=None):
+        """As Redis's INCR: the count keeps the lifetime it was given (Django's file cache would
+        give it the default timeout at each increment, so a counter added to last forever, such as
+        the page cache's number of changes, would expire and start again)."""
         with self._exclusive():
-            return super().incr(key, delta, version)
+            try:
+                with open(self._key_to_file(key, version), "rb") as f:
+                    expiry = pickle.load(f)
+                    value = pickle.loads(zlib.decompress(f.read()))
+            except (FileNotFoundError, EOFError):
+                value = expiry = None
+            left = None if expiry is None else expiry - time.time()
+            if value is None or (left is not None and left <= 0):
+                raise ValueError(f"Key '{key}' not found")
+            self.set(key, value + delta, timeout=left, version=version)
+            return value + delta
 
 
 class DegradingRedisCache(RedisCache):
