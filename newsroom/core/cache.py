@@ -77,8 +77,9 @@ class SharedFileCache(FileBasedCache):
         with self._exclusive():
             try:
                 with open(self._key_to_file(key, version), "rb") as f:
-                    expiry = pickle.load(f)
-                    value = pickle.loads(zlib.decompress(f.read()))
+                    # The cache's own files, read as Django's file cache reads them.
+                    expiry = pickle.load(f)  # noqa: S301
+                    value = pickle.loads(zlib.decompress(f.read()))  # noqa: S301
             except (FileNotFoundError, EOFError):
                 value = expiry = None
             left = None if expiry is None else expiry - time.time()

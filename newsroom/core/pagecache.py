@@ -110,7 +110,8 @@ def drop(keys):
     takes the change as touching every page."""
     number = _next_change()
     if number is not None:
-        cache.set(JOURNAL_KEY + str(number), frozenset(keys), timeout=settings.PAGE_CACHE_SECONDS + JOURNAL_MARGIN_SECONDS)
+        timeout = settings.PAGE_CACHE_SECONDS + JOURNAL_MARGIN_SECONDS
+        cache.set(JOURNAL_KEY + str(number), frozenset(keys), timeout=timeout)
 
 
 class _Journal:
