@@ -12,29 +12,29 @@ per-site cache does. A reader is a request without a session cookie; anyone with
 to the view, which decides.
 
 Invalidation is by key (``newsroom.core.cache_keys``). Each view declares the keys of what its
-page shows (``article-12``, ``section-3``, ``home``, …); the page is stored with the version each
-of its keys had, and a change (``cache_keys.changed``, sent once it commits as
-``newsroom.core.signals.public_keys_changed``) renews the versions of the keys it touches, so the
-pages that carry them are misses on their next request and every other page stays cached. The
-articles app sends the keys of an article and of the lists it is on for each workflow event
-(published, updated, corrected, withdrawn, scheduled), and every registered public data change
-(``newsroom.core.public_data``) sends the keys of that row.
+page shows (``article-12``, ``section-3``, ``home``, …) and the page is stored with them; a change
+(``cache_keys.changed``, sent once it commits as ``newsroom.core.signals.public_keys_changed``)
+is written to a journal of changes in the shared cache: ``changes``, the number of the last change
+(counted up by one atomic ``incr``), and under each number the keys that change touched. A page
+is stored with the number of changes before it was rendered; it is current while no change since
+then touched one of its keys, and every other page stays cached. The articles app sends the keys
+of an article and of the lists it is on for each workflow event (published, updated, corrected,
+withdrawn, scheduled), and every registered public data change (``newsroom.core.public_data``)
+sends the keys of that row.
 
-A hit must stay cheaper than a bare view, so it does not read all its keys' versions each time:
-one value, ``changes``, is renewed before and after every change's key versions, and a page
-stamped with the current ``changes`` is current without looking further: one ``get_many`` of
-the page and the counter, as before. Only the first hit of a page after some change anywhere reads
-its keys' versions (one more ``get_many``) and, if none moved, stamps the page afresh. Each
-process also keeps its own copies of the pages it served lately (``_Recent``): while a copy's
-stamp is the current ``changes``, a hit reads the counter alone, not the page. A page
-rendered while a change was being made is not stored (``changes`` moved meanwhile). A scheduled
-article goes live without any event, so a page is never kept past the next go-live minute of
-any article (``next_go_live``, answered by the articles app), here or at an edge cache:
-``s-maxage`` says so too (``capped_at``). Versions and the counter live in
-the default cache, which every process shares: the machine's file cache, or Redis
+A hit must stay cheaper than a bare view, and an editor publishing every few seconds must not make
+every page dear again: so each process keeps the journal entries it read (``_Journal``; written
+once, they never change) and the pages it served lately (``_Recent``). A hit reads the ``changes``
+counter alone; if it moved since the page's number, the process reads the entries it has not seen
+yet (one ``get_many``, once per change per process, whatever the number of pages) and checks the
+page's keys against them in memory. A change whose entry cannot be read (not yet written, or
+evicted) counts as touching every page, never as "unchanged"; so does a page more than
+``JOURNAL_WINDOW`` changes old. A scheduled article goes live without any event, so a page is
+never kept past the next go-live minute of any article (``next_go_live``, answered by the
+articles app), here or at an edge cache: ``s-maxage`` says so too (``capped_at``). The journal
+lives in the default cache, which every process shares: the machine's file cache, or Redis
 (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin request in one
 gunicorn worker, the task worker, a management command) makes every worker's next answer fresh.
-A version that was evicted reads as a change, never as "unchanged".
 
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
@@ -58,21 +58,30 @@ from newsroom.core import cache_keys, public_data
 from newsroom.core.hooks import Hook
 from newsroom.core.signals import public_keys_changed
 
-CHANGES_KEY = "public-pages:changes"
-VERSION_KEY = "public-pages:key:"  # + a key from cache_keys: that key's version
-PAGE_KEY = "public-page:"  # + a hash of the URL
+CHANGES_KEY = "public-pages:changes"  # the number of the last change
+JOURNAL_KEY = "public-pages:change:"  # + a change's number: the keys it touched
+# + a hash of the URL. "v2": pages stored with their keys (before, with their keys' versions; such
+# pages are left to expire).
+PAGE_KEY = "public-page:v2:"
 # How long a CDN may keep a page, and serve it stale while fetching a fresh one. Short, unless the
 # edge is purged by key (newsroom.core.edge): a correction must reach readers within seconds.
 CDN_SECONDS = settings.PAGE_CDN_SECONDS
 STALE_WHILE_REVALIDATE_SECONDS = getattr(settings, "PAGE_STALE_WHILE_REVALIDATE_SECONDS", 30)
-# Pages each process keeps its own copy of (``_Recent``): at most some 20-60 KB each.
-RECENT_PAGES = 200
+# Pages each process keeps its own copy of (``_Recent``): some 20-60 KB each, so at most 20-60 MB.
+# Readers' interest in stories falls off as a Zipf law: on 10,000 stories the 1,000 most read take
+# three quarters of the reads, the 200 most read only three fifths.
+RECENT_PAGES = 1000
+# A page more changes old than this is rendered again rather than checked against each of them
+# (a bulk import); each process keeps this many journal entries.
+JOURNAL_WINDOW = 1000
+# A journal entry outlives every page stored before it was written (their life is at most
+# PAGE_CACHE_SECONDS) by this much, room for the render that was under way.
+JOURNAL_MARGIN_SECONDS = 600
 
 
-def _new_value():
-    # Versions and the counter are only compared for equality: a fresh random value marks a
-    # change with one plain write (no read-modify-write, so no lock on the file cache), and a
-    # counter that was evicted and started again never comes back to a value a page remembers.
+def _start_value():
+    # The counter starts at a random number, so a counter that was evicted and started again
+    # never counts through numbers a kept page or journal entry remembers.
     return secrets.randbits(62)
 
 
@@ -81,19 +90,62 @@ def _changes(found):
     the cache cannot be read."""
     if CHANGES_KEY in found:
         return found[CHANGES_KEY]
-    cache.add(CHANGES_KEY, _new_value(), timeout=None)
+    cache.add(CHANGES_KEY, _start_value(), timeout=None)
     return cache.get(CHANGES_KEY)
 
 
+def _next_change():
+    """Count one more change and return its number; None while the cache cannot be written."""
+    for _attempt in range(2):
+        try:
+            return cache.incr(CHANGES_KEY)
+        except ValueError:  # not started yet, or evicted: start it again
+            cache.add(CHANGES_KEY, _start_value(), timeout=None)
+    return None
+
+
 def drop(keys):
-    """Make every cached page that carries one of ``keys`` stale now. ``changes`` moves before and
-    after the versions, so a page stored or re-stamped while this runs is checked again. The
-    versions are deleted rather than renewed: a missing version reads as a change, the next page
-    stored starts it afresh, and keys no cached page carries (most rows' own keys) leave nothing
-    behind in the cache."""
-    cache.set(CHANGES_KEY, _new_value(), timeout=None)
-    cache.delete_many([VERSION_KEY + key for key in keys])
-    cache.set(CHANGES_KEY, _new_value(), timeout=None)
+    """Make every cached page that carries one of ``keys`` stale now: the next number of
+    ``changes``, and under it the keys. A reader that sees the number before its keys are written
+    takes the change as touching every page."""
+    number = _next_change()
+    if number is not None:
+        timeout = settings.PAGE_CACHE_SECONDS + JOURNAL_MARGIN_SECONDS
+        cache.set(JOURNAL_KEY + str(number), frozenset(keys), timeout=timeout)
+
+
+class _Journal:
+    """The journal entries this process read (at most ``JOURNAL_WINDOW``): the keys each change
+    touched, by its number. An entry never changes once written, so it is read once per process."""
+
+    def __init__(self):
+        self.entries = {}
+        self.lock = threading.Lock()
+
+    def touched_since(self, stamp, changes):
+        """The keys changes ``stamp`` + 1 to ``changes`` touched, or None if some of them cannot
+        be known (too many, not written yet, or evicted): then every page stamped ``stamp`` is stale."""
+        if not 0 < changes - stamp <= JOURNAL_WINDOW:
+            return None
+        numbers = range(stamp + 1, changes + 1)
+        with self.lock:
+            unread = [number for number in numbers if number not in self.entries]
+        if unread:
+            found = cache.get_many([JOURNAL_KEY + str(number) for number in unread])
+            with self.lock:
+                for number in unread:
+                    if JOURNAL_KEY + str(number) in found:
+                        self.entries[number] = found[JOURNAL_KEY + str(number)]
+                for number in sorted(self.entries)[:-JOURNAL_WINDOW]:
+                    del self.entries[number]
+        with self.lock:
+            touched = [self.entries.get(number) for number in numbers]
+        if None in touched:
+            return None
+        return frozenset().union(*touched)
+
+
+_journal = _Journal()
 
 
 def on_public_keys_changed(sender, keys, hard=False, **kwargs):
@@ -128,39 +180,26 @@ def _page_key(request):
     return PAGE_KEY + hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _versions(keys):
-    """{version name: value} of ``keys`` now, starting those never bumped; None if the cache
-    cannot be read (a page without its versions is never stored)."""
-    names = [VERSION_KEY + key for key in keys]
-    found = cache.get_many(names)
-    missing = [name for name in names if name not in found]
-    if missing:
-        for name in missing:
-            cache.add(name, _new_value(), timeout=None)
-        found.update(cache.get_many(missing))
-    return found if len(found) == len(names) else None
-
-
-def _is_current(page_key, entry, changes):
-    """Whether ``entry`` still shows what its keys say; stamps it with ``changes`` if so."""
+def _current(page_key, entry, changes):
+    """``entry`` if it still shows what its keys say (stamped afresh with ``changes`` in this
+    process's copy, so the next check is a comparison), else None."""
+    if changes is None or entry["expires"] <= time.time():
+        return None
     if entry["changes"] == changes:
-        return True
-    if cache.get_many(list(entry["versions"])) != entry["versions"]:
-        return False
-    remaining = int(entry["expires"] - time.time())
-    if remaining > 0:
-        entry = {**entry, "changes": changes}
-        cache.set(page_key, entry, timeout=remaining)
-        _recent.keep(page_key, entry)
-    return True
+        return entry
+    touched = _journal.touched_since(entry["changes"], changes)
+    if touched is None or not touched.isdisjoint(entry["keys"]):
+        return None
+    entry = {**entry, "changes": changes}
+    _recent.keep(page_key, entry)
+    return entry
 
 
 class _Recent:
     """The pages this process served or stored lately, so that a hit need not read the page from
     the shared cache again (a file read and decompression of 20-60 KB, or as many bytes from Redis:
-    most of a hit's cost). A copy is served only while it is stamped with the current ``changes``
-    (read from the shared cache at each request, as before) and not expired: exactly when the
-    shared copy would be served without looking further. At most ``size`` pages."""
+    most of a hit's cost). A copy is served only while it is current (``_current``), exactly when
+    the shared copy would be. At most ``size`` pages."""
 
     def __init__(self, size):
         self.size = size
@@ -186,16 +225,13 @@ _recent = _Recent(size=RECENT_PAGES)
 
 
 def _store(page_key, response, changes_before):
-    # Versions first, then ``changes``: if a change began after the page's data was read, the
-    # counter moved and the page is not stored (the next request renders it again).
-    versions = _versions(response.page_keys)
-    if versions is None or cache.get(CHANGES_KEY) != changes_before:
-        return
+    # Stamped with the number of changes before the page's data was read: a change committed
+    # meanwhile is in the journal after that number, so the page is checked against it.
     timeout = response.page_cache_timeout
     entry = {
         "content": response.content,
         "headers": dict(response.headers),
-        "versions": versions,
+        "keys": frozenset(response.page_keys),
         "changes": changes_before,
         "expires": time.time() + timeout,
     }
@@ -272,12 +308,15 @@ class PageCacheMiddleware:
         recent = _recent.get(page_key)
         if recent is not None:  # the counter alone tells whether this process's copy is current
             changes = _changes(cache.get_many([CHANGES_KEY]))
-            if recent["changes"] == changes and recent["expires"] > time.time():
-                return _answer(request, recent)
-        found = cache.get_many([CHANGES_KEY, page_key])
+            entry = _current(page_key, recent, changes)
+            if entry is not None:
+                return _answer(request, entry)
+            found = {CHANGES_KEY: changes, **cache.get_many([page_key])}
+        else:
+            found = cache.get_many([CHANGES_KEY, page_key])
         changes = _changes(found)
         entry = found.get(page_key)
-        if entry is not None and _is_current(page_key, entry, changes):
+        if entry is not None and (entry := _current(page_key, entry, changes)) is not None:
             _recent.keep(page_key, entry)
             return _answer(request, entry)
         response = self.get_response(request)

@@ -1,11 +1,13 @@
 """The page cache, conditional GET and Cache-Control: fast for readers, never stale after a change."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils.http import http_date
 
 from articles import readmodel, workflow
 from articles.models import Article, Section, Tag
+from newsroom.core import pagecache
 from newsroom.syndication import receivers
 from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
@@ -209,3 +211,29 @@ def test_a_renamed_or_added_section_is_in_every_pages_navigation_at_once(client,
         assert '<a href="/section/motorsport/">Motorsport</a>' in navigation, url
     current = client.get(f"/section/{section.slug}/").content.decode()
     assert f'<a href="/section/{section.slug}/" aria-current="page">Trade and industry</a>' in current
+
+
+def test_a_change_the_page_cache_cannot_read_back_makes_pages_stale_never_current(
+    client, newsroom, django_assert_num_queries, django_assert_max_num_queries, monkeypatch
+):
+    """A page is current only if every change since it was stored is known not to touch it: a
+    change whose journal entry was evicted, or too many changes to check, count as touching it."""
+    client.get(STORY_URL)
+    pagecache.drop({"something-else-1"})
+    with django_assert_num_queries(0):  # the change is read back: it touches nothing shown here
+        client.get(STORY_URL)
+
+    pagecache.drop({"something-else-2"})
+    cache.delete(pagecache.JOURNAL_KEY + str(cache.get(pagecache.CHANGES_KEY)))
+    with django_assert_max_num_queries(50) as rendered:
+        client.get(STORY_URL)
+    assert len(rendered) > 0
+    with django_assert_num_queries(0):
+        client.get(STORY_URL)
+
+    monkeypatch.setattr(pagecache, "JOURNAL_WINDOW", 3)
+    for number in range(4):
+        pagecache.drop({f"something-else-{number}"})
+    with django_assert_max_num_queries(50) as rendered:
+        client.get(STORY_URL)
+    assert len(rendered) > 0
