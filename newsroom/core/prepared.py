@@ -19,10 +19,13 @@ queryset would have returned (the fields' converters: JSON, datetimes on SQLite)
 
 A parameter given as ``[field]`` is a list of values (``pk__in=ids``): the read is compiled once
 per length, and an empty list returns no rows without a query, as the ORM does; ``ids.each()``
-gives one placeholder per value (a subquery per section). Only ``values_list`` querysets (``flat``
-too) of plain columns and annotations (no composite primary keys); anything else the function
-builds must not depend on the values (they are placeholders, not values, when it runs), nor may
-its SQL depend on settings that can change while the process runs.
+gives one placeholder per value (a subquery per section). A parameter given as ``Shape()`` is a
+value the SQL is written with (a LIMIT, or whether a filter applies at all), handed to the function
+as it is: the read is compiled once per value, so only for the few values it can take. Only
+``values_list`` querysets (``flat`` too) of plain columns and annotations (no composite primary
+keys); anything else the function builds must not depend on the values (they are placeholders,
+not values, when it runs), nor may its SQL depend on settings that can change while the process
+runs.
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -59,6 +62,11 @@ class ParamList(Expression):
             raise EmptyResultSet  # as the ORM does for an empty list: no query at all
         slots = [_Slot(f"{self.name}.{i}", self.output_field) for i in range(self.length)]
         return ", ".join(["%s"] * self.length), slots
+
+
+class Shape:
+    """A parameter that shapes the SQL itself (a page size, which SQL takes as a LIMIT, not as a
+    parameter): the function gets the value, and the read is compiled once per value."""
 
 
 class _Slot:
@@ -98,22 +106,26 @@ class _Compiled:
 class Prepared:
     def __init__(self, build, **params):
         self.build = build
-        self.params = params  # name -> field, or [field] for a list of values
+        self.params = params  # name -> field, [field] for a list of values, or Shape()
 
     def __call__(self, using=DEFAULT_DB_ALIAS, **values):
         connection = connections[using]
-        lengths = tuple(len(values[name]) for name, field in self.params.items() if isinstance(field, list))
+        shape = tuple(
+            len(values[name]) if isinstance(field, list) else values[name]
+            for name, field in self.params.items()
+            if isinstance(field, list | Shape)
+        )
         compiled_reads = connection.__dict__.setdefault("prepared_reads", {})
-        compiled = compiled_reads.get((self, lengths))
+        compiled = compiled_reads.get((self, shape))
         if compiled is None:
-            compiled = compiled_reads[(self, lengths)] = self._compile(connection, values)
+            compiled = compiled_reads[(self, shape)] = self._compile(connection, values)
         if compiled is _EMPTY:
             return []
         flat_values = {}
         for name, field in self.params.items():
             if isinstance(field, list):
                 flat_values.update((f"{name}.{i}", value) for i, value in enumerate(values[name]))
-            else:
+            elif not isinstance(field, Shape):
                 flat_values[name] = values[name]
         return compiled.run(connection, flat_values)
 
@@ -122,6 +134,8 @@ class Prepared:
         for name, field in self.params.items():
             if isinstance(field, list):
                 placeholders[name] = ParamList(name, field[0], len(values[name]))
+            elif isinstance(field, Shape):
+                placeholders[name] = values[name]
             else:
                 placeholders[name] = Param(name, field)
         try:

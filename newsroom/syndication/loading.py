@@ -2,8 +2,8 @@
 Last-Modified inputs) read before loading them. What a partner may see is decided in ``changes``;
 the querysets here start from there.
 
-    page_keys(request, articles, now)          a page of articles as keys only, and the feed position
-    article_keys(readable, pk, now)            one article as its keys only
+    page_keys(request, partner, now, articles)  a page of articles as keys only, and the feed position
+    article_keys(partner, pk, now)             one article as its keys only
     with_related(articles)                     related rows and renditions, a fixed number of queries
                                                (for the stored documents, ``documents.build``)
     vehicle_models(partner)                    vehicle models with everything their record shows
@@ -11,15 +11,16 @@ the querysets here start from there.
 
 from collections import defaultdict
 
-from django.db.models import F, Prefetch, Subquery, Value, prefetch_related_objects
+from django.db.models import DateTimeField, F, IntegerField, Prefetch, Subquery, Value, prefetch_related_objects
 
 from articles import readmodel
 from articles.models import ArticleVehicle, Byline, MarketReport
+from newsroom.core.prepared import Prepared, Shape
 from newsroom.media.models import Rendition
-from newsroom.syndication.changes import feed_position, reported_in_readable
+from newsroom.syndication.changes import articles_in, feed_position, reported_in_readable
 from newsroom.syndication.facts import article_facts
 from newsroom.syndication.models import ChangeEvent
-from newsroom.syndication.pagination import KeysetPaginator
+from newsroom.syndication.pagination import KeysetPaginator, page_size
 from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, VehicleModel
 
 # An article's keys: its id, its go-live time (the page's sort key) and when the stored documents
@@ -47,35 +48,93 @@ def changed_at(row):
     return max(row["publish_at"], row["built_at"])
 
 
-def page_keys(request, articles, now):
+def _window(articles, now):
+    """The page's keys (``KEY_FIELDS`` and the stored documents' ``built_at``) of ``articles`` with
+    the change feed's position and its newest change's time, in the page's own statement."""
+    return articles.values(
+        *KEY_FIELDS,
+        **_keys(now),
+        feed_position=feed_position(now),
+        feed_at=Subquery(_FEED_HEAD.values("occurred_at")[:1]),
+    )
+
+
+_FEED_HEAD = ChangeEvent.objects.order_by("-id")
+_WINDOW_COLUMNS = (*KEY_FIELDS, "built_at", "feed_position", "feed_at")
+# The list's page without a filter (every partner's poll), compiled once per connection, page size
+# and shape of cursor and sections (``newsroom.core.prepared``): compiling cost more than running it.
+_PAGE = Prepared(
+    lambda now, sections, every, size, paged, after_at, after_id: ARTICLE_ORDER.window(
+        _window(articles_in(None if every else sections, now), now).values_list(*_WINDOW_COLUMNS),
+        (after_at, after_id) if paged else None,
+        size,
+    ),
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+    size=Shape(),
+    paged=Shape(),
+    after_at=DateTimeField(),
+    after_id=IntegerField(),
+)
+
+
+def page_keys(request, partner, now, articles=None):
     """The page's rows (keys only), its next cursor, the change feed's position for it, and
-    when the newest change occurred.
+    when the newest change occurred: of what ``partner`` may read at ``now``, or of ``articles``
+    (what it may read, filtered) when given.
 
     A publication committing during the request must be on the page or after the position, so
     the position is read in the page's own statement (one snapshot). An empty page has no row
     to carry it: then the position is read first and the page looked at again after it."""
-    feed_head = ChangeEvent.objects.order_by("-id")
-    window = articles.values(
-        *KEY_FIELDS,
-        **_keys(now),
-        feed_position=feed_position(now),
-        feed_at=Subquery(feed_head.values("occurred_at")[:1]),
-    )
-    rows, cursor = ARTICLE_ORDER.paginate(request, window)
+    size = page_size(request)
+    after = ARTICLE_ORDER.after_cursor(request)
+    if articles is None:
+        section_ids = partner.section_ids()
+        at, pk = after or (None, None)
+        values = {"sections": sorted(section_ids or ()), "every": section_ids is None, "size": size}
+        values.update(paged=after is not None, after_at=at, after_id=pk)
+
+        def look():
+            return [dict(zip(_WINDOW_COLUMNS, row, strict=True)) for row in _PAGE(now=now, **values)]
+    else:
+
+        def look():
+            return list(ARTICLE_ORDER.window(_window(articles, now), after, size))
+
+    rows = look()
     if not rows:
-        head = feed_head.values("occurred_at", position=feed_position(now)).first()
+        head = _FEED_HEAD.values("occurred_at", position=feed_position(now)).first()
         head = head or {"position": 0, "occurred_at": None}
-        rows, cursor = ARTICLE_ORDER.paginate(request, window)
+        rows = look()
         if not rows:
-            return rows, cursor, head["position"], head["occurred_at"]
+            return rows, None, head["position"], head["occurred_at"]
+    rows, cursor = ARTICLE_ORDER.cut(rows, size)
     # Rows of the second look (published since the first) carry a position of their own too.
     return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
 
 
-def article_keys(readable, pk, now):
-    """One article of ``readable`` as its keys at ``now`` (the row ``fingerprint`` and ``changed_at``
-    read), or None."""
-    return readable.values(*KEY_FIELDS, **_keys(now)).filter(pk=pk).first()
+_ARTICLE_KEY_COLUMNS = (*KEY_FIELDS, "built_at")
+_ARTICLE = Prepared(
+    lambda pk, now, sections, every: (
+        articles_in(None if every else sections, now)
+        .filter(pk=pk)
+        .annotate(**_keys(now))
+        .values_list(*_ARTICLE_KEY_COLUMNS)
+    ),
+    pk=IntegerField(),
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+)
+
+
+def article_keys(partner, pk, now):
+    """The article ``pk`` as its keys (the row ``fingerprint`` and ``changed_at`` read) if
+    ``partner`` may read it at ``now``, else None: one prepared read."""
+    section_ids = partner.section_ids()
+    rows = _ARTICLE(pk=pk, now=now, sections=sorted(section_ids or ()), every=section_ids is None)
+    return dict(zip(_ARTICLE_KEY_COLUMNS, rows[0], strict=True)) if rows else None
 
 
 # What the documents show of an article's related rows, each loaded once per batch, each in a plain

@@ -161,12 +161,11 @@ class ArticleList(PartnerView):
     def get(self, request):
         """Answer a current conditional request from the page's keys alone, before reading any stored document."""
         now = timezone.now()
-        readable = changes.readable_articles(self.partner, now)
-        asked = readable
+        asked = None  # what the partner may read, read by a prepared read (``loading.page_keys``)
         if any(name in ArticleFilter.base_filters for name in request.query_params):
             # Built only when a filter is asked for: a filter set costs more than the page's own keys.
-            asked = self.filter_queryset(readable)
-        rows, cursor, position, newest_change_at = loading.page_keys(request, asked, now)
+            asked = self.filter_queryset(changes.readable_articles(self.partner, now))
+        rows, cursor, position, newest_change_at = loading.page_keys(request, self.partner, now, asked)
         times = [loading.changed_at(row) for row in rows]
         self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
         ninjs_format = self.wants_ninjs()
@@ -182,7 +181,7 @@ class ArticleList(PartnerView):
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
         ids = [row["id"] for row in rows]
-        documents = self.stored_documents(readable, ids, now)
+        documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
         envelope = {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": None}
         return self.stored_answer(envelope, stored.array(documents[pk] for pk in ids if pk in documents))
 
@@ -206,8 +205,7 @@ class ArticleDetail(PartnerView):
     def get(self, request, pk):
         """The article's keys decide a conditional request; its stored document is read only for a 200."""
         now = timezone.now()
-        readable = changes.readable_articles(self.partner, now)
-        row = loading.article_keys(readable, pk, now)
+        row = loading.article_keys(self.partner, pk, now)
         if row is None:
             raise Http404
         ninjs_format = self.wants_ninjs()
@@ -222,7 +220,7 @@ class ArticleDetail(PartnerView):
         self.show(cache_keys.key(Article, pk))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        documents = self.stored_documents(readable, [pk], now)
+        documents = self.stored_documents(changes.readable_articles(self.partner, now), [pk], now)
         if pk not in documents:  # unpublished since its keys were read
             raise Http404
         return HttpResponse(documents[pk], content_type=request.accepted_media_type)

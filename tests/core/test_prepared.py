@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from articles.models import Article, Section, Status
-from newsroom.core.prepared import Prepared
+from newsroom.core.prepared import Prepared, Shape
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,18 @@ def test_moments_come_back_as_the_orm_gives_them_and_orderings_hold(sections):
             "section-0",
         ]
     )
+
+
+def test_a_shape_writes_the_sql_and_each_value_gets_its_own_read(sections, django_assert_num_queries):
+    newest_first = Prepared(
+        lambda size, named: (
+            Section.objects.filter(name__startswith=named).order_by("-pk").values_list("slug", flat=True)[:size]
+        ),
+        size=Shape(),
+        named=models.CharField(),
+    )
+    for size in (1, 3, 1, 2):
+        orm = list(Section.objects.filter(name__startswith="Section").order_by("-pk").values_list("slug", flat=True))
+        with django_assert_num_queries(1):
+            assert newest_first(size=size, named="Section") == orm[:size]
+    assert newest_first(size=2, named="Nothing") == []
