@@ -19,7 +19,10 @@ queryset would have returned (the fields' converters: JSON, datetimes on SQLite)
 
 A parameter given as ``[field]`` is a list of values (``pk__in=ids``): the read is compiled once
 per length, and an empty list returns no rows without a query, as the ORM does; ``ids.each()``
-gives one placeholder per value (a subquery per section). A parameter given as ``Shape()`` is a
+gives one placeholder per value (a subquery per section). ``as_stored`` names columns (by position)
+left as the database gives them, for values a caller only compares or hashes (converting a
+datetime on SQLite costs more than reading it); ``read.convert(position, value)`` converts one.
+A parameter given as ``Shape()`` is a
 value the SQL is written with (a LIMIT, or whether a filter applies at all), handed to the function
 as it is: the read is compiled once per value, so only for the few values it can take. Only
 ``values_list`` querysets (``flat`` too) of plain columns and annotations (no composite primary
@@ -77,14 +80,18 @@ class _Slot:
 
 
 class _Compiled:
-    def __init__(self, queryset, connection):
+    def __init__(self, queryset, connection, as_stored):
         compiler = queryset.query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
         self.compiler = compiler
         self.params = list(params)
         self.slots = [(position, p) for position, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
-        self.converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        self.stored_converters = {
+            position: converters.pop(position) for position in as_stored if position in converters
+        }
+        self.converters = converters
 
     def run(self, connection, values):
         params = list(self.params)
@@ -104,8 +111,9 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, build, **params):
+    def __init__(self, build, as_stored=(), **params):
         self.build = build
+        self.as_stored = as_stored  # positions of the columns left as the database gives them
         self.params = params  # name -> field, [field] for a list of values, or Shape()
 
     def __call__(self, using=DEFAULT_DB_ALIAS, **values):
@@ -119,6 +127,8 @@ class Prepared:
         compiled = compiled_reads.get((self, shape))
         if compiled is None:
             compiled = compiled_reads[(self, shape)] = self._compile(connection, values)
+            if compiled is not _EMPTY:
+                compiled_reads[self, "as stored"] = compiled.stored_converters
         if compiled is _EMPTY:
             return []
         flat_values = {}
@@ -128,6 +138,15 @@ class Prepared:
             elif not isinstance(field, Shape):
                 flat_values[name] = values[name]
         return compiled.run(connection, flat_values)
+
+    def convert(self, position, value, using=DEFAULT_DB_ALIAS):
+        """``value``, read as stored from the column at ``position`` (``as_stored``), as the ORM
+        gives it: for the one value of many that a caller shows, after comparing them as stored."""
+        connection = connections[using]
+        converters, expression = connection.__dict__["prepared_reads"][self, "as stored"].get(position, ((), None))
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
 
     def _compile(self, connection, values):
         placeholders = {}
@@ -139,6 +158,6 @@ class Prepared:
             else:
                 placeholders[name] = Param(name, field)
         try:
-            return _Compiled(self.build(**placeholders), connection)
+            return _Compiled(self.build(**placeholders), connection, self.as_stored)
         except EmptyResultSet:
             return _EMPTY

@@ -165,24 +165,27 @@ class ArticleList(PartnerView):
         if any(name in ArticleFilter.base_filters for name in request.query_params):
             # Built only when a filter is asked for: a filter set costs more than the page's own keys.
             asked = self.filter_queryset(changes.readable_articles(self.partner, now))
-        rows, cursor, position, newest_change_at = loading.page_keys(request, self.partner, now, asked)
-        times = [loading.changed_at(row) for row in rows]
-        self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
+        page = loading.page_keys(request, self.partner, now, asked)
+        self.last_modified = page.last_modified
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
             "articles",
             ninjs_format,
             request.get_full_path(),  # not the Host: the answer's links are the site's own whatever host was asked
             sorted(self.partner.section_ids() or ()),
-            position,
-            [loading.fingerprint(row) for row in rows],
+            page.position,
+            page.fingerprints,
         )
         self.show(cache_keys.ARTICLES)
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        ids = [row["id"] for row in rows]
+        ids = page.ids
         documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
-        envelope = {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": None}
+        envelope = {
+            "next": next_link(request, page.cursor),
+            "changes_cursor": encode_cursor([page.position]),
+            "results": None,
+        }
         return self.stored_answer(envelope, stored.array(documents[pk] for pk in ids if pk in documents))
 
 
@@ -205,17 +208,17 @@ class ArticleDetail(PartnerView):
     def get(self, request, pk):
         """The article's keys decide a conditional request; its stored document is read only for a 200."""
         now = timezone.now()
-        row = loading.article_keys(self.partner, pk, now)
-        if row is None:
+        keys = loading.article_keys(self.partner, pk, now)
+        if keys is None:
             raise Http404
+        fingerprint, self.last_modified = keys
         ninjs_format = self.wants_ninjs()
-        self.last_modified = loading.changed_at(row)
         self.etag = http.fingerprint_etag(
             # The path, not the Host: the answer's links are the site's own whatever host was asked.
             "article",
             ninjs_format,
             request.get_full_path(),
-            loading.fingerprint(row),
+            fingerprint,
         )
         self.show(cache_keys.key(Article, pk))
         if answer := http.answer_early(request, self.etag, self.last_modified):
