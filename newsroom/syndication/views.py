@@ -98,11 +98,11 @@ class PartnerView(GenericAPIView):
         """Record the cache keys of what this answer shows (``newsroom.core.cache_keys``)."""
         cache_keys.show(self.request, *things)
 
-    def stored_documents(self, readable, ids, now):
+    def stored_documents(self, ids, now):
         """{article id: its stored document in the asked format} of those of ``ids`` still readable
         and live at ``now``, in one query; their keys are shown (``loading.shown_keys``, as stored)."""
         kind = stored.NINJS if self.wants_ninjs() else stored.NATIVE
-        found = stored.stored(readable, ids, kind, now)
+        found = stored.stored(self.partner, ids, kind, now)
         self.show(*{key for _, keys in found.values() for key in keys})  # each once: pages share most
         return {article_id: document for article_id, (document, _) in found.items()}
 
@@ -180,7 +180,7 @@ class ArticleList(PartnerView):
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
         ids = page.ids
-        documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
+        documents = self.stored_documents(ids, now)
         envelope = {
             "next": next_link(request, page.cursor),
             "changes_cursor": encode_cursor([page.position]),
@@ -223,7 +223,7 @@ class ArticleDetail(PartnerView):
         self.show(cache_keys.key(Article, pk))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        documents = self.stored_documents(changes.readable_articles(self.partner, now), [pk], now)
+        documents = self.stored_documents([pk], now)
         if pk not in documents:  # unpublished since its keys were read
             raise Http404
         return HttpResponse(documents[pk], content_type=request.accepted_media_type)
@@ -285,7 +285,7 @@ class ChangeFeed(PartnerView):
         events = list(events.order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
         ids = sorted({event.article_id for event in events})
-        documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
+        documents = self.stored_documents(ids, now)
         self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, event.article_id) for event in events))
         results = stored.array(self._item(event, documents.get(event.article_id)) for event in events)
         position = encode_cursor([events[-1].pk if events else after])
