@@ -11,6 +11,7 @@ the querysets here start from there.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.db.models import DateTimeField, F, IntegerField, Prefetch, Subquery, Value, prefetch_related_objects
 
@@ -119,7 +120,8 @@ def page_keys(request, partner, now, articles=None):
     more, rows = len(rows) > size, rows[:size]
     cursor = encode_cursor([convert(PUBLISH_AT, rows[-1][PUBLISH_AT]), rows[-1][ID]]) if more else None
     newest = changed_at(
-        convert(PUBLISH_AT, max(row[PUBLISH_AT] for row in rows)), convert(BUILT_AT, max(row[BUILT_AT] for row in rows))
+        convert(PUBLISH_AT, max(map(itemgetter(PUBLISH_AT), rows))),
+        convert(BUILT_AT, max(map(itemgetter(BUILT_AT), rows))),
     )
     # Rows of the second look (published since the first) carry a position of their own too.
     first = rows[0]
