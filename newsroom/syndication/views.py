@@ -103,7 +103,8 @@ class PartnerView(GenericAPIView):
         and live at ``now``, in one query; their keys are shown (``loading.shown_keys``, as stored)."""
         kind = stored.NINJS if self.wants_ninjs() else stored.NATIVE
         found = stored.stored(self.partner, ids, kind, now)
-        self.show(*{key for _, keys in found.values() for key in keys})  # each once: pages share most
+        for _, keys in found.values():
+            cache_keys.show_keys(request=self.request, keys=keys)
         return {article_id: document for article_id, (document, _) in found.items()}
 
     def stored_answer(self, envelope, results):
