@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from articles.models import Article, Section
 from newsroom.syndication import throttling
 from newsroom.syndication.models import ApiKey, Partner
-from articles.models import Article, Section
 from tests.syndication.conftest import ApiClient, make_article, make_partner
 
 pytestmark = pytest.mark.django_db
