@@ -143,7 +143,8 @@ class Prepared:
         """``value``, read as stored from the column at ``position`` (``as_stored``), as the ORM
         gives it: for the one value of many that a caller shows, after comparing them as stored."""
         connection = connections[using]
-        converters, expression = connection.__dict__["prepared_reads"][self, "as stored"].get(position, ((), None))
+        stored_converters = connection.__dict__.get("prepared_reads", {}).get((self, "as stored"), {})
+        converters, expression = stored_converters.get(position, ((), None))
         for converter in converters:
             value = converter(value, expression, connection)
         return value
