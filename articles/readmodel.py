@@ -468,11 +468,23 @@ def forms(ids, kinds, now, among=None):
     """{article id: {kind: stored text as served at ``now``}} of ``kinds`` of the live ones among
     ``ids`` at ``now`` (and among the ids of ``among``, a ``values("pk")`` queryset of articles,
     when given): one query."""
+    return forms_of(forms_read(ids, kinds, now, among))
+
+
+def forms_read(ids, kinds, now, among=None):
+    """The read ``forms`` runs, rows of (article id, kind, text): a queryset, to run or to prepare
+    (``newsroom.core.prepared``) with placeholders for its values."""
     rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
     if among is not None:
         rows = rows.filter(article__article__in=among)
-    found = {}  # the version served is the last of each article's kind (``due``)
-    for article_id, kind, content in due(rows, now).values_list("article_id", "kind", "content"):
+    return due(rows, now).values_list("article_id", "kind", "content")
+
+
+def forms_of(rows):
+    """``forms``' answer from the rows of ``forms_read``: the version served is the last of each
+    article's kind (``due``)."""
+    found = {}
+    for article_id, kind, content in rows:
         found.setdefault(article_id, {})[kind] = content
     return found
 

@@ -81,6 +81,11 @@ def show(request, *things):
         shown.add(thing if isinstance(thing, str) else of(thing))
 
 
+def show_keys(request, keys):
+    """``show`` for key strings alone (as stored with a read model's forms), added as they are."""
+    getattr(request, "_request", request).__dict__.setdefault("shown_keys", set()).update(keys)
+
+
 def shown(request):
     return frozenset(getattr(getattr(request, "_request", request), "shown_keys", ()))
 

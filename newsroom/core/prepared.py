@@ -19,10 +19,16 @@ queryset would have returned (the fields' converters: JSON, datetimes on SQLite)
 
 A parameter given as ``[field]`` is a list of values (``pk__in=ids``): the read is compiled once
 per length, and an empty list returns no rows without a query, as the ORM does; ``ids.each()``
-gives one placeholder per value (a subquery per section). Only ``values_list`` querysets (``flat``
-too) of plain columns and annotations (no composite primary keys); anything else the function
-builds must not depend on the values (they are placeholders, not values, when it runs), nor may
-its SQL depend on settings that can change while the process runs.
+gives one placeholder per value (a subquery per section). ``as_stored`` names columns (by position)
+left as the database gives them, for values a caller only compares or hashes (converting a
+datetime on SQLite costs more than reading it); ``read.convert(position, value)`` converts one.
+A parameter given as ``Shape()`` is a
+value the SQL is written with (a LIMIT, or whether a filter applies at all), handed to the function
+as it is: the read is compiled once per value, so only for the few values it can take. Only
+``values_list`` querysets (``flat`` too) of plain columns and annotations (no composite primary
+keys); anything else the function builds must not depend on the values (they are placeholders,
+not values, when it runs), nor may its SQL depend on settings that can change while the process
+runs.
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -61,6 +67,11 @@ class ParamList(Expression):
         return ", ".join(["%s"] * self.length), slots
 
 
+class Shape:
+    """A parameter that shapes the SQL itself (a page size, which SQL takes as a LIMIT, not as a
+    parameter): the function gets the value, and the read is compiled once per value."""
+
+
 class _Slot:
     """Where a parameter's value goes in the compiled SQL's parameters."""
 
@@ -69,14 +80,18 @@ class _Slot:
 
 
 class _Compiled:
-    def __init__(self, queryset, connection):
+    def __init__(self, queryset, connection, as_stored):
         compiler = queryset.query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
         self.compiler = compiler
         self.params = list(params)
         self.slots = [(position, p) for position, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
-        self.converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        self.stored_converters = {
+            position: converters.pop(position) for position in as_stored if position in converters
+        }
+        self.converters = converters
 
     def run(self, connection, values):
         params = list(self.params)
@@ -96,35 +111,54 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, build, **params):
+    def __init__(self, build, as_stored=(), **params):
         self.build = build
-        self.params = params  # name -> field, or [field] for a list of values
+        self.as_stored = as_stored  # positions of the columns left as the database gives them
+        self.params = params  # name -> field, [field] for a list of values, or Shape()
 
     def __call__(self, using=DEFAULT_DB_ALIAS, **values):
         connection = connections[using]
-        lengths = tuple(len(values[name]) for name, field in self.params.items() if isinstance(field, list))
+        shape = tuple(
+            len(values[name]) if isinstance(field, list) else values[name]
+            for name, field in self.params.items()
+            if isinstance(field, list | Shape)
+        )
         compiled_reads = connection.__dict__.setdefault("prepared_reads", {})
-        compiled = compiled_reads.get((self, lengths))
+        compiled = compiled_reads.get((self, shape))
         if compiled is None:
-            compiled = compiled_reads[(self, lengths)] = self._compile(connection, values)
+            compiled = compiled_reads[(self, shape)] = self._compile(connection, values)
+            if compiled is not _EMPTY:
+                compiled_reads[self, "as stored"] = compiled.stored_converters
         if compiled is _EMPTY:
             return []
         flat_values = {}
         for name, field in self.params.items():
             if isinstance(field, list):
                 flat_values.update((f"{name}.{i}", value) for i, value in enumerate(values[name]))
-            else:
+            elif not isinstance(field, Shape):
                 flat_values[name] = values[name]
         return compiled.run(connection, flat_values)
+
+    def convert(self, position, value, using=DEFAULT_DB_ALIAS):
+        """``value``, read as stored from the column at ``position`` (``as_stored``), as the ORM
+        gives it: for the one value of many that a caller shows, after comparing them as stored."""
+        connection = connections[using]
+        stored_converters = connection.__dict__.get("prepared_reads", {}).get((self, "as stored"), {})
+        converters, expression = stored_converters.get(position, ((), None))
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
 
     def _compile(self, connection, values):
         placeholders = {}
         for name, field in self.params.items():
             if isinstance(field, list):
                 placeholders[name] = ParamList(name, field[0], len(values[name]))
+            elif isinstance(field, Shape):
+                placeholders[name] = values[name]
             else:
                 placeholders[name] = Param(name, field)
         try:
-            return _Compiled(self.build(**placeholders), connection)
+            return _Compiled(self.build(**placeholders), connection, self.as_stored)
         except EmptyResultSet:
             return _EMPTY

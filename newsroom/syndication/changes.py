@@ -63,8 +63,13 @@ def feed_position(now):
 
 def articles_for(partner, now=None):
     """The articles this partner may read right now: live and within its sections."""
+    return articles_in(partner.section_ids(), now)
+
+
+def articles_in(section_ids, now=None):
+    """What a partner of ``section_ids`` (None: every section) may read at ``now``: live articles
+    in those sections. Reads compiled once (``newsroom.core.prepared``) pass placeholders."""
     queryset = Article.objects.live(now)
-    section_ids = partner.section_ids()
     if section_ids is not None:
         queryset = queryset.filter(section_id__in=section_ids)
     return queryset

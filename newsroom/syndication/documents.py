@@ -4,7 +4,7 @@ changes, and written into answers as stored, never decoded and serialised again.
 
     build(articles)                    {article id: {kind: text}}: the read model's builder
     shows(article)                     keys of records the documents show beyond the read model's own
-    stored(readable, ids, kind, now)   {article id: (document text, its Surrogate-Keys)}, one query
+    stored(partner, ids, kind, now)    {article id: (document text, its Surrogate-Keys)}, one query
     body(envelope, last, renderer)     the answer's bytes: ``envelope`` with stored JSON as its last value
 
 A stored document is the text ``JSONRenderer`` makes of it (compact separators, UTF-8 unescaped,
@@ -16,11 +16,14 @@ the site's time zone (the read model builds under it, as requests run).
 
 from collections import defaultdict
 
+from django.db.models import CharField, DateTimeField, IntegerField
 from rest_framework.renderers import JSONRenderer
 
 from articles import readmodel
 from newsroom.core import cache_keys
+from newsroom.core.prepared import Prepared, Shape
 from newsroom.syndication import loading, ninjs, serializers
+from newsroom.syndication.changes import articles_in
 from vehicles.models import Manufacturer, ModelYear, Plant
 
 NATIVE = "api"
@@ -87,15 +90,31 @@ def shows(article):
     return keys
 
 
-def stored(readable, ids, kind, now):
+# Compiled once per connection and shape (``newsroom.core.prepared``): every answer with documents runs it.
+_STORED = Prepared(
+    lambda ids, kinds, now, sections, every: readmodel.forms_read(
+        ids, kinds, now, among=articles_in(None if every else sections, now).filter(pk__in=ids).values("pk")
+    ),
+    ids=[IntegerField()],
+    kinds=[CharField()],
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+)
+
+
+def stored(partner, ids, kind, now):
     """{article id: (stored ``kind`` document, its Surrogate-Keys as a list)} of those of ``ids``
-    live at ``now`` and still in ``readable`` (read again: one unpublished or moved out of the
-    partner's sections since its keys were read is left out), in one query."""
-    # Only ``ids`` of ``readable``: the database checks those few, not every readable article.
-    found = readmodel.forms(ids, (kind, KEYS[kind]), now, among=readable.filter(pk__in=ids).values("pk"))
+    live at ``now`` and readable by ``partner`` (``changes.articles_in``; read again: one
+    unpublished or moved out of the partner's sections since its keys were read is left out), in
+    one query: the database checks those few, not every readable article."""
+    section_ids = partner.section_ids()
+    rows = _STORED(
+        ids=list(ids), kinds=[kind, KEYS[kind]], now=now, sections=sorted(section_ids or ()), every=section_ids is None
+    )
     return {
         article_id: (forms[kind], forms[KEYS[kind]].split())
-        for article_id, forms in found.items()
+        for article_id, forms in readmodel.forms_of(rows).items()
         if kind in forms and KEYS[kind] in forms
     }
 

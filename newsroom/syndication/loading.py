@@ -2,30 +2,33 @@
 Last-Modified inputs) read before loading them. What a partner may see is decided in ``changes``;
 the querysets here start from there.
 
-    page_keys(request, articles, now)          a page of articles as keys only, and the feed position
-    article_keys(readable, pk, now)            one article as its keys only
+    page_keys(request, partner, now, articles)  a page of articles as keys only, and the feed position
+    article_keys(partner, pk, now)              one article as its keys only
     with_related(articles)                     related rows and renditions, a fixed number of queries
                                                (for the stored documents, ``documents.build``)
     vehicle_models(partner)                    vehicle models with everything their record shows
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
+from operator import itemgetter
 
-from django.db.models import F, Prefetch, Subquery, Value, prefetch_related_objects
+from django.db.models import DateTimeField, F, IntegerField, Prefetch, Subquery, Value, prefetch_related_objects
 
 from articles import readmodel
 from articles.models import ArticleVehicle, Byline, MarketReport
+from newsroom.core.prepared import Prepared, Shape
 from newsroom.media.models import Rendition
-from newsroom.syndication.changes import feed_position, reported_in_readable
+from newsroom.syndication.changes import articles_in, feed_position, reported_in_readable
 from newsroom.syndication.facts import article_facts
 from newsroom.syndication.models import ChangeEvent
-from newsroom.syndication.pagination import KeysetPaginator
+from newsroom.syndication.pagination import KeysetPaginator, encode_cursor, page_size
 from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, VehicleModel
 
 # An article's keys: its id, its go-live time (the page's sort key) and when the stored documents
 # served now were built (``readmodel.served_since``). Answers are written from those documents as
 # stored, and the read model dates every change to them, at its workflow steps and when a record
-# they show changes (a renamed tag, a new rendition), so the ETag (``fingerprint``) and
+# they show changes (a renamed tag, a new rendition), so the ETag (the ids and ``built_at``) and
 # Last-Modified (``changed_at``) move exactly when what is served does, from one indexed read.
 KEY_FIELDS = ("id", "publish_at")
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
@@ -33,49 +36,126 @@ RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "b
 ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
 
 
-def _keys(now):
-    return {"built_at": readmodel.served_since(now, prefix="public__")}
+def changed_at(publish_at, built_at):
+    """The Last-Modified that goes with an article's fingerprint (its id and ``built_at``): when
+    what is served of it last changed, or it went live (a story stored while scheduled is built
+    before its minute)."""
+    return max(publish_at, built_at)
 
 
-def fingerprint(row):
-    return row["id"], row["built_at"]
+@dataclass
+class PageKeys:
+    """What decides a page of the list before its documents are read (its ETag and Last-Modified)."""
+
+    ids: list
+    fingerprints: list  # (id, built_at as read) of each article on the page
+    cursor: str | None  # the next page's
+    position: int  # the change feed's, read in the page's statement
+    last_modified: object
 
 
-def changed_at(row):
-    """The Last-Modified that goes with ``fingerprint``: when what is served of the article last
-    changed, or it went live (a story stored while scheduled is built before its minute)."""
-    return max(row["publish_at"], row["built_at"])
+def _window(articles, now):
+    """The page's keys of ``articles`` (``_WINDOW_COLUMNS``): each article's id, go-live time and
+    ``built_at``, with the change feed's position and its newest change's time, in one statement."""
+    return articles.annotate(
+        built_at=readmodel.served_since(now, prefix="public__"),
+        feed_position=feed_position(now),
+        feed_at=Subquery(_FEED_HEAD.values("occurred_at")[:1]),
+    ).values_list(*KEY_FIELDS, "built_at", "feed_position", "feed_at")
 
 
-def page_keys(request, articles, now):
-    """The page's rows (keys only), its next cursor, the change feed's position for it, and
-    when the newest change occurred.
+_FEED_HEAD = ChangeEvent.objects.order_by("-id")
+ID, PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT = range(5)  # _window's columns
+# The list's page without a filter (every partner's poll), compiled once per connection, page size
+# and shape of cursor and sections (``newsroom.core.prepared``): compiling cost more than running
+# it. Each row's values are compared and hashed as read; only the few the answer shows are converted.
+_PAGE = Prepared(
+    lambda now, sections, every, size, paged, after_at, after_id: ARTICLE_ORDER.window(
+        _window(articles_in(None if every else sections, now), now), (after_at, after_id) if paged else None, size
+    ),
+    as_stored=(PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT),
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+    size=Shape(),
+    paged=Shape(),
+    after_at=DateTimeField(),
+    after_id=IntegerField(),
+)
+
+
+def page_keys(request, partner, now, articles=None):
+    """``PageKeys`` of the page the request asks for of what ``partner`` may read at ``now``, or of
+    ``articles`` (what it may read, filtered) when given.
 
     A publication committing during the request must be on the page or after the position, so
     the position is read in the page's own statement (one snapshot). An empty page has no row
     to carry it: then the position is read first and the page looked at again after it."""
-    feed_head = ChangeEvent.objects.order_by("-id")
-    window = articles.values(
-        *KEY_FIELDS,
-        **_keys(now),
-        feed_position=feed_position(now),
-        feed_at=Subquery(feed_head.values("occurred_at")[:1]),
-    )
-    rows, cursor = ARTICLE_ORDER.paginate(request, window)
+    size = page_size(request)
+    after = ARTICLE_ORDER.after_cursor(request)
+    if articles is None:
+        section_ids = partner.section_ids()
+        at, pk = after or (None, None)
+        values = {"sections": sorted(section_ids or ()), "every": section_ids is None, "size": size}
+        values.update(paged=after is not None, after_at=at, after_id=pk)
+
+        def look():
+            return _PAGE(now=now, **values)
+
+        convert = _PAGE.convert
+    else:
+
+        def look():
+            return list(ARTICLE_ORDER.window(_window(articles, now), after, size))
+
+        def convert(position, value):
+            return value  # the ORM's rows come converted
+
+    rows = look()
     if not rows:
-        head = feed_head.values("occurred_at", position=feed_position(now)).first()
-        head = head or {"position": 0, "occurred_at": None}
-        rows, cursor = ARTICLE_ORDER.paginate(request, window)
+        head = _FEED_HEAD.values_list("occurred_at", feed_position(now)).first() or (None, 0)
+        rows = look()
         if not rows:
-            return rows, cursor, head["position"], head["occurred_at"]
+            return PageKeys([], [], None, head[1], head[0])
+    more, rows = len(rows) > size, rows[:size]
+    cursor = encode_cursor([convert(PUBLISH_AT, rows[-1][PUBLISH_AT]), rows[-1][ID]]) if more else None
+    newest = changed_at(
+        convert(PUBLISH_AT, max(map(itemgetter(PUBLISH_AT), rows))),
+        convert(BUILT_AT, max(map(itemgetter(BUILT_AT), rows))),
+    )
     # Rows of the second look (published since the first) carry a position of their own too.
-    return rows, cursor, rows[0]["feed_position"], rows[0]["feed_at"]
+    first = rows[0]
+    return PageKeys(
+        ids=[row[ID] for row in rows],
+        fingerprints=[(row[ID], row[BUILT_AT]) for row in rows],
+        cursor=cursor,
+        position=convert(FEED_POSITION, first[FEED_POSITION]),
+        last_modified=max(filter(None, (newest, convert(FEED_AT, first[FEED_AT])))),
+    )
 
 
-def article_keys(readable, pk, now):
-    """One article of ``readable`` as its keys at ``now`` (the row ``fingerprint`` and ``changed_at``
-    read), or None."""
-    return readable.values(*KEY_FIELDS, **_keys(now)).filter(pk=pk).first()
+_ARTICLE = Prepared(
+    lambda pk, now, sections, every: (
+        articles_in(None if every else sections, now)
+        .filter(pk=pk)
+        .values_list("publish_at", readmodel.served_since(now, prefix="public__"))
+    ),
+    pk=IntegerField(),
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+)
+
+
+def article_keys(partner, pk, now):
+    """The article ``pk``'s fingerprint (its id and ``built_at``) and Last-Modified if ``partner``
+    may read it at ``now``, else None: one prepared read."""
+    section_ids = partner.section_ids()
+    rows = _ARTICLE(pk=pk, now=now, sections=sorted(section_ids or ()), every=section_ids is None)
+    if not rows:
+        return None
+    publish_at, built_at = rows[0]
+    return (pk, built_at), changed_at(publish_at, built_at)
 
 
 # What the documents show of an article's related rows, each loaded once per batch, each in a plain

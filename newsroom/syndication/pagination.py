@@ -85,13 +85,23 @@ class KeysetPaginator:
             condition |= Q(**equal, **{f"{field}__{lookup}": values[index]})
         return condition
 
-    def paginate(self, request, queryset):
-        """Return (rows, next_cursor or None)."""
-        size = page_size(request)
+    def kinds(self):
+        return [kind for _, kind in self.keys]
+
+    def after_cursor(self, request):
+        """The sort key of the row the request's ``cursor`` names, or None without one (a 400 for a bad one)."""
         token = request.query_params.get("cursor")
-        if token is not None:
-            queryset = queryset.filter(self.after(decode_cursor(token, [kind for _, kind in self.keys])))
-        rows = list(queryset.order_by(*self.ordering())[: size + 1])
+        return None if token is None else decode_cursor(token, self.kinds())
+
+    def window(self, queryset, after, size):
+        """The rows after ``after`` (a sort key, or None for the first page) in this order, one
+        more than ``size`` to tell whether there is a next page: a queryset, to run or prepare."""
+        if after is not None:
+            queryset = queryset.filter(self.after(after))
+        return queryset.order_by(*self.ordering())[: size + 1]
+
+    def cut(self, rows, size):
+        """(The page of ``rows`` read by ``window``, next_cursor or None)."""
         if len(rows) <= size:
             return rows, None
         rows = rows[:size]
@@ -99,6 +109,11 @@ class KeysetPaginator:
         return rows, encode_cursor(
             [last[field] if isinstance(last, dict) else getattr(last, field) for field, _ in self.keys]
         )
+
+    def paginate(self, request, queryset):
+        """Return (rows, next_cursor or None)."""
+        size = page_size(request)
+        return self.cut(list(self.window(queryset, self.after_cursor(request), size)), size)
 
 
 def next_link(request, cursor):

@@ -98,12 +98,13 @@ class PartnerView(GenericAPIView):
         """Record the cache keys of what this answer shows (``newsroom.core.cache_keys``)."""
         cache_keys.show(self.request, *things)
 
-    def stored_documents(self, readable, ids, now):
+    def stored_documents(self, ids, now):
         """{article id: its stored document in the asked format} of those of ``ids`` still readable
         and live at ``now``, in one query; their keys are shown (``loading.shown_keys``, as stored)."""
         kind = stored.NINJS if self.wants_ninjs() else stored.NATIVE
-        found = stored.stored(readable, ids, kind, now)
-        self.show(*{key for _, keys in found.values() for key in keys})  # each once: pages share most
+        found = stored.stored(self.partner, ids, kind, now)
+        for _, keys in found.values():
+            cache_keys.show_keys(request=self.request, keys=keys)
         return {article_id: document for article_id, (document, _) in found.items()}
 
     def stored_answer(self, envelope, results):
@@ -161,29 +162,31 @@ class ArticleList(PartnerView):
     def get(self, request):
         """Answer a current conditional request from the page's keys alone, before reading any stored document."""
         now = timezone.now()
-        readable = changes.readable_articles(self.partner, now)
-        asked = readable
+        asked = None  # what the partner may read, read by a prepared read (``loading.page_keys``)
         if any(name in ArticleFilter.base_filters for name in request.query_params):
             # Built only when a filter is asked for: a filter set costs more than the page's own keys.
-            asked = self.filter_queryset(readable)
-        rows, cursor, position, newest_change_at = loading.page_keys(request, asked, now)
-        times = [loading.changed_at(row) for row in rows]
-        self.last_modified = max(filter(None, [*times, newest_change_at]), default=None)
+            asked = self.filter_queryset(changes.readable_articles(self.partner, now))
+        page = loading.page_keys(request, self.partner, now, asked)
+        self.last_modified = page.last_modified
         ninjs_format = self.wants_ninjs()
         self.etag = http.fingerprint_etag(
             "articles",
             ninjs_format,
             request.get_full_path(),  # not the Host: the answer's links are the site's own whatever host was asked
             sorted(self.partner.section_ids() or ()),
-            position,
-            [loading.fingerprint(row) for row in rows],
+            page.position,
+            page.fingerprints,
         )
         self.show(cache_keys.ARTICLES)
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        ids = [row["id"] for row in rows]
-        documents = self.stored_documents(readable, ids, now)
-        envelope = {"next": next_link(request, cursor), "changes_cursor": encode_cursor([position]), "results": None}
+        ids = page.ids
+        documents = self.stored_documents(ids, now)
+        envelope = {
+            "next": next_link(request, page.cursor),
+            "changes_cursor": encode_cursor([page.position]),
+            "results": None,
+        }
         return self.stored_answer(envelope, stored.array(documents[pk] for pk in ids if pk in documents))
 
 
@@ -206,23 +209,22 @@ class ArticleDetail(PartnerView):
     def get(self, request, pk):
         """The article's keys decide a conditional request; its stored document is read only for a 200."""
         now = timezone.now()
-        readable = changes.readable_articles(self.partner, now)
-        row = loading.article_keys(readable, pk, now)
-        if row is None:
+        keys = loading.article_keys(self.partner, pk, now)
+        if keys is None:
             raise Http404
+        fingerprint, self.last_modified = keys
         ninjs_format = self.wants_ninjs()
-        self.last_modified = loading.changed_at(row)
         self.etag = http.fingerprint_etag(
             # The path, not the Host: the answer's links are the site's own whatever host was asked.
             "article",
             ninjs_format,
             request.get_full_path(),
-            loading.fingerprint(row),
+            fingerprint,
         )
         self.show(cache_keys.key(Article, pk))
         if answer := http.answer_early(request, self.etag, self.last_modified):
             return answer
-        documents = self.stored_documents(readable, [pk], now)
+        documents = self.stored_documents([pk], now)
         if pk not in documents:  # unpublished since its keys were read
             raise Http404
         return HttpResponse(documents[pk], content_type=request.accepted_media_type)
@@ -284,7 +286,7 @@ class ChangeFeed(PartnerView):
         events = list(events.order_by("id")[: size + 1])
         more, events = len(events) > size, events[:size]
         ids = sorted({event.article_id for event in events})
-        documents = self.stored_documents(changes.readable_articles(self.partner, now), ids, now)
+        documents = self.stored_documents(ids, now)
         self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, event.article_id) for event in events))
         results = stored.array(self._item(event, documents.get(event.article_id)) for event in events)
         position = encode_cursor([events[-1].pk if events else after])

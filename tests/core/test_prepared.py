@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import models
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from articles.models import Article, Section, Status
-from newsroom.core.prepared import Prepared
+from newsroom.core.prepared import Prepared, Shape
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,40 @@ def test_moments_come_back_as_the_orm_gives_them_and_orderings_hold(sections):
             "section-0",
         ]
     )
+
+
+def test_a_shape_writes_the_sql_and_each_value_gets_its_own_read(sections, django_assert_num_queries):
+    newest_first = Prepared(
+        lambda size, named: (
+            Section.objects.filter(name__startswith=named).order_by("-pk").values_list("slug", flat=True)[:size]
+        ),
+        size=Shape(),
+        named=models.CharField(),
+    )
+    for size in (1, 3, 1, 2):
+        orm = list(Section.objects.filter(name__startswith="Section").order_by("-pk").values_list("slug", flat=True))
+        with django_assert_num_queries(1):
+            assert newest_first(size=size, named="Section") == orm[:size]
+    assert newest_first(size=2, named="Nothing") == []
+
+
+def test_columns_read_as_stored_compare_as_the_orm_values_do_and_convert_to_them(sections):
+    now = timezone.now().replace(microsecond=0)
+    for minutes in (0, 1, 90):  # whole seconds and fractions: stored texts of two lengths on SQLite
+        Article.objects.create(
+            headline=f"Story {minutes}",
+            slug=f"story-{minutes}",
+            section=sections[0],
+            status=Status.PUBLISHED,
+            publish_at=now - timedelta(minutes=minutes, microseconds=minutes * 7),
+        )
+    read = Prepared(
+        lambda: Article.objects.order_by("pk").values_list("pk", "publish_at", Greatest("publish_at", "created_at")),
+        as_stored=(1, 2),
+    )
+    rows = read()
+    orm = list(Article.objects.order_by("pk").values_list("pk", "publish_at", Greatest("publish_at", "created_at")))
+    assert [row[0] for row in rows] == [row[0] for row in orm]
+    for position in (1, 2):
+        assert read.convert(position, max(row[position] for row in rows)) == max(row[position] for row in orm)
+        assert [read.convert(position, row[position]) for row in rows] == [row[position] for row in orm]

@@ -353,3 +353,24 @@ def test_the_body_as_text_reads_as_the_page_shows_it_in_both_formats(api):
     assert plain["value"] == text
     html = next(body for body in document["bodies"] if body["contentType"] == "text/html")
     assert (html["charCount"], html["wordCount"]) == (len(text), 12)
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "media_type"),
+    [
+        (None, {}, "application/json"),
+        ("*/*", {}, "application/json"),
+        ("application/json", {}, "application/json"),
+        ("application/ninjs+json", {}, "application/ninjs+json"),
+        (None, {"format": "ninjs"}, "application/ninjs+json"),
+        ("application/xml, application/ninjs+json", {}, "application/ninjs+json"),
+    ],
+)
+def test_the_format_asked_for_is_the_format_answered(api, rich_articles, accept, query, media_type):
+    """The common Accept headers are answered without parsing them, as REST framework would answer them."""
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{rich_articles[0].pk}/"):
+        response = api.get(path, query, **headers)
+        assert response.status_code == 200 and response["Content-Type"] == media_type
+        document = response.json()["results"][0] if path == "/api/v1/articles/" else response.json()
+        assert ("headline" in document) == (media_type == "application/json")

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from articles.models import Article, Section
 from newsroom.syndication import throttling
 from newsroom.syndication.models import ApiKey, Partner
-from tests.syndication.conftest import ApiClient, make_partner
+from tests.syndication.conftest import ApiClient, make_article, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,38 @@ def test_revoked_expired_and_inactive_keys_are_401(client, partner):
     Partner.objects.update(active=True)
     ApiKey.objects.revoke()
     _problem(api.get("/api/v1/sections/"), 401)
+
+
+def test_a_current_copy_is_not_a_304_once_the_key_is_revoked_expired_or_its_partner_inactive(client, partner):
+    """The key is checked before the copy is: a partner holding a current ETag learns its key stopped
+    working (401), never that its copy is still good."""
+    make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{Article.objects.get().pk}/"):
+        etag = api.get(path)["ETag"]
+        assert api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        ApiKey.objects.revoke()
+        _problem(api.get(path, HTTP_IF_NONE_MATCH=etag), 401)
+        api = ApiClient(client, partner.issue_key()[1])
+        ApiKey.objects.filter(revoked_at__isnull=True).update(expires_at=timezone.now() - timedelta(seconds=1))
+        _problem(api.get(path, HTTP_IF_NONE_MATCH=etag), 401)
+        api = ApiClient(client, partner.issue_key()[1])
+        Partner.objects.update(active=False)
+        _problem(api.get(path, HTTP_IF_NONE_MATCH=etag), 401)
+        Partner.objects.update(active=True)
+
+
+def test_a_current_copy_outside_the_partners_sections_is_a_404_not_a_304(client, partner):
+    """A partner whose sections no longer include a story it holds is told it is gone, and the list's
+    ETag changes with the partner's sections."""
+    story = make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    detail, listing = f"/api/v1/articles/{story.pk}/", "/api/v1/articles/"
+    etags = {path: api.get(path)["ETag"] for path in (detail, listing)}
+    partner.sections.set([Section.objects.create(name="Elsewhere", slug="elsewhere")])
+    _problem(api.get(detail, HTTP_IF_NONE_MATCH=etags[detail]), 404)
+    response = api.get(listing, HTTP_IF_NONE_MATCH=etags[listing])
+    assert response.status_code == 200 and response.json()["results"] == []
 
 
 @pytest.mark.parametrize("name", ["key", "api_key", "token", "access_token", "API_KEY"])
