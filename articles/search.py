@@ -5,8 +5,10 @@ standfirst, then the body) and highlighted snippets from ``ts_headline``. The we
 is stored per article and GIN-indexed (``articles/migrations/0006_search_document.py``);
 tags and vehicle names are matched through their own small tables.
 
-On SQLite: every word must appear (case-insensitively) in one of the same fields; snippets are
-cut around the first match in Python.
+On SQLite: every word must appear (case-insensitively) in one of the same fields, looked up in a
+trigram index of the articles' text (``articles/migrations/0013_sqlite_search_index.py``), so a
+search no longer reads every live article's body; snippets are cut around the first match in
+Python.
 
 Either way only the newest ``MAX_CANDIDATES`` matches of each kind (text, tag, vehicle) are
 ranked and paged: a common word matches a large share of the archive, and ranking or counting
@@ -24,12 +26,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection
 from django.db.models import Func, Q, TextField, Value
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Concat
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles.models import Article, ArticleVehicle
+from articles.models import Article, ArticleVehicle, PublicArticle
 from newsroom.core.text import html_to_text
 
 MAX_QUERY_CHARS = 200
@@ -40,6 +43,10 @@ CONFIG = "english"
 # Sentinels for ts_headline's highlights: plain text that survives escaping, swapped for <mark>.
 _START, _STOP = "⟦mark⟧", "⟦/mark⟧"
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
+# SQLite's trigram index of each article's headline, standfirst and body (migration 0013), and the
+# shortest word it can look up: shorter ones are matched with LIKE.
+TRIGRAM_INDEX = "articles_article_search"
+TRIGRAM = 3
 
 
 class StoredDocument(Expression):
@@ -75,25 +82,31 @@ def clean_query(raw):
     return CleanQuery(text[:MAX_QUERY_CHARS].strip(), truncated)
 
 
-def search_articles(query, base=None):
-    """Live articles matching ``query`` (a CleanQuery), best first, as a QuerySet. Call
-    ``add_snippets`` on the page of results that is shown."""
-    base = base if base is not None else Article.objects.live()
+def search_articles(query, now=None):
+    """The ids of the live articles matching ``query`` (a CleanQuery) at ``now``, best first: one
+    query, which the page counts and slices. ``page_of`` loads the page of them that is shown."""
     if not query:
-        return base.none()
+        return []
+    now = now or timezone.now()
     if connection.vendor == "postgresql":
-        return _postgres_search(query.text, base)
-    return _simple_search(query.text, base)
+        return _postgres_search(query.text, now)
+    return _simple_search(query.text, now)
 
 
-def add_snippets(articles, query):
-    """Set ``snippet`` (safe HTML with <mark> around matches) on each article of a page."""
-    for article in articles:
+def page_of(ids, query):
+    """The articles ``ids`` (a page of ``search_articles``), in that order, each with its
+    ``snippet`` (safe HTML with <mark> around matches): one query."""
+    articles = Article.objects.filter(pk__in=ids)
+    if connection.vendor == "postgresql":
+        articles = articles.annotate(raw_snippet=_headline(query.text))
+    found = {article.pk: article for article in articles}
+    page = [found[pk] for pk in ids if pk in found]
+    for article in page:
         if hasattr(article, "raw_snippet"):
             article.snippet = _marked(article.raw_snippet)
         else:
             article.snippet = _python_snippet(article, query.text)
-    return articles
+    return page
 
 
 def _newest(matches):
@@ -101,8 +114,12 @@ def _newest(matches):
     return matches.order_by("-publish_at", "-id").values("pk")[:MAX_CANDIDATES]
 
 
-def _postgres_search(text, base):
-    search_query = SearchQuery(text, search_type="websearch", config=CONFIG)
+def _websearch(text):
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+def _postgres_search(text, now):
+    search_query = _websearch(text)
     tagged = (
         Article.tags.through.objects.annotate(vector=SearchVector("tag__name", config=CONFIG))
         .filter(vector=search_query)
@@ -115,40 +132,46 @@ def _postgres_search(text, base):
         .filter(vector=search_query)
         .values("article_id")
     )
+    base = Article.objects.live(now)
     by_text = _newest(base.alias(document=stored_document()).filter(document=search_query))
     candidates = by_text.union(_newest(base.filter(pk__in=tagged)), _newest(base.filter(pk__in=about)))
+    ranked = (
+        base.filter(pk__in=candidates)
+        .annotate(rank=SearchRank(stored_document(), search_query))
+        .order_by("-rank", "-publish_at", "-id")
+    )
+    return list(ranked.values_list("pk", flat=True))
+
+
+def _headline(text):
+    """The best fragments of the standfirst and body around the matches (PostgreSQL), marked with
+    sentinels (``_marked``): run only for the page that is shown."""
     plain_text = Concat(
         "standfirst",
         Value(" "),
         Func("body", Value(r"<[^>]+>"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()),
         output_field=TextField(),
     )
-    # PostgreSQL evaluates ts_headline after ORDER BY ... LIMIT: only for the page that is shown.
-    return (
-        base.filter(pk__in=candidates)
-        .annotate(
-            rank=SearchRank(stored_document(), search_query),
-            raw_snippet=SearchHeadline(
-                plain_text,
-                search_query,
-                config=CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=40,
-                min_words=20,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
-        .order_by("-rank", "-publish_at", "-id")
+    return SearchHeadline(
+        plain_text,
+        _websearch(text),
+        config=CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        max_words=40,
+        min_words=20,
+        max_fragments=2,
+        fragment_delimiter=" … ",
     )
 
 
-def _simple_search(text, base):
+def _simple_search(text, now):
     words = _WORD.findall(text)[:MAX_WORDS]
     if not words:
-        return base.none()
-    matches = base
+        return []
+    # The stored stories (``PublicArticle``: small rows, the same live rule) are ordered newest
+    # first by their own index, without reading the articles' bodies.
+    matches = PublicArticle.objects.live(now)
     for word in words:
         # Separate id lists for tags and vehicles: joining them to every article would multiply
         # the rows whose text is scanned.
@@ -156,14 +179,23 @@ def _simple_search(text, base):
         about = ArticleVehicle.objects.filter(
             Q(vehicle_model__name__icontains=word) | Q(vehicle_model__make__name__icontains=word)
         ).values("article_id")
-        matches = matches.filter(
-            Q(headline__icontains=word)
-            | Q(standfirst__icontains=word)
-            | Q(body__icontains=word)
-            | Q(pk__in=tagged)
-            | Q(pk__in=about)
+        matches = matches.filter(_in_text(word) | Q(pk__in=tagged) | Q(pk__in=about))
+    return list(matches.order_by("-publish_at", "-pk").values_list("pk", flat=True)[:MAX_CANDIDATES])
+
+
+def _in_text(word):
+    """Stored stories whose article has ``word`` inside its headline, standfirst or body, in any
+    case (SQLite): from the trigram index, whose phrase query is a substring match like LIKE's
+    (and folds the case of non-ASCII letters too, which LIKE does not)."""
+    if len(word) < TRIGRAM:
+        return (
+            Q(article__headline__icontains=word)
+            | Q(article__standfirst__icontains=word)
+            | Q(article__body__icontains=word)
         )
-    return base.filter(pk__in=_newest(matches)).order_by("-publish_at", "-id")
+    phrase = '"{}"'.format(word.replace('"', '""'))  # a string in FTS5's query syntax: the word, quoted
+    # The reader's word is a parameter; the table name a constant.
+    return Q(pk__in=RawSQL(f"SELECT rowid FROM {TRIGRAM_INDEX} WHERE {TRIGRAM_INDEX} MATCH %s", [phrase]))  # noqa: S608, S611
 
 
 def _marked(raw):

@@ -189,7 +189,7 @@ def author_detail(request, slug):
 def search(request):
     query = article_search.clean_query(request.GET.get("q", ""))
     page = paginate(request, article_search.search_articles(query)) if query else None
-    results = article_search.add_snippets(page.object_list, query) if page else []
+    results = article_search.page_of(page.object_list, query) if page else []
     stored = readmodel.cards("search", [article.pk for article in results])
     cache_keys.show(request, cache_keys.ARTICLES)
     article_keys.show_stored_cards(request, [(article.pk, article.lead_image_id) for article in results])

@@ -175,14 +175,15 @@ def test_only_the_newest_matches_are_ranked_and_the_page_says_so(client, newsroo
     assert "The 3 most recent results for “horsepower”; add a word to find older ones." in response.text
 
 
-@on_postgres
-def test_postgres_search_document_follows_every_kind_of_edit(client, newsroom):
-    """The stored document is kept by a trigger: a model save and a queryset update both count."""
+def test_search_index_follows_every_kind_of_edit(client, newsroom):
+    """PostgreSQL's stored document and SQLite's trigram index are kept by triggers: a model save
+    and a queryset update both count."""
     first, second = newsroom["articles"][:2]
     first.standfirst = "A quadricycle joins the range."
     first.save(update_fields=["standfirst"])
     Article.objects.filter(pk=second.pk).update(body="<p>The velomobile arrives.</p>")
-    assert first.headline in titles(client.get("/search/", {"q": "quadricycles"}))
+    plural_or_part = "quadricycles" if connection.vendor == "postgresql" else "QUADRICYC"  # stemmed, or a substring
+    assert first.headline in titles(client.get("/search/", {"q": plural_or_part}))
     assert second.headline in titles(client.get("/search/", {"q": "velomobile"}))
     Article.objects.filter(pk=second.pk).update(body="<p>Nothing to see.</p>")
     assert second.headline not in titles(client.get("/search/", {"q": "velomobile"}))
