@@ -101,7 +101,7 @@ def store(ids):
     return changed
 
 
-_READ_FIELDS = ["vehicle_model_id", *_STORED_FIELDS]
+_READ_FIELDS = [field.attname for field in VehiclePage._meta.concrete_fields]  # in order, for ``from_db``
 # Every vehicle page asks it: compiled once per connection (``newsroom.core.prepared``).
 _STORED = Prepared(
     lambda make, model: VehiclePage.objects.filter(
