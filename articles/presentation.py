@@ -212,7 +212,12 @@ def nav_sections():
 # What the vehicle page shows of each article about the model: compiled once per connection (and
 # limit), the rows made into articles without the ORM's queryset machinery (~10,000 Python calls
 # for 30 articles, most of the page once its record parts were stored).
-_ABOUT_VEHICLE_FIELDS = ["id", "headline", "slug", "first_published_at", "publish_at"]
+# In the model's order, as ``Model.from_db`` reads a row with fewer fields than the model's.
+_ABOUT_VEHICLE_FIELDS = [
+    field.attname
+    for field in Article._meta.concrete_fields
+    if field.attname in {"id", "headline", "slug", "publish_at", "first_published_at"}
+]
 _about_vehicle = {}  # limit -> Prepared
 
 

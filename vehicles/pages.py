@@ -91,7 +91,8 @@ def store(ids):
     for vehicle in VehicleModel.objects.with_details().filter(pk__in=ids):
         page, old = build(vehicle), stored.get(vehicle.pk)
         if old is None:
-            page.save(force_insert=True)
+            # Two first readers of a new model's page may both build it: the same page, stored once.
+            VehiclePage.objects.bulk_create([page], ignore_conflicts=True)
         elif any(getattr(old, name) != getattr(page, name) for name in _STORED_FIELDS):
             page.save(force_update=True)
         else:
@@ -100,7 +101,7 @@ def store(ids):
     return changed
 
 
-_READ_FIELDS = ["vehicle_model_id", *_STORED_FIELDS]
+_READ_FIELDS = [field.attname for field in VehiclePage._meta.concrete_fields]  # in order, for ``from_db``
 # Every vehicle page asks it: compiled once per connection (``newsroom.core.prepared``).
 _STORED = Prepared(
     lambda make, model: VehiclePage.objects.filter(
