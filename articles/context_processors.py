@@ -1,5 +1,4 @@
 from articles.models import Section
-from articles.presentation import nav_sections
 from newsroom.core import cache_keys
 
 
@@ -11,6 +10,6 @@ def navigation(request):
 
     def sections():
         cache_keys.show(request, cache_keys.list_key(Section))
-        return nav_sections()
+        return list(Section.objects.all())
 
     return {"nav_sections": sections}

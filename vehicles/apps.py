@@ -7,8 +7,7 @@ class VehiclesConfig(AppConfig):
 
     def ready(self):
         from newsroom.core import cache_keys, public_data
-        from newsroom.core.signals import public_keys_changed
-        from vehicles import models, pages
+        from vehicles import models
 
         def its_vehicle_model(row):
             return [cache_keys.key(models.VehicleModel, row.vehicle_model_id)]
@@ -36,5 +35,3 @@ class VehiclesConfig(AppConfig):
             models.Market,
             models.MarketAvailability,
         )
-        # A change to a record a vehicle page shows builds the stored pages showing it again.
-        public_keys_changed.connect(pages.on_public_keys_changed, dispatch_uid="vehicles.pages.records")

@@ -498,25 +498,3 @@ class CsvImport(models.Model):
         """In progress, but nothing has moved for a minute: no task worker is running it."""
         quiet = (now or timezone.now()) - self.updated_at
         return self.in_progress and quiet.total_seconds() > STALLED_AFTER_SECONDS
-
-
-class VehiclePage(models.Model):
-    """A vehicle model's public page as stored by ``vehicles.pages``: everything it shows of the
-    vehicle record (title, head, Car JSON-LD, spec sheet), built when a record it shows changes and
-    served as it is; the articles about it and the links to launch reports are added per request,
-    since which articles are live changes by the clock."""
-
-    vehicle_model = models.OneToOneField(VehicleModel, primary_key=True, on_delete=models.CASCADE, related_name="page")
-    name = models.CharField(max_length=100)
-    title = models.TextField()
-    head = models.TextField()
-    json_ld = models.TextField()
-    sheet = models.TextField()
-    # [[availability id, id of the article reporting it], ...]: the sheet's report links to fill in.
-    reports = models.JSONField(default=list)
-    # The cache keys of the records it shows, space-separated: a change to one builds it again.
-    keys = models.TextField()
-    shape = models.PositiveSmallIntegerField()
-
-    def __str__(self):
-        return f"Page of {self.name}"

@@ -35,9 +35,6 @@ PAGES = {
     "/sitemap.xml": 7,
     # the stored entries; go-live
     "/sitemap-news.xml": 2,
-    # the stored vehicle page (``vehicles.pages``), the live articles about the model; sections;
-    # go-live (every article of the fixture is about the Tundra)
-    "/vehicles/toyota/tundra/": 4,
 }
 
 

@@ -1,5 +1,4 @@
-"""Build published and scheduled articles' stored forms afresh (``articles.readmodel``), and the
-stored vehicle pages (``vehicles.pages``).
+"""Build published and scheduled articles' stored forms afresh (``articles.readmodel``).
 
 Run it after a deploy that changes what a stored form looks like (a template or builder, with a
 new ``readmodel.SHAPE``), or to fill the read model of a database upgraded from before it
@@ -10,7 +9,6 @@ import sys
 from django.core.management.base import BaseCommand
 
 from articles import readmodel
-from vehicles import pages as vehicle_pages
 
 
 class Command(BaseCommand):
@@ -25,8 +23,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rebuilt, changed, dropped = readmodel.rebuild_all(progress=self.progress, everything=options["all"])
         self.stdout.write(f"Rebuilt {rebuilt} articles: {changed} changed, {dropped} no longer public dropped.")
-        rebuilt, changed = vehicle_pages.rebuild_all(everything=options["all"])
-        self.stdout.write(f"Rebuilt {rebuilt} vehicle pages: {changed} changed.")
 
     def progress(self, done, total):
         """A progress bar on a terminal; nothing on a pipe or in a log."""
