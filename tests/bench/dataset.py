@@ -320,18 +320,21 @@ def build_read_model(*, log=print):
 def _build_in_processes(ids, log):
     import multiprocessing
 
-    from django.db import connections
+    from django.db import connection, connections
 
     from articles import readmodel
 
     started = time.monotonic()
     batches = list(itertools.batched(ids, readmodel.BATCH))
+    # SQLite has one writer: each batch holds the write lock while it builds, so other processes
+    # would only wait, and past the busy timeout fail with "database is locked".
+    processes = 1 if connection.vendor == "sqlite" else BUILD_PROCESSES
     connections.close_all()  # each process opens its own
-    with multiprocessing.get_context("fork").Pool(BUILD_PROCESSES) as pool:
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
         for done, _changed in enumerate(pool.imap_unordered(_rebuild, batches), start=1):
             if done % 10 == 0 or done == len(batches):
                 log(f"  stored stories {min(done * readmodel.BATCH, len(ids)):,}/{len(ids):,}")
-    log(f"  {len(ids):,} stories built in {time.monotonic() - started:.0f} s by {BUILD_PROCESSES} processes")
+    log(f"  {len(ids):,} stories built in {time.monotonic() - started:.0f} s by {processes} processes")
 
 
 def _rebuild(ids):
