@@ -21,7 +21,8 @@
    (tests/bench/editor.py): requests/s as a ratio to the ceiling, p50/p99, errors and the page
    cache's hit rate.
 
-`python -m tests.bench.run day` prepares the data set and runs only the newsroom day.
+`python -m tests.bench.run day` prepares the data set and runs only the newsroom day;
+`python -m tests.bench.run pages home,api_304` only those pages (with the ceiling).
 
 Environment: BENCH_SCALE (10000), BENCH_SECONDS per measurement (3), BENCH_CONCURRENCY ("1,16"),
 BENCH_WORKERS (CPU count), BENCH_SCALING_ROUNDS (2), BENCH_EDGE_SAMPLES (5), BENCH_DAY_SECONDS
@@ -108,6 +109,8 @@ DAY_SEQUENCE = 20_000  # requests in the sampled sequence the load generator cyc
 def main():
     if sys.argv[1:] == ["day"]:
         return day_only()
+    if sys.argv[1:2] == ["pages"] and len(sys.argv) == 3:
+        return pages_only(sys.argv[2].split(","))
     VAR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results = {
@@ -363,6 +366,21 @@ def day_only():
     (VAR / "day.json").write_text(json.dumps({"newsroom_day": figures, "targets": targets}, indent=2, default=str))
     report_day(figures)
     report_targets(targets)
+
+
+def pages_only(names):
+    """`python -m tests.bench.run pages home,article`: those pages alone, page cache off then on,
+    beside the ceiling (a quick measurement while working on one path; not the full report)."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    database = _database_url(SCALE)
+    say(f"Pages {', '.join(names)}: {SCALE:,} articles, {urlsplit(database).scheme}, gunicorn x{WORKERS}")
+    plan = prepare(SCALE, database)
+    unknown = set(names) - set(scenarios(plan))
+    if unknown:
+        sys.exit(f"Unknown pages: {', '.join(sorted(unknown))} (known: {', '.join(scenarios(plan))})")
+    for name in names:
+        say(f"  {name}: {plan['queries'].get(name, {}).get('queries', '?')} SQL queries per request")
+    measure(plan, database, cache_modes=("off", "on"), only=set(names))
 
 
 def day_paths(plan, rng):
