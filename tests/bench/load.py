@@ -20,13 +20,24 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+# wrk runs each thread in its own Lua state. setup() gives each its own offset into the one
+# sequence of paths, and each takes every n-th request (as the Python generator's connections do):
+# threads all starting at the first path would send every path n times in a row, so a page read
+# once would find its copy in the page cache just made by its twin.
 WRK_SCRIPT = """
 local paths = %(paths)s
 for name, value in pairs(%(headers)s) do wrk.headers[name] = value end
-local i = 0
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads)
+  thread:set("stride", %(threads)d)
+  table.insert(threads, thread)
+end
+local n = 0
 function request()
-  i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
+  local path = paths[((offset + n * stride) %% #paths) + 1]
+  n = n + 1
+  return wrk.format("GET", path)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -38,10 +49,8 @@ function done(summary, latency, requests)
 end
 """
 # With ``count_header``: each thread counts the header's values (hit, miss) in its own Lua state;
-# done() adds them up. Defining response() costs wrk some speed, so only then.
+# done() adds them up over setup()'s list of threads. Defining response() costs wrk some speed, so only then.
 WRK_COUNTING = """
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
 function init(args) hits = 0; misses = 0; others = 0 end
 function response(status, headers, body)
   local value = headers[%(header)s]
@@ -87,12 +96,12 @@ def _lua(values):
 def _wrk(base, paths, headers, concurrency, seconds, count_header=None):
     counting = WRK_COUNTING % {"header": json.dumps(count_header)} if count_header else ""
     done_counting = WRK_DONE_COUNTING if count_header else ""
+    threads = min(concurrency, 2)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(
-            counting + WRK_SCRIPT % {"paths": _lua(paths), "headers": _lua(headers), "done_counting": done_counting}
-        )
+        values = {"paths": _lua(paths), "headers": _lua(headers), "threads": threads, "done_counting": done_counting}
+        script.write(counting + WRK_SCRIPT % values)
         script.flush()
-        command = ["wrk", f"-t{min(concurrency, 2)}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "5s"]
+        command = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "5s"]
         result = subprocess.run([*command, "-s", script.name, base], capture_output=True, text=True, check=True)
     result_lines = result.stdout.splitlines()
     line = next(line for line in result_lines if line.startswith("WRKJSON "))
