@@ -223,3 +223,27 @@ def test_snippets_cut_at_word_boundaries(client, newsroom):
         source_words = set(strip_tags(body).split())
         assert "zorblax" in text
         assert text.split()[0] in source_words and text.split()[-1] in source_words, text
+
+
+def test_stories_stored_before_their_search_text_get_it_from_a_rebuild(client, newsroom):
+    """Snippets are cut from the text the read model stores (``search.stored_text``): a story
+    stored with an older shape shows its card without one, never a 500, until
+    ``rebuild_read_model`` stores it."""
+    import io
+
+    from django.core.management import call_command
+
+    from articles import readmodel, search
+    from articles.models import PublicArticle, Representation
+
+    def snippet_of_the_story():
+        response = client.get("/search/", {"q": "Highlander"})
+        assert response.status_code == 200
+        return {found.pk: str(found.snippet) for found in response.context["articles"]}[newsroom["story"].pk]
+
+    assert "<mark>Highlander</mark>" in snippet_of_the_story()
+    Representation.objects.filter(kind=search.TEXT).delete()
+    PublicArticle.objects.update(shape=readmodel.SHAPE - 1)
+    assert snippet_of_the_story() == ""
+    call_command("rebuild_read_model", stdout=io.StringIO())
+    assert "<mark>Highlander</mark>" in snippet_of_the_story()
