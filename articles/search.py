@@ -28,15 +28,16 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import connection
-from django.db.models import BooleanField, F, Func, Q
-from django.db.models.expressions import Expression, RawSQL
+from django.db import connection, models
+from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models.expressions import Expression
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles import presentation, readmodel
 from articles.models import Article, ArticleVehicle, PublicArticle, Tag
+from newsroom.core.prepared import Prepared, Shape
 from newsroom.core.text import html_to_text
 from vehicles.models import VehicleModel
 
@@ -228,33 +229,71 @@ def _simple_search(text, now):
     words = _WORD.findall(text)[:MAX_WORDS]
     if not words:
         return []
+    values = {
+        "now": now,
+        "words": words,
+        "phrases": ['"{}"'.format(word.replace('"', '""')) for word in words],  # each quoted, in FTS5's syntax
+        "short": tuple(len(word) < TRIGRAM for word in words),
+        "limit": MAX_CANDIDATES,
+    }
+    if any(values["short"]):
+        # Built afresh: each mix of short and long words is another read, and a connection
+        # compiling one per mix a reader can type would keep thousands of them.
+        return list(_simple_read(**values | {"phrases": [Value(phrase) for phrase in values["phrases"]]}))
+    return _SIMPLE_SEARCH(**values)
+
+
+def _simple_read(now, words, phrases, short, limit):
+    """The read ``_simple_search`` runs (SQLite), built from placeholders (``Prepared``): every
+    word (``words``, and ``phrases``, the same quoted for the trigram index) inside the text, a
+    tag or a vehicle name; ``short`` says which words are too short for the trigram index; the
+    newest ``limit`` of the matches."""
     # The stored stories (``PublicArticle``: small rows, the same live rule) are ordered newest
     # first by their own index, without reading the articles' bodies.
     matches = PublicArticle.objects.live(now)
-    for word in words:
+    for word, phrase, is_short in zip(_each(words), _each(phrases), short, strict=True):
         # Separate id lists for tags and vehicles: joining them to every article would multiply
         # the rows whose text is scanned.
         tagged, about = _linked(
             Tag.objects.filter(name__icontains=word),
             VehicleModel.objects.filter(Q(name__icontains=word) | Q(make__name__icontains=word)),
         )
-        matches = matches.filter(_in_text(word) | Q(pk__in=tagged) | Q(pk__in=about))
-    return list(matches.order_by("-publish_at", "-pk").values_list("pk", flat=True)[:MAX_CANDIDATES])
+        matches = matches.filter(_in_text(word, phrase, is_short) | Q(pk__in=tagged) | Q(pk__in=about))
+    return matches.order_by("-publish_at", "-pk").values_list("pk", flat=True)[:limit]
 
 
-def _in_text(word):
+def _each(values):
+    """The placeholders of a list of values in a prepared read (``Prepared``), or the values."""
+    return values.each() if hasattr(values, "each") else values
+
+
+# Compiled once per connection and number of words (``newsroom.core.prepared``) when every word is
+# long enough for the trigram index: building and compiling the read cost the ORM more than
+# SQLite takes to answer it (~2.9 ms of Python against ~2.3 ms of SQL at 10,000 articles).
+_SIMPLE_SEARCH = Prepared(
+    _simple_read,
+    now=models.DateTimeField(),
+    words=[models.TextField()],
+    phrases=[models.TextField()],
+    short=Shape(),
+    limit=Shape(),
+)
+
+
+def _in_text(word, phrase, short):
     """Stored stories whose article has ``word`` inside its headline, standfirst or body, in any
-    case (SQLite): from the trigram index, whose phrase query is a substring match like LIKE's
-    (and folds the case of non-ASCII letters too, which LIKE does not)."""
-    if len(word) < TRIGRAM:
+    case (SQLite): from the trigram index, whose phrase query (``phrase``, the word quoted) is a
+    substring match like LIKE's (and folds the case of non-ASCII letters too, which LIKE does
+    not); a word too ``short`` for the index with LIKE."""
+    if short:
         return (
             Q(article__headline__icontains=word)
             | Q(article__standfirst__icontains=word)
             | Q(article__body__icontains=word)
         )
-    phrase = '"{}"'.format(word.replace('"', '""'))  # a string in FTS5's query syntax: the word, quoted
     # The reader's word is a parameter; the table name a constant.
-    return Q(pk__in=RawSQL(f"SELECT rowid FROM {TRIGRAM_INDEX} WHERE {TRIGRAM_INDEX} MATCH %s", [phrase]))  # noqa: S608, S611
+    in_index = f"SELECT rowid FROM {TRIGRAM_INDEX} WHERE {TRIGRAM_INDEX} MATCH %(expressions)s"  # noqa: S608
+    return Q(pk__in=Func(phrase, template=in_index))
 
 
 def _marked(raw):

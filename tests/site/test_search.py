@@ -95,6 +95,14 @@ def test_finds_tags_and_vehicle_names(client, newsroom):
     assert "Plain words" in titles(client.get("/search/", {"q": "quuxmobile"}))
 
 
+def test_short_words_are_matched_beside_long_ones(client, newsroom):
+    """Words too short for SQLite's trigram index are matched with LIKE, in the same search as
+    the long ones (a read built afresh, not the prepared one)."""
+    for query in ["Highlander", "Highlander a", "a Highlander", "Highlander to"]:
+        assert newsroom["story"].headline in titles(client.get("/search/", {"q": query})), query
+    assert titles(client.get("/search/", {"q": "Highlander qx"})) == []
+
+
 def test_only_live_articles_are_found(client, newsroom):
     found = titles(client.get("/search/", {"q": "Secret draft Tundra"}))
     assert "Secret draft about the Tundra" not in found
