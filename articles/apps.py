@@ -7,7 +7,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import cache_keys as article_keys
-        from articles import feeds, readmodel, sitemaps
+        from articles import feeds, readmodel, search, sitemaps
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import cache_keys, pagecache, permissions, public_data
@@ -34,4 +34,5 @@ class ArticlesConfig(AppConfig):
         readmodel.register(readmodel.story_forms)
         readmodel.register(feeds.stored_items)
         readmodel.register(sitemaps.stored_news_entries)
+        readmodel.register(search.stored_text)
         public_keys_changed.connect(readmodel.on_public_keys_changed, dispatch_uid="articles.readmodel.records")

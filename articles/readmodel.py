@@ -75,7 +75,7 @@ from vehicles.models import Make, Market, Plant, VehicleModel
 
 # Renew when a stored form changes shape (a template, a builder): ``rebuild_read_model`` rebuilds
 # every article stored with an older one.
-SHAPE = 2
+SHAPE = 3
 STORY_KINDS = ("title", "head", "page", "keys")
 CARD_KINDS = tuple(f"card-{variant}" for variant in presentation.CARD_VARIANTS)
 # What a build loads of each article's pictures: the story's widths and the cards' crops.

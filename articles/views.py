@@ -26,7 +26,7 @@ from articles import cache_keys as article_keys
 from articles import readmodel
 from articles import search as article_search
 from articles.models import Article, Author, PublicArticle, SlugRedirect, Tag
-from articles.presentation import article_page_context, fill_snippet, nav_sections  # noqa: F401 - the preview's
+from articles.presentation import article_page_context, nav_sections  # noqa: F401 - the preview's
 from newsroom.core import cache_keys
 from newsroom.core.pagecache import public_page
 from newsroom.core.prepared import Prepared
@@ -189,15 +189,14 @@ def author_detail(request, slug):
 def search(request):
     query = article_search.clean_query(request.GET.get("q", ""))
     page = paginate(request, article_search.search_articles(query)) if query else None
-    results = article_search.page_of(page.object_list, query) if page else []
-    stored = readmodel.cards("search", [article.pk for article in results])
+    found = article_search.page_of(page.object_list, query) if page else []
     cache_keys.show(request, cache_keys.ARTICLES)
-    article_keys.show_stored_cards(request, [(article.pk, article.lead_image_id) for article in results])
+    article_keys.show_stored_cards(request, [(match.pk, match.lead_image_id) for match in found])
     context = {
         "query": query,
         "page_obj": page,
-        "articles": results,  # the matches, with their snippets; readers see their stored cards
-        "cards": [fill_snippet(stored[article.pk], article.snippet) for article in results if article.pk in stored],
+        "articles": found,  # the matches, with their snippets
+        "cards": [match.card for match in found],
         # Only the newest matches are ranked (articles.search.MAX_CANDIDATES): say so.
         "capped": bool(page) and page.paginator.count >= article_search.MAX_CANDIDATES,
         "nav_sections": nav_sections(),

@@ -22,9 +22,10 @@ PAGES = {
     "/section/industry/": 4,
     "/tag/toyota/": 5,
     "/author/author-1/": 5,
-    # count, page of matches, their stored cards; sections; go-live (search pages are not stored
-    # here, but an edge cache keeps them no longer than until the next go-live minute)
-    "/search/?q=story": 5,
+    # the ranked matches; the page of them shown with their stored cards and text (snippets);
+    # sections; go-live (search pages are not stored here, but an edge cache keeps them no longer
+    # than until the next go-live minute)
+    "/search/?q=story": 4,
     # the newest stories with their stored items; go-live
     "/feed/rss/": 2,
     "/feed/atom/": 2,

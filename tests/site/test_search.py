@@ -45,11 +45,31 @@ HOSTILE_QUERIES = [
     "*",
     "?q=1&page=2",
     "${jndi:ldap://x}",
+    # SQLite FTS5's query syntax: operators, prefixes, column filters, NEAR groups, quotes
+    "toyota AND camry",
+    "toyota NOT camry",
+    "NEAR(toyota camry, 2)",
+    "toyota NEAR camry",
+    "NEAR",
+    "toyota*",
+    "^toyota",
+    "headline:toyota",
+    "{headline body}: toyota",
+    "- toyota",
+    "+",
+    '""""',
+    'to"yo"ta',
+    "ab",
+    "a b c d e f g h i j k l m n o p",
+    "x " * 100,
 ]
 
 
 def titles(response):
-    return [article.headline for article in response.context["articles"]]
+    """The headlines of the matches shown, in their order."""
+    ids = [found.pk for found in response.context["articles"]]
+    headlines = dict(Article.objects.filter(pk__in=ids).values_list("pk", "headline"))
+    return [headlines[pk] for pk in ids]
 
 
 def test_finds_words_in_the_headline_and_highlights_them(client, newsroom):
@@ -73,6 +93,14 @@ def test_finds_tags_and_vehicle_names(client, newsroom):
     VehicleModel.objects.filter(slug="tundra").update(name="Quuxmobile")
     ArticleVehicle.objects.create(article=plain, vehicle_model=VehicleModel.objects.get(name="Quuxmobile"))
     assert "Plain words" in titles(client.get("/search/", {"q": "quuxmobile"}))
+
+
+def test_short_words_are_matched_beside_long_ones(client, newsroom):
+    """Words too short for SQLite's trigram index are matched with LIKE, in the same search as
+    the long ones (a read built afresh, not the prepared one)."""
+    for query in ["Highlander", "Highlander a", "a Highlander", "Highlander to"]:
+        assert newsroom["story"].headline in titles(client.get("/search/", {"q": query})), query
+    assert titles(client.get("/search/", {"q": "Highlander qx"})) == []
 
 
 def test_only_live_articles_are_found(client, newsroom):
@@ -196,9 +224,34 @@ def test_snippets_cut_at_word_boundaries(client, newsroom):
     for shift in range(6):  # the cut lands in a different place of a word each time
         body = f"<p>{filler[:400]} {'b' * (3 + shift)} the zorblax arrives, the company said. {filler}</p>"
         Article.objects.filter(pk=article.pk).update(body=body, standfirst="")
+        rebuilt(article)
         response = client.get("/search/", {"q": "zorblax"})
         (snippet,) = [found.snippet for found in response.context["articles"] if found.pk == article.pk]
         text = strip_tags(str(snippet)).removeprefix("… ").removesuffix(" …")
         source_words = set(strip_tags(body).split())
         assert "zorblax" in text
         assert text.split()[0] in source_words and text.split()[-1] in source_words, text
+
+
+def test_stories_stored_before_their_search_text_get_it_from_a_rebuild(client, newsroom):
+    """Snippets are cut from the text the read model stores (``search.stored_text``): a story
+    stored with an older shape shows its card without one, never a 500, until
+    ``rebuild_read_model`` stores it."""
+    import io
+
+    from django.core.management import call_command
+
+    from articles import readmodel, search
+    from articles.models import PublicArticle, Representation
+
+    def snippet_of_the_story():
+        response = client.get("/search/", {"q": "Highlander"})
+        assert response.status_code == 200
+        return {found.pk: str(found.snippet) for found in response.context["articles"]}[newsroom["story"].pk]
+
+    assert "<mark>Highlander</mark>" in snippet_of_the_story()
+    Representation.objects.filter(kind=search.TEXT).delete()
+    PublicArticle.objects.update(shape=readmodel.SHAPE - 1)
+    assert snippet_of_the_story() == ""
+    call_command("rebuild_read_model", stdout=io.StringIO())
+    assert "<mark>Highlander</mark>" in snippet_of_the_story()
