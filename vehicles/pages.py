@@ -110,7 +110,8 @@ def refresh(ids):
         row[0]: row[1:]
         for row in VehiclePage.objects.filter(pk__in=ids, outdated=True).values_list("pk", "marks", *_STORED_FIELDS)
     }
-    fresh = [build(vehicle) for vehicle in VehicleModel.objects.with_details().filter(pk__in=old)]
+    # In key order, as the writes below lock the rows: two runs never wait on each other crosswise.
+    fresh = [build(vehicle) for vehicle in VehicleModel.objects.with_details().filter(pk__in=old).order_by("pk")]
     changed = []
     with transaction.atomic():
         for page in fresh:
