@@ -104,8 +104,8 @@ def _placeholders(ids):
 def refresh(ids):
     """Build the outdated pages among ``ids`` from the records and store each that no change
     marked meanwhile (the others stay outdated); the cache keys of those whose stored page changed.
-    The records are read and rendered outside any transaction (a model with a thousand model years
-    takes seconds): only the writes hold SQLite's write lock, or a PostgreSQL row's."""
+    The records are read and rendered outside any transaction (a model with 1,000 powertrains
+    takes about a second): only the writes hold SQLite's write lock, or a PostgreSQL row's."""
     old = {
         row[0]: row[1:]
         for row in VehiclePage.objects.filter(pk__in=ids, outdated=True).values_list("pk", "marks", *_STORED_FIELDS)
@@ -193,8 +193,10 @@ def mark_outdated(sender, records, **kwargs):
         transaction.on_commit(lambda: enqueue_once(rebuild_outdated), robust=True)
 
 
-# Pages built per write transaction: the writes of a few pages hold the write lock briefly.
-BATCH = 20
+# Pages built per write transaction, and between looks at the clock: a model with 1,000
+# powertrains takes about a second to build on a loaded machine (the fault test's import), so a
+# run ends within seconds of ``RUN_SECONDS``, and its writes hold the write lock briefly.
+BATCH = 10
 # How long one run builds before it queues the next (behind any import's or webhook's task).
 RUN_SECONDS = 30
 
