@@ -7,7 +7,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import cache_keys as article_keys
-        from articles import feeds, readmodel, search, sitemaps
+        from articles import feeds, presentation, readmodel, search, sitemaps
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import cache_keys, pagecache, permissions, public_data
@@ -22,7 +22,7 @@ class ArticlesConfig(AppConfig):
         checks.live_article_leading_with.register(
             lambda image: Article.objects.live().filter(lead_image=image).order_by("-publish_at").first()
         )
-        vehicles.live_articles_about.register(Article.objects.about_vehicle_model)
+        vehicles.live_articles_about.register(presentation.live_articles_about)
         vehicles.reporting_article_id.register(MarketReport.article_id_of)
         pagecache.next_go_live.register(readmodel.next_change)
         article_event.connect(article_keys.on_article_event, dispatch_uid="articles.cache_keys.article_event")

@@ -1,4 +1,5 @@
 from articles.models import Section
+from articles.presentation import nav_sections
 from newsroom.core import cache_keys
 
 
@@ -10,6 +11,6 @@ def navigation(request):
 
     def sections():
         cache_keys.show(request, cache_keys.list_key(Section))
-        return list(Section.objects.all())
+        return nav_sections()
 
     return {"nav_sections": sections}

@@ -149,21 +149,21 @@ class ArticleQuerySet(models.QuerySet):
         """Articles that show ``record``, an image, tag, author or section (``SHOWN_RECORDS``)."""
         return self.filter(**{SHOWN_RECORDS[record._meta.label].lookup: record})
 
-    def about_vehicle_model(self, vehicle_model, limit):
-        """The newest ``limit`` live articles about ``vehicle_model``, plus every live article
-        reporting one of its market launches (so each reported launch can link to its source),
-        newest first: the vehicle page's articles (``VehicleModel.related_live_articles``).
+    def about_vehicle_model(self, vehicle_model, limit, now=None):
+        """The newest ``limit`` articles live at ``now`` about ``vehicle_model``, plus every live
+        article reporting one of its market launches (so each reported launch can link to its
+        source), newest first: the vehicle page's articles (``presentation.live_articles_about``).
 
         Both parts are bounded id lists, so the page costs the same with 60 articles or 60,000."""
         about = (
-            self.live()
+            self.live(now)
             .filter(pk__in=ArticleVehicle.objects.filter(vehicle_model=vehicle_model).values("article_id"))
             .order_by("-publish_at", "-id")
             .values("pk")[:limit]
         )
         reporting = MarketReport.objects.filter(availability__vehicle_model=vehicle_model).values("article_id")
         return (
-            self.live()
+            self.live(now)
             .filter(models.Q(pk__in=about) | models.Q(pk__in=reporting))
             .defer("body")
             .order_by("-publish_at", "-id")

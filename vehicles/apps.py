@@ -7,7 +7,8 @@ class VehiclesConfig(AppConfig):
 
     def ready(self):
         from newsroom.core import cache_keys, public_data
-        from vehicles import models
+        from newsroom.core.signals import public_records_changing
+        from vehicles import models, pages
 
         def its_vehicle_model(row):
             return [cache_keys.key(models.VehicleModel, row.vehicle_model_id)]
@@ -35,3 +36,5 @@ class VehiclesConfig(AppConfig):
             models.Market,
             models.MarketAvailability,
         )
+        # A change to a record a vehicle page shows marks the stored pages showing it outdated.
+        public_records_changing.connect(pages.mark_outdated, dispatch_uid="vehicles.pages.records")

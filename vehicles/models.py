@@ -498,3 +498,49 @@ class CsvImport(models.Model):
         """In progress, but nothing has moved for a minute: no task worker is running it."""
         quiet = (now or timezone.now()) - self.updated_at
         return self.in_progress and quiet.total_seconds() > STALLED_AFTER_SECONDS
+
+
+class VehiclePage(models.Model):
+    """A vehicle model's public page as stored by ``vehicles.pages``: everything it shows of the
+    vehicle record (title, head, Car JSON-LD, spec sheet), built again after a record it shows
+    changes and served as it is while not ``outdated``; the articles about it and the links to
+    launch reports are added per request, since which articles are live changes by the clock."""
+
+    vehicle_model = models.OneToOneField(VehicleModel, primary_key=True, on_delete=models.CASCADE, related_name="page")
+    name = models.CharField(max_length=100)
+    title = models.TextField()
+    head = models.TextField()
+    json_ld = models.TextField()
+    sheet = models.TextField()
+    # [[availability id, id of the article reporting it], ...]: the sheet's report links to fill in.
+    reports = models.JSONField(default=list)
+    # The cache keys of the records it shows, space-separated (also as ``VehiclePageKey`` rows, by
+    # which a change finds the pages showing its record).
+    keys = models.TextField()
+    # 0: never built yet (a row kept so that changes can mark it, ``pages.mark_outdated``).
+    shape = models.PositiveSmallIntegerField()
+    # A record it shows changed since it was built: requests render it from the records, and the
+    # task ``pages.rebuild_outdated`` builds it again.
+    outdated = models.BooleanField(default=False)
+    # How many changes marked it: a build is stored only if none came while it was being made.
+    marks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["outdated"], condition=models.Q(outdated=True), name="vehicle_page_outdated")]
+
+    def __str__(self):
+        return f"Page of {self.name}"
+
+
+class VehiclePageKey(models.Model):
+    """A record a stored vehicle page shows, by its cache key: a change to the record marks the
+    page outdated in one indexed UPDATE (``pages.mark_outdated``)."""
+
+    page = models.ForeignKey(VehiclePage, on_delete=models.CASCADE, related_name="shown_keys")
+    key = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "key"], name="unique_vehicle_page_key")]
+
+    def __str__(self):
+        return self.key

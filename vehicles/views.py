@@ -2,14 +2,15 @@
 number of queries whatever the number of model years, plants, markets and articles."""
 
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from newsroom.core import cache_keys
 from newsroom.core.site import absolute_url
-from vehicles import jsonld
+from vehicles import pages
 from vehicles.models import Make, VehicleModel
 
 PER_PAGE = 24
@@ -44,44 +45,24 @@ def vehicle_list(request):
 
 
 def vehicle_detail(request, make, model):
-    vehicle = get_object_or_404(VehicleModel.objects.with_details(), make__slug=make, slug=model)
-    articles = list(vehicle.related_live_articles())
-    live = {article.id: article for article in articles}
-    availabilities = [
-        # A reporting article is linked only while it is live (the live ones are among ``articles``).
-        (availability, live.get(availability.reported_in_id))
-        for availability in vehicle.availabilities.all()
-    ]
-    url = absolute_url(vehicle.get_absolute_url())
-    segment = f", {vehicle.segment.lower()}" if vehicle.segment else ""
-    show_vehicle_page(request, vehicle, articles)
+    """The stored page (``vehicles.pages``) with the live articles about the model, which change
+    by the clock: four queries while the stored page is current."""
+    page = pages.current(make, model)
+    if page is None:
+        raise Http404("No such vehicle model.")
+    articles = list(VehicleModel(pk=page.vehicle_model_id).related_live_articles())
+    # Its keys: the records the stored page shows, and the articles it lists.
+    cache_keys.show(request, *page.keys.split(), *articles)
     context = {
-        "description": f"{vehicle.make.name} {vehicle.name}: {vehicle.body_class}{segment}. "
-        "Specifications, where it is built and where it is sold.",
-        "vehicle": vehicle,
-        "model_years": list(vehicle.model_years.all()),
-        "powertrains": list(vehicle.powertrains.all()),
-        "plants": vehicle.plants_built(),
-        "availabilities": availabilities,
+        "stored": {
+            "name": page.name,
+            # Rendered from templates when stored (``vehicles.pages.build``).
+            "title": mark_safe(page.title),  # noqa: S308
+            "head": mark_safe(page.head),  # noqa: S308
+            "json_ld": mark_safe(page.json_ld),  # noqa: S308 - escaped by script_json
+            "sheet": pages.fill_reports(page, {article.pk: article for article in articles}),
+        },
         "articles": articles,
-        "manufacturers": vehicle.manufacturers(),
-        "json_ld": mark_safe(jsonld.script_json(jsonld.car(vehicle, url))),  # noqa: S308 - escaped by script_json
-        "canonical_url": url,
+        "canonical_url": absolute_url(reverse("vehicles:detail", kwargs={"make": make, "model": model})),
     }
     return render(request, "vehicles/vehicle_detail.html", context)
-
-
-def show_vehicle_page(request, vehicle, articles):
-    """The keys of a vehicle page, from what it loaded: the model (its model years, powertrains and
-    launches are part of it), its make and the makers, plants and markets it names, and the
-    articles it lists."""
-    cache_keys.show(
-        request, vehicle, cache_keys.stories_under(vehicle), vehicle.make, *vehicle.make.manufacturers.all(), *articles
-    )
-    for model_year in vehicle.model_years.all():
-        for plant in model_year.plants.all():
-            cache_keys.show(request, plant, plant.manufacturer)
-    for availability in vehicle.availabilities.all():
-        cache_keys.show(request, availability.market)
-        if availability.source_plant_id:
-            cache_keys.show(request, availability.source_plant)

@@ -20,7 +20,7 @@ import threading
 
 from django.db import transaction
 
-from newsroom.core.signals import public_keys_changed
+from newsroom.core.signals import public_keys_changed, public_records_changing
 
 HEADER = "Surrogate-Key"
 HOME = "home"
@@ -99,7 +99,8 @@ def changed(keys, *, hard=False, records=()):
     """Tell the caches that ``keys`` changed, once the current transaction commits (at once outside
     one). ``hard``: no stale copy may be served any more (a withdrawal). ``records``: those of
     ``keys`` whose record itself changed (a renamed tag), not only a list it heads (a tag page
-    gaining a story), so that what shows the record is built again (``articles.readmodel``).
+    gaining a story), so that what shows the record is built again (``articles.readmodel``) or
+    marked outdated at once (``public_records_changing``, ``vehicles.pages``).
     Inside ``batched()``, the keys are kept for its one message."""
     keys, records = frozenset(keys), frozenset(records)
     if not keys:
@@ -111,6 +112,8 @@ def changed(keys, *, hard=False, records=()):
         batch["records"] |= records
         batch["hard"] = batch["hard"] or hard
         return
+    if records:
+        public_records_changing.send(sender=None, records=records)
     transaction.on_commit(lambda: public_keys_changed.send(sender=None, keys=keys, hard=hard, records=records))
 
 

@@ -14,10 +14,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, Min, When
 from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
+
+from newsroom.core.models import PendingRun
 
 logger = logging.getLogger("newsroom.tasks")
 
@@ -55,6 +58,31 @@ def retry_later(a_task, *args, attempt):
     a_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(*args, attempt=attempt + 1)
     logger.warning("task failed; retrying", extra={"task": a_task.module_path, "attempt": attempt, "retry_in": delay})
     return True
+
+
+# The priority of work that only makes pages cheaper to serve (a stored page built again while
+# requests render it from the records meanwhile): the worker takes the highest priority ready
+# first, so imports, webhooks and scheduled releases (the default, 0) never wait behind it.
+BACKGROUND_PRIORITY = -10
+
+
+def enqueue_once(a_task):
+    """Queue ``a_task`` (it takes no arguments and does whatever is due when it runs) unless a run
+    of it is queued and not started yet: a thousand changes in a minute queue one run, not a
+    thousand. Checked and set in one transaction with the queuing, so two processes cannot both
+    queue one, and a crash in between leaves no mark without its run. The task calls
+    ``started(itself)`` first: a change after that queues the next run. True if it queued one."""
+    with transaction.atomic():
+        _, created = PendingRun.objects.get_or_create(task=a_task.module_path)
+        if created:
+            a_task.enqueue()
+    return created
+
+
+def started(a_task):
+    """First thing in a task queued by ``enqueue_once``: from now on a change queues another run,
+    since this one may already have read past it."""
+    PendingRun.objects.filter(task=a_task.module_path).delete()
 
 
 # Each worker records in the shared cache when it last looked for work; /readyz reports it.

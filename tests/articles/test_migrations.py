@@ -39,6 +39,7 @@ AFTER_SEARCH_DOCUMENT = [
     ("articles", "0012_public_article_section_and_image"),
     ("articles", "0013_sqlite_search_index"),
     ("vehicles", "0004_remove_marketavailability_reported_in"),
+    ("vehicles", "0005_stored_vehicle_page"),
 ]
 
 

@@ -1,3 +1,4 @@
+import io
 import json
 import re
 from datetime import date, timedelta
@@ -5,9 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.tasks.base import DEFAULT_TASK_PRIORITY
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, ArticleVehicle, MarketReport, Status
+from newsroom.core import cache_keys
+from newsroom.core.tasks import BACKGROUND_PRIORITY
+from vehicles import pages
 from vehicles.models import (
     AvailabilityStatus,
     DatePrecision,
@@ -20,7 +27,9 @@ from vehicles.models import (
     Powertrain,
     SteeringSide,
     VehicleModel,
+    VehiclePage,
 )
+from vehicles.tasks import import_task
 
 
 def json_ld(response):
@@ -193,19 +202,35 @@ def add_related_rows(vehicle, count, writer):
 
 
 # Each includes the sections of the site's navigation, which vehicle pages show like every other page.
-DETAIL_QUERIES = 9
+# The detail: its stored page (``vehicles.pages``), the live articles about the model, the sections
+# and the next go-live minute.
+DETAIL_QUERIES = 4
+# The same while its stored page is outdated or not built yet, rendered from the records: their six
+# reads (``VehicleModel.objects.with_details``) after the stored page's.
+DETAIL_QUERIES_RENDERED = 10
+NONCE = re.compile(r'nonce="[^"]+"')
 LIST_QUERIES = 6
 
 
-def test_vehicle_page_runs_a_fixed_number_of_queries(client, demo, tundra, writer, django_assert_num_queries):
+def test_vehicle_page_runs_a_fixed_number_of_queries(
+    client, demo, tundra, writer, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     url = tundra.get_absolute_url()
-    with django_assert_num_queries(DETAIL_QUERIES):
+    with django_assert_num_queries(DETAIL_QUERIES_RENDERED):  # the demo was loaded in this test's transaction
         client.get(url)
-    add_related_rows(tundra, 6, writer)
+    pages.rebuild_outdated.call()  # as the worker does once the demo's changes commit
     cache.clear()
     with django_assert_num_queries(DETAIL_QUERIES):
-        page = client.get(url).text
-    assert page.count("Story ") >= 6 and "Market " in page
+        client.get(url)
+    add_related_rows(tundra, 6, writer)  # not committed yet: the page is outdated, and rendered
+    cache.clear()
+    with django_assert_num_queries(DETAIL_QUERIES_RENDERED):
+        rendered = NONCE.sub("", client.get(url).text)
+    assert rendered.count("Story ") >= 6 and "Market " in rendered
+    pages.rebuild_outdated.call()
+    cache.clear()
+    with django_assert_num_queries(DETAIL_QUERIES):
+        assert NONCE.sub("", client.get(url).text) == rendered  # as stored, what was rendered
 
 
 def test_vehicle_list_runs_a_fixed_number_of_queries(client, demo, django_assert_num_queries):
@@ -242,3 +267,84 @@ def test_renaming_a_manufacturer_refreshes_the_vehicle_page(client, tundra, djan
         manufacturer.save()
     page = client.get(tundra.get_absolute_url()).text
     assert "Toyota Motor North America<" in page and "Toyota Motor North America, Inc." not in page
+
+
+def test_a_vehicle_page_is_stored_and_marked_outdated_only_when_a_record_it_shows_changes(
+    client, demo, tundra, django_capture_on_commit_callbacks
+):
+    """The page's record parts are stored (``vehicles.pages``) and served as stored until a record
+    it shows changes; from that change's commit on, requests render it from the records (storing
+    nothing) until the queued task builds it again; the command fills in what is missing or older."""
+    pages.rebuild_outdated.call()
+    VehiclePage.objects.filter(pk=tundra.pk).update(sheet="<article>As stored</article>")
+    cache.clear()
+    assert "As stored" in client.get(tundra.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        Make.objects.get(slug="ford").save()  # a make the Tundra's page does not show
+    assert "As stored" in client.get(tundra.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        Powertrain.objects.filter(vehicle_model=tundra).first().save()  # part of the Tundra
+    cache.clear()  # as the commit would
+    assert "As stored" not in client.get(tundra.get_absolute_url()).text  # marked in the change's transaction
+    assert VehiclePage.objects.filter(pk=tundra.pk, outdated=True, sheet__contains="As stored").exists()
+    for callback in queued:
+        callback()  # the commit: the rebuild task runs (at once, on the test's task backend)
+    assert not VehiclePage.objects.filter(pk=tundra.pk, outdated=True).exists()
+    assert not VehiclePage.objects.filter(sheet__contains="As stored").exists()
+
+    VehiclePage.objects.filter(pk=tundra.pk).update(sheet="<article>An old shape</article>", shape=0)
+    out = io.StringIO()
+    call_command("rebuild_read_model", stdout=out)
+    assert out.getvalue().splitlines()[1] == "Rebuilt 1 vehicle pages: 1 changed."
+    assert "An old shape" not in client.get(tundra.get_absolute_url()).text
+    VehiclePage.objects.filter(pk=tundra.pk).delete()
+    out = io.StringIO()
+    call_command("rebuild_read_model", stdout=out)
+    assert out.getvalue().splitlines()[1] == "Rebuilt 1 vehicle pages: 1 changed."
+    out = io.StringIO()
+    call_command("rebuild_read_model", stdout=out)
+    assert out.getvalue().splitlines()[1] == "Rebuilt 0 vehicle pages: 0 changed."
+
+
+def test_many_changes_queue_one_rebuild_behind_other_tasks(demo, tundra, settings, django_capture_on_commit_callbacks):
+    """However many changes mark pages outdated, one run of the rebuild is queued at a time (an
+    import's batches queued one each before, ahead of the import's own next batch), at a lower
+    priority than the default of imports and webhooks; a change once it has started queues the next."""
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    powertrain = Powertrain.objects.filter(vehicle_model=tundra).first()
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            powertrain.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        Make.objects.get(slug="toyota").save()  # every Toyota's page
+    queued = DBTaskResult.objects.filter(task_path=pages.rebuild_outdated.module_path)
+    assert list(queued.values_list("status", "priority")) == [("READY", BACKGROUND_PRIORITY)]
+    assert BACKGROUND_PRIORITY < DEFAULT_TASK_PRIORITY == import_task.priority
+
+    pages.rebuild_outdated.call()  # the worker runs it
+    assert not VehiclePage.objects.filter(outdated=True).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        powertrain.save()
+    assert queued.count() == 2 and VehiclePage.objects.get(pk=tundra.pk).outdated
+
+
+def test_a_page_changed_while_it_is_built_is_not_stored_as_current(client, demo, tundra, monkeypatch):
+    """The task builds outside any transaction; a change that commits meanwhile leaves the page
+    outdated (for the next run), never stored from the records as they were before it."""
+    build = pages.build
+
+    def changed_meanwhile(vehicle):
+        page = build(vehicle)
+        VehicleModel.objects.filter(pk=tundra.pk).update(segment="Changed meanwhile")
+        cache_keys.changed({cache_keys.of(tundra)}, records={cache_keys.of(tundra)})  # as the admin's save
+        return page
+
+    monkeypatch.setattr(pages, "build", changed_meanwhile)
+    assert pages.refresh([tundra.pk]) == []
+    assert VehiclePage.objects.get(pk=tundra.pk).outdated
+    monkeypatch.setattr(pages, "build", build)
+    assert "Changed meanwhile" in client.get(tundra.get_absolute_url()).text
+    pages.refresh([tundra.pk])
+    page = VehiclePage.objects.get(pk=tundra.pk)
+    assert not page.outdated and "Changed meanwhile" in page.sheet
+    assert set(page.shown_keys.values_list("key", flat=True)) == set(page.keys.split())

@@ -1,4 +1,5 @@
-"""Build published and scheduled articles' stored forms afresh (``articles.readmodel``).
+"""Build published and scheduled articles' stored forms afresh (``articles.readmodel``), and the
+stored vehicle pages (``vehicles.pages``).
 
 Run it after a deploy that changes what a stored form looks like (a template or builder, with a
 new ``readmodel.SHAPE``), or to fill the read model of a database upgraded from before it
@@ -9,6 +10,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from articles import readmodel
+from vehicles import pages as vehicle_pages
 
 
 class Command(BaseCommand):
@@ -23,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rebuilt, changed, dropped = readmodel.rebuild_all(progress=self.progress, everything=options["all"])
         self.stdout.write(f"Rebuilt {rebuilt} articles: {changed} changed, {dropped} no longer public dropped.")
+        rebuilt, changed = vehicle_pages.rebuild_all(everything=options["all"])
+        self.stdout.write(f"Rebuilt {rebuilt} vehicle pages: {changed} changed.")
 
     def progress(self, done, total):
         """A progress bar on a terminal; nothing on a pipe or in a log."""
