@@ -27,7 +27,7 @@ import itertools
 import time
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -186,9 +186,16 @@ def mark_outdated(sender, records, **kwargs):
     if own:
         _placeholders(VehicleModel.objects.filter(pk__in=own, page__isnull=True).values_list("pk", flat=True))
     showing = VehiclePageKey.objects.filter(key__in=shown).values("page_id")
-    marked = VehiclePage.objects.filter(
+    # Locked in key order first, as the rebuild writes them: two changes marking overlapping pages
+    # in whatever order each UPDATE scanned them could deadlock on PostgreSQL (SQLite has one writer).
+    pages = VehiclePage.objects.filter(
         models.Q(pk__in=own) | models.Q(pk__in=showing) | models.Q(outdated=True, shape=0)
-    ).update(outdated=True, marks=models.F("marks") + 1)
+    )
+    if connection.vendor == "postgresql":
+        pages = VehiclePage.objects.filter(
+            pk__in=list(pages.order_by("pk").select_for_update().values_list("pk", flat=True))
+        )
+    marked = pages.update(outdated=True, marks=models.F("marks") + 1)
     if marked:
         transaction.on_commit(lambda: enqueue_once(rebuild_outdated), robust=True)
 
