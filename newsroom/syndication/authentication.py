@@ -28,35 +28,58 @@ class PartnerPrincipal:
         return f"partner:{self.partner.pk}"
 
 
+def presented_key(request):
+    """The valid key of an active partner that Django's ``request`` presents as ``Authorization:
+    Bearer <key>``, or None without the header; a key in the query string or a malformed header is
+    a 400, a wrong, revoked or expired key (or an inactive partner's) a 401. The one decision for
+    REST framework's authentication and the views' conditional GETs answered before REST framework
+    (``views.ConditionalGet``): it is read, and the key's use recorded, once per request."""
+    try:
+        outcome = request.presented_key
+    except AttributeError:
+        try:
+            outcome = _read_key(request)
+        except exceptions.APIException as error:
+            outcome = error
+        request.presented_key = outcome
+    if isinstance(outcome, exceptions.APIException):
+        raise outcome
+    return outcome
+
+
+def _read_key(request):
+    for name in request.GET:
+        if name.lower() in QUERY_KEY_NAMES:
+            raise InvalidParameter(name, "API keys are not accepted in the URL; send 'Authorization: Bearer <key>'.")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if len(header) > MAX_AUTHORIZATION_LENGTH:
+        raise InvalidParameter("Authorization", "The header is too long.")
+    scheme, _, secret = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <key>'.")
+    api_key = _key_for(secret.strip())
+    if api_key is None:
+        raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
+    api_key.touch()
+    return api_key
+
+
+def _key_for(secret):
+    prefix = ApiKey.prefix_of(secret)
+    if prefix is None:
+        return None
+    api_key = ApiKey.objects.for_request(prefix, timezone.now())
+    if api_key is None or not api_key.matches(secret):
+        return None
+    return api_key
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
-        for name in request.query_params:
-            if name.lower() in QUERY_KEY_NAMES:
-                raise InvalidParameter(
-                    name, "API keys are not accepted in the URL; send 'Authorization: Bearer <key>'."
-                )
-        header = request.headers.get("Authorization", "")
-        if len(header) > MAX_AUTHORIZATION_LENGTH:
-            raise InvalidParameter("Authorization", "The header is too long.")
-        scheme, _, secret = header.partition(" ")
-        if not header:
-            return None
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <key>'.")
-        api_key = self._key_for(secret.strip())
-        if api_key is None:
-            raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
-        api_key.touch()
-        return PartnerPrincipal(api_key.partner), api_key
-
-    def _key_for(self, secret):
-        prefix = ApiKey.prefix_of(secret)
-        if prefix is None:
-            return None
-        api_key = ApiKey.objects.for_request(prefix, timezone.now())
-        if api_key is None or not api_key.matches(secret):
-            return None
-        return api_key
+        api_key = presented_key(request._request)
+        return None if api_key is None else (PartnerPrincipal(api_key.partner), api_key)
 
     def authenticate_header(self, request):
         return 'Bearer realm="newsroom-api"'

@@ -17,7 +17,7 @@ from django.db.models import DateTimeField, F, IntegerField, Prefetch, Subquery,
 
 from articles import readmodel
 from articles.models import ArticleVehicle, Byline, MarketReport
-from newsroom.core.prepared import Prepared, Shape
+from newsroom.core.prepared import Prepared, Shape, Stored
 from newsroom.media.models import Rendition
 from newsroom.syndication.changes import articles_in, feed_position, reported_in_readable
 from newsroom.syndication.facts import article_facts
@@ -29,8 +29,8 @@ from vehicles.models import Manufacturer, MarketAvailability, ModelYear, Plant, 
 # served now were built (``readmodel.served_since``). Answers are written from those documents as
 # stored, and the read model dates every change to them, at its workflow steps and when a record
 # they show changes (a renamed tag, a new rendition), so the ETag (the ids and ``built_at``) and
-# Last-Modified (``changed_at``) move exactly when what is served does, from one indexed read.
-KEY_FIELDS = ("id", "publish_at")
+# Last-Modified (``changed_at``) move exactly when what is served does, from one indexed read
+# (``_window``).
 RENDITION_COLUMNS = ("image_id", "spec", "format", "file", "width", "height", "byte_size")
 
 ARTICLE_ORDER = KeysetPaginator((("publish_at", "datetime"), ("id", "int")), descending=True)
@@ -58,10 +58,11 @@ def _window(articles, now):
     """The page's keys of ``articles`` (``_WINDOW_COLUMNS``): each article's id, go-live time and
     ``built_at``, with the change feed's position and its newest change's time, in one statement."""
     return articles.annotate(
+        stored_publish_at=Stored("publish_at", output_field=DateTimeField()),  # compared, not shown (``_PAGE``)
         built_at=readmodel.served_since(now, prefix="public__"),
         feed_position=feed_position(now),
         feed_at=Subquery(_FEED_HEAD.values("occurred_at")[:1]),
-    ).values_list(*KEY_FIELDS, "built_at", "feed_position", "feed_at")
+    ).values_list("id", "stored_publish_at", "built_at", "feed_position", "feed_at")
 
 
 _FEED_HEAD = ChangeEvent.objects.order_by("-id")

@@ -55,7 +55,7 @@ def decode_cursor(token, kinds, name="cursor"):
 
 
 def page_size(request):
-    raw = request.query_params.get("page_size")
+    raw = request.GET.get("page_size")  # Django's request or REST framework's
     if raw is None:
         return DEFAULT_PAGE_SIZE
     try:
@@ -90,7 +90,7 @@ class KeysetPaginator:
 
     def after_cursor(self, request):
         """The sort key of the row the request's ``cursor`` names, or None without one (a 400 for a bad one)."""
-        token = request.query_params.get("cursor")
+        token = request.GET.get("cursor")  # Django's request or REST framework's
         return None if token is None else decode_cursor(token, self.kinds())
 
     def window(self, queryset, after, size):

@@ -18,6 +18,16 @@ webhook_endpoint_policy = ModelPermissionPolicy(WebhookEndpoint)
 webhook_delivery_policy = ModelPermissionPolicy(WebhookDelivery, nobody_may={"add"})
 
 
+def serves(partner, content_type):
+    """Whether ``partner``'s plan includes what a view serves (its ``content_type``: "articles",
+    "vehicles" or None for what every partner reads)."""
+    if content_type == "articles":
+        return partner.receives_articles
+    if content_type == "vehicles":
+        return partner.receives_vehicles
+    return True
+
+
 class PartnerKeyRequired(permissions.BasePermission):
     """A partner key is required; content outside the partner's plan is answered 404, as if it
     did not exist (``content_type`` on the view names what it serves: "articles" or "vehicles")."""
@@ -25,10 +35,6 @@ class PartnerKeyRequired(permissions.BasePermission):
     def has_permission(self, request, view):
         if not isinstance(request.auth, ApiKey):
             raise exceptions.NotAuthenticated("Send your API key as 'Authorization: Bearer <key>'.")
-        partner = request.auth.partner
-        content_type = getattr(view, "content_type", None)
-        if content_type == "articles" and not partner.receives_articles:
-            raise Http404
-        if content_type == "vehicles" and not partner.receives_vehicles:
+        if not serves(request.auth.partner, getattr(view, "content_type", None)):
             raise Http404
         return True

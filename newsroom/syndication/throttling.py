@@ -45,27 +45,43 @@ def _lease(partner, window):
     return max(0, min(size, limit - (count - size)))
 
 
+def admit(request, api_key):
+    """(Whether Django's ``request``, made with ``api_key``, is within its partner's allowance,
+    seconds until the next window): the one decision for REST framework's throttle and the views'
+    conditional GETs answered before REST framework (``views.ConditionalGet``), taken once per
+    request, so that a request is counted once whichever of them asks first."""
+    try:
+        return request.admitted
+    except AttributeError:
+        pass
+    request.admitted = decision = _admit(getattr(api_key, "partner", None))
+    return decision
+
+
+def _admit(partner):
+    if partner is None:
+        return True, None
+    now = _clock()
+    window = int(now // WINDOW_SECONDS)
+    wait = (window + 1) * WINDOW_SECONDS - now
+    slot = (partner.pk, window)
+    with _leases_lock:
+        left = _leases.get(slot, 0)
+        if left == 0:
+            for old in [old for old in _leases if old[1] != window]:  # earlier windows' leases
+                del _leases[old]
+            left = _lease(partner, window)
+        if left == 0:
+            _leases[slot] = 0
+            return False, wait
+        _leases[slot] = left - 1
+        return True, wait
+
+
 class PartnerRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
-        api_key = request.auth
-        partner = getattr(api_key, "partner", None)
-        if partner is None:
-            return True
-        now = _clock()
-        window = int(now // WINDOW_SECONDS)
-        self._wait = (window + 1) * WINDOW_SECONDS - now
-        slot = (partner.pk, window)
-        with _leases_lock:
-            left = _leases.get(slot, 0)
-            if left == 0:
-                for old in [old for old in _leases if old[1] != window]:  # earlier windows' leases
-                    del _leases[old]
-                left = _lease(partner, window)
-            if left == 0:
-                _leases[slot] = 0
-                return False
-            _leases[slot] = left - 1
-            return True
+        allowed, self._wait = admit(request._request, request.auth)
+        return allowed
 
     def wait(self):
         return self._wait
