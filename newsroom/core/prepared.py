@@ -100,7 +100,9 @@ class _Compiled:
             if slot.name not in prepared:
                 prepared[slot.name] = slot.field.get_db_prep_value(values[slot.name], connection, prepared=False)
             params[position] = prepared[slot.name]
-        with connection.cursor() as cursor:
+        # On PostgreSQL, a statement the server prepares once per connection, too
+        # (``newsroom.core.postgresql``): planning it cost more than running it.
+        with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.compiler.has_extra_select:  # columns the ordering needed, which the caller did not ask for
