@@ -20,6 +20,7 @@ connection pooler in transaction mode must support prepared statements (PgBounce
 """
 
 import select
+import sys
 
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -33,6 +34,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if connection.prepare_threshold is None:
+            # Django turns psycopg's preparing off (``prepare_threshold`` None, for poolers), which
+            # refuses even a cursor's explicit request. Only ``prepared_cursor`` asks: nothing is
+            # prepared by count.
+            connection.prepare_threshold = sys.maxsize
+        return connection
 
     def prepared_cursor(self):
         """A cursor (wrapped as Django's are: logged, counted) whose statements PostgreSQL prepares

@@ -1,11 +1,15 @@
-"""A kept PostgreSQL connection is health-checked by asking its socket (newsroom.core.postgresql):
-no round trip while the server has said nothing, and a connection the server ended is replaced
-before the request uses it, so a restart costs no reader a failed request."""
+"""Django's PostgreSQL backend as newsroom.core.postgresql changes it: a kept connection is
+health-checked by asking its socket (no round trip while the server has said nothing, and a
+connection the server ended is replaced before the request uses it, so a restart costs no reader a
+failed request), and the reads every page runs are prepared by the server once per connection."""
 
 import time
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+
+from articles.models import Section
+from newsroom.core.prepared import Prepared
 
 pytestmark = [
     pytest.mark.django_db,
@@ -50,3 +54,21 @@ def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(ke
     time.sleep(0.2)  # the termination notice reaches the socket
     assert next_request(wrapper) != pid
     assert full_checks == [1]
+
+
+SECTION_NAMED = Prepared(
+    lambda slug: Section.objects.filter(slug=slug).values_list("name", flat=True), slug=models.SlugField()
+)
+
+
+def test_a_read_compiled_once_per_connection_is_prepared_once_by_the_server(django_assert_num_queries):
+    Section.objects.create(name="Industry", slug="industry")
+    with django_assert_num_queries(3):  # counted and logged as any query is
+        assert [SECTION_NAMED(slug=slug) for slug in ("industry", "nowhere", "industry")] == [
+            ["Industry"],
+            [],
+            ["Industry"],
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%articles_section%"])
+        assert len(cursor.fetchall()) == 1
