@@ -426,6 +426,10 @@ def rebuild(ids):
 # Reading: what pages ask of the stored forms, each in one query.
 
 
+# The order ``due`` reads versions in: the one served comes last.
+DUE_ORDER = ("article_id", "kind", "live_from")
+
+
 def due(representations, now):
     """``representations`` (``Representation`` rows) as served at ``now``: of each article's
     kind, the version stored for its scheduled changes (``live_from`` their minute) once that
@@ -433,7 +437,7 @@ def due(representations, now):
     version first, so a read keeping the last row of each article and kind keeps the one served
     (``.reverse()[:1]`` in a subquery). Every read of the stored forms, pages' and the API's,
     goes through it."""
-    return representations.filter(live_from__lte=now).order_by("article_id", "kind", "live_from")
+    return representations.filter(live_from__lte=now).order_by(*DUE_ORDER)
 
 
 def served_since(now, prefix=""):
@@ -489,11 +493,54 @@ def forms_of(rows):
     return found
 
 
+class RelatedOf(models.Expression):
+    """The ids in the related list (``PublicArticle.related``) of the stored story at ``slug``, as
+    a subquery for ``__in``: the story's page reads its related stories' cards in the same query as
+    the story, as they are stored now (a card changed or a story withdrawn since the list was chosen
+    shows as it is, or not at all). The list is JSON, expanded by each database's own function."""
+
+    def __init__(self, slug):
+        super().__init__(output_field=models.BigIntegerField())
+        self.slug = slug
+
+    def get_source_expressions(self):
+        return [self.slug]
+
+    def set_source_expressions(self, expressions):
+        (self.slug,) = expressions
+
+    def _sql(self, compiler, items):
+        slug, params = compiler.compile(self.slug)
+        table = compiler.connection.ops.quote_name(PublicArticle._meta.db_table)
+        # A list holds at most RELATED_ARTICLES (``choose_related``): saying so lets PostgreSQL
+        # look the few stories up by key (guessing a hundred, it read the whole table).
+        limit = presentation.RELATED_ARTICLES
+        return f"SELECT {items} FROM {table} WHERE {table}.slug = {slug} LIMIT {limit}", params  # noqa: S608 - no values
+
+    def as_sql(self, compiler, connection):  # SQLite: a table-valued function in the FROM list
+        sql, params = self._sql(compiler, "related_ids.value")
+        return sql.replace(" WHERE ", ", json_each(related) AS related_ids WHERE ", 1), params
+
+    def as_postgresql(self, compiler, connection):
+        return self._sql(compiler, "jsonb_array_elements_text(related)::bigint")
+
+
 # Compiled once per connection (``newsroom.core.prepared``): every uncached page runs them.
 _STORY = Prepared(
-    lambda slug, now: due(
-        Representation.objects.filter(article__slug=slug, article__publish_at__lte=now, kind__in=STORY_KINDS), now
-    ).values_list("article_id", "article__related", "kind", "content"),
+    lambda slug, now: (
+        due(Representation.objects.filter(article__slug=slug, kind__in=STORY_KINDS), now)
+        .filter(article__publish_at__lte=now)
+        .order_by()
+        .values_list("article_id", "kind", "live_from", "content", "article__related")
+        .union(
+            due(Representation.objects.filter(article__in=RelatedOf(slug), kind="card-related"), now)
+            .filter(article__publish_at__lte=now)
+            .order_by()
+            .values_list("article_id", "kind", "live_from", "content", models.Value(None, models.JSONField())),
+            all=True,
+        )
+        .order_by(*DUE_ORDER)  # ``due``'s order, over both parts
+    ),
     slug=models.SlugField(),
     now=models.DateTimeField(),
 )
@@ -508,12 +555,18 @@ _CARDS = Prepared(
 
 
 def story(slug, now=None):
-    """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id" and "related"),
-    or None: one query."""
-    forms = {}
-    for article_id, related, kind, content in _STORY(slug=slug, now=now or timezone.now()):
-        forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
-    return forms or None
+    """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id", "related" and
+    "related_cards", {id: safe card} of its live related stories in order), or None: one query."""
+    forms, cards = {}, {}
+    for article_id, kind, _live_from, content, related in _STORY(slug=slug, now=now or timezone.now()):
+        if kind in STORY_KINDS:
+            forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
+        else:
+            cards[article_id] = mark_safe(content)  # noqa: S308 - built from templates
+    if not forms:
+        return None
+    forms["related_cards"] = {pk: cards[pk] for pk in forms["related"] if pk in cards}
+    return forms
 
 
 def cards(variant, ids, now=None):

@@ -218,12 +218,11 @@ def article_detail(request, slug):
     stored = readmodel.story(slug, now)
     if stored is None:
         return _moved_or_gone(request, slug)
-    related = readmodel.cards("related", stored["related"], now)
     cache_keys.show(request, cache_keys.key(Article, stored["id"]), *stored["keys"].split())
-    article_keys.show_stored_cards(request, [(pk, None) for pk in related])
+    article_keys.show_stored_cards(request, [(pk, None) for pk in stored["related_cards"]])
     context = {
         "stored": stored,
-        "related_cards": [related[pk] for pk in stored["related"] if pk in related],
+        "related_cards": list(stored["related_cards"].values()),
         "nav_sections": nav_sections(),
         "canonical_url": absolute_url(reverse("articles:detail", kwargs={"slug": slug})),
     }

@@ -177,6 +177,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # production; one file per process, so two test runs side by side never share one.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 else:
+    # Django's PostgreSQL backend with a health check that asks the socket, not the server.
+    DATABASES["default"]["ENGINE"] = "newsroom.core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     # Fail fast while PostgreSQL is down, so requests get a 503 instead of hanging.
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 3))

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -60,8 +61,11 @@ def test_cached_pages_expire_at_the_next_go_live_minute_here_and_at_the_edge(
     home = client.get("/")
     assert (home.page_cache_timeout, _edge_seconds(home)) == (300, 3600)
     workflow.schedule(approved, editor, timezone.now() + timedelta(seconds=90))
-    latest = client.get("/latest/")
-    assert 89 <= latest.page_cache_timeout <= 91 and 89 <= _edge_seconds(latest) <= 91
+    cache.clear()  # the step's commit, which would make the home page stale, never comes in a test
+    # Every page read after the step carries the minute, lists and stories alike.
+    for path in ("/", f"/articles/{TOYOTA_SLUG}/", "/latest/"):
+        page = client.get(path)
+        assert 89 <= page.page_cache_timeout <= 91 and 89 <= _edge_seconds(page) <= 91, path
     # A minute later, a reader answered from the page cache hands the edge only what is left.
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 60)

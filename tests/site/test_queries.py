@@ -16,8 +16,8 @@ PAGES = {
     # the latest few with their stored cards (lead and compact); the section blocks with theirs;
     # sections; go-live
     "/": 4,
-    # the stored story; its related stories' stored cards; sections; go-live
-    f"/articles/{TOYOTA_SLUG}/": 4,
+    # the stored story with its related stories' stored cards; sections; go-live
+    f"/articles/{TOYOTA_SLUG}/": 3,
     # count, the page with its stored cards; sections; go-live (+ the tag or author itself)
     "/latest/": 4,
     "/section/industry/": 4,
