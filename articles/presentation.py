@@ -2,8 +2,11 @@
 show, and what both load. ``articles.readmodel`` builds and stores them at each workflow step;
 the admin preview renders a draft with the same functions."""
 
+import json
+
 from django.db import DEFAULT_DB_ALIAS, models
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -207,6 +210,33 @@ _SECTIONS = Prepared(lambda: Section.objects.values_list(*_SECTION_FIELDS))
 def nav_sections():
     """The sections, in navigation order (``Section.Meta.ordering``)."""
     return [Section.from_db(DEFAULT_DB_ALIAS, _SECTION_FIELDS, row) for row in _SECTIONS()]
+
+
+class NavSections(models.Expression):
+    """``nav_sections`` as one JSON text, for a page's own read to select beside its rows (one
+    statement fewer per page; ``sections_from`` reads it): an array of each section's fields and
+    its rank in navigation order, since neither database promises an aggregate's order."""
+
+    output_field = models.TextField()
+
+    def _sql(self, connection, aggregate):
+        ranked = Section.objects.order_by().annotate(nav_rank=Window(RowNumber(), order_by=Section._meta.ordering))
+        query = ranked.values_list(*_SECTION_FIELDS, "nav_rank").query
+        rows, params = query.get_compiler(connection=connection).as_sql()
+        items = ", ".join(connection.ops.quote_name(name) for name in [*_SECTION_FIELDS, "nav_rank"])
+        return f"(SELECT {aggregate.format(items)} FROM ({rows}) AS nav)", params  # noqa: S608 - no values
+
+    def as_sql(self, compiler, connection):  # SQLite
+        return self._sql(connection, "json_group_array(json_array({}))")
+
+    def as_postgresql(self, compiler, connection):
+        return self._sql(connection, "json_agg(json_build_array({}))::text")
+
+
+def sections_from(selected):
+    """``nav_sections``' answer from what a read selected as ``NavSections()``."""
+    rows = sorted(json.loads(selected or "[]"), key=lambda row: row[-1])
+    return [Section.from_db(DEFAULT_DB_ALIAS, _SECTION_FIELDS, row[:-1]) for row in rows]
 
 
 # What the vehicle page shows of each article about the model: compiled once per connection (and

@@ -49,7 +49,7 @@ from django.db.models.functions import Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from articles import presentation, revisions
 from articles.models import (
@@ -449,16 +449,20 @@ def served_since(now, prefix=""):
     return Case(When(**{f"{prefix}changes_at__lte": now}, then=Greatest(built_at, changes_at)), default=built_at)
 
 
-# Every page the page cache stores asks (``pagecache.next_go_live``): compiled once per connection.
-_NEXT_CHANGE = Prepared(
-    lambda now: (
+def next_change_read(now):
+    """The read of ``next_change``: a queryset, for a page's own read to select it as a
+    ``Subquery`` beside its rows (then telling ``pagecache.read_next_go_live``)."""
+    return (
         PublicArticle.objects.filter(Q(publish_at__gt=now) | Q(changes_at__gt=now))
         .annotate(at=Case(When(publish_at__gt=now, then="publish_at"), default="changes_at"))
         .order_by("at")
         .values_list("at", flat=True)[:1]
-    ),
-    now=models.DateTimeField(),
-)
+    )
+
+
+# Every page the page cache stores asks (``pagecache.next_go_live``), unless its own read did:
+# compiled once per connection.
+_NEXT_CHANGE = Prepared(next_change_read, now=models.DateTimeField())
 
 
 def next_change(now):
@@ -525,18 +529,30 @@ class RelatedOf(models.Expression):
         return self._sql(compiler, "jsonb_array_elements_text(related)::bigint")
 
 
-# Compiled once per connection (``newsroom.core.prepared``): every uncached page runs them.
+# Compiled once per connection (``newsroom.core.prepared``): every uncached page runs them. The
+# story's rows also carry what the rest of its page needs, so that the page is one statement: the
+# sections of the navigation (``presentation.NavSections``) and the next go-live minute
+# (``next_change``).
 _STORY = Prepared(
     lambda slug, now: (
         due(Representation.objects.filter(article__slug=slug, kind__in=STORY_KINDS), now)
         .filter(article__publish_at__lte=now)
         .order_by()
-        .values_list("article_id", "kind", "live_from", "content", "article__related")
+        .annotate(next_change=Subquery(next_change_read(now)), sections=presentation.NavSections())
+        .values_list("article_id", "kind", "live_from", "content", "article__related", "next_change", "sections")
         .union(
             due(Representation.objects.filter(article__in=RelatedOf(slug), kind="card-related"), now)
             .filter(article__publish_at__lte=now)
             .order_by()
-            .values_list("article_id", "kind", "live_from", "content", models.Value(None, models.JSONField())),
+            .values_list(
+                "article_id",
+                "kind",
+                "live_from",
+                "content",
+                models.Value(None, models.JSONField()),
+                models.Value(None, models.DateTimeField()),
+                models.Value(None, models.TextField()),
+            ),
             all=True,
         )
         .order_by(*DUE_ORDER)  # ``due``'s order, over both parts
@@ -554,18 +570,31 @@ _CARDS = Prepared(
 )
 
 
+def stored_html(text):
+    """A stored form (built from templates, so safe HTML) as a template writes it unescaped: what
+    ``mark_safe`` makes of text, without its check for lazy strings (4 us, and a front page has
+    forty cards)."""
+    return SafeString(text)
+
+
 def story(slug, now=None):
-    """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id", "related" and
-    "related_cards", {id: safe card} of its live related stories in order), or None: one query."""
+    """The stored forms of the live story at ``slug`` ({kind: safe text}, plus "id", "related",
+    "related_cards", {id: safe card} of its live related stories in order, "sections", the
+    navigation's (``presentation.nav_sections``), and "next_change", ``next_change(now)``), or
+    None: one query."""
     forms, cards = {}, {}
-    for article_id, kind, _live_from, content, related in _STORY(slug=slug, now=now or timezone.now()):
+    for article_id, kind, _live_from, content, related, upcoming, sections in _STORY(
+        slug=slug, now=now or timezone.now()
+    ):
         if kind in STORY_KINDS:
-            forms.update({"id": article_id, "related": related, kind: mark_safe(content)})  # noqa: S308 - built from templates
+            forms.update({"id": article_id, "related": related, kind: stored_html(content)})
+            forms.update({"next_change": upcoming, "sections": sections})
         else:
-            cards[article_id] = mark_safe(content)  # noqa: S308 - built from templates
+            cards[article_id] = stored_html(content)
     if not forms:
         return None
     forms["related_cards"] = {pk: cards[pk] for pk in forms["related"] if pk in cards}
+    forms["sections"] = presentation.sections_from(forms["sections"])
     return forms
 
 
@@ -573,7 +602,7 @@ def cards(variant, ids, now=None):
     """{article id: safe card HTML} of the live ones among ``ids``, in ``variant`` as served at
     ``now``: one query (none for no ``ids``)."""
     rows = _CARDS(variant=f"card-{variant}", ids=list(ids), now=now or timezone.now())
-    return {article_id: mark_safe(content) for article_id, content in rows}  # noqa: S308 - built from templates
+    return {article_id: stored_html(content) for article_id, content in rows}
 
 
 def with_card(stories, variant, name="card", now=None):

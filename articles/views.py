@@ -14,21 +14,20 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from articles import cache_keys as article_keys
 from articles import readmodel
 from articles import search as article_search
 from articles.models import Article, Author, PublicArticle, SlugRedirect, Tag
-from articles.presentation import article_page_context, nav_sections  # noqa: F401 - the preview's
+from articles.presentation import NavSections, article_page_context, nav_sections, sections_from  # noqa: F401 - the preview's
 from newsroom.core import cache_keys
-from newsroom.core.pagecache import public_page
+from newsroom.core.pagecache import public_page, read_next_go_live
 from newsroom.core.prepared import Prepared
 from newsroom.core.site import absolute_url
 
@@ -61,15 +60,21 @@ def list_context(request, page):
 
 
 # The front page's reads, compiled once per connection (``newsroom.core.prepared``): the newest
-# few with their stored cards in both forms the top of the page may show them in, and each
-# section's newest few with their block cards (read from the (section, publish_at) index).
+# few with their stored cards in both forms the top of the page may show them in (each row also
+# carrying the navigation's sections and the next go-live minute, so that no statement of its own
+# reads them), and each section's newest few with their block cards (read from the
+# (section, publish_at) index).
 _LATEST = Prepared(
-    lambda now: readmodel.with_card(
-        readmodel.with_card(PublicArticle.objects.live(now), "compact", name="compact", now=now),
-        "lead",
-        name="lead",
-        now=now,
-    ).values_list("pk", "lead_image_id", "compact", "lead")[:LATEST_ON_HOME],
+    lambda now: (
+        readmodel.with_card(
+            readmodel.with_card(PublicArticle.objects.live(now), "compact", name="compact", now=now),
+            "lead",
+            name="lead",
+            now=now,
+        )
+        .annotate(next_change=Subquery(readmodel.next_change_read(now)), sections=NavSections())
+        .values_list("pk", "lead_image_id", "compact", "lead", "next_change", "sections")[:LATEST_ON_HOME]
+    ),
     now=models.DateTimeField(),
 )
 _SECTION_BLOCKS = Prepared(
@@ -95,12 +100,16 @@ def home(request):
     latest = _LATEST(now=now)
     lead = next((row for row in latest if row[1]), latest[0] if latest else None)
     lead_id = lead[0] if lead else None
-    sections = nav_sections()
+    if latest:
+        read_next_go_live(request, now, latest[0][4])
+        sections = sections_from(latest[0][5])
+    else:  # nothing live: no row carried them
+        sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
-    shown = [(pk, image_id) for pk, image_id, _, _ in latest]  # the lead is one of them
+    shown = [(pk, image_id) for pk, image_id, *_ in latest]  # the lead is one of them
     for pk, section_id, image_id, card in _SECTION_BLOCKS(now=now, sections=list(blocks)) if latest and blocks else ():
         if pk != lead_id:  # already at the top of the page
-            blocks[section_id].append(mark_safe(card))  # noqa: S308 - stored from templates
+            blocks[section_id].append(readmodel.stored_html(card))
             shown.append((pk, image_id))
     cache_keys.show(request, cache_keys.HOME)
     article_keys.show_stored_cards(request, shown)
@@ -109,8 +118,8 @@ def home(request):
         "articles/home.html",
         {
             # Stored cards, rendered from templates (``articles.readmodel``).
-            "lead": mark_safe(lead[3]) if lead and lead[3] else None,  # noqa: S308
-            "latest": [mark_safe(compact) for pk, _, compact, _ in latest if pk != lead_id and compact],  # noqa: S308
+            "lead": readmodel.stored_html(lead[3]) if lead and lead[3] else None,
+            "latest": [readmodel.stored_html(row[2]) for row in latest if row[0] != lead_id and row[2]],
             "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks[section.pk]],
             "nav_sections": sections,
             "canonical_url": absolute_url("/"),
@@ -122,7 +131,7 @@ def story_list(request, stories):
     """A page of ``stories`` (live ``PublicArticle`` rows) as stored row cards, newest first."""
     page = paginate(request, readmodel.with_card(stories, "row").values_list("pk", "lead_image_id", "card"))
     article_keys.show_stored_cards(request, [(pk, image_id) for pk, image_id, _ in page.object_list])
-    cards = [mark_safe(card) for _, _, card in page.object_list]  # noqa: S308 - stored from templates
+    cards = [readmodel.stored_html(card) for _, _, card in page.object_list]
     return {**list_context(request, page), "cards": cards}
 
 
@@ -218,12 +227,13 @@ def article_detail(request, slug):
     stored = readmodel.story(slug, now)
     if stored is None:
         return _moved_or_gone(request, slug)
+    read_next_go_live(request, now, stored["next_change"])
     cache_keys.show(request, cache_keys.key(Article, stored["id"]), *stored["keys"].split())
     article_keys.show_stored_cards(request, [(pk, None) for pk in stored["related_cards"]])
     context = {
         "stored": stored,
         "related_cards": list(stored["related_cards"].values()),
-        "nav_sections": nav_sections(),
+        "nav_sections": stored["sections"],
         "canonical_url": absolute_url(reverse("articles:detail", kwargs={"slug": slug})),
     }
     return render(request, "articles/article_detail.html", context)

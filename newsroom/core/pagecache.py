@@ -167,6 +167,13 @@ def on_public_data_change(sender, instance, **kwargs):
 next_go_live = Hook("next go-live minute")
 
 
+def read_next_go_live(request, now, upcoming):
+    """Tell ``public_page`` that the view read ``next_go_live(now)`` (``upcoming``) with its page's
+    data, in the same statement: the page is kept as long as what was read at ``now`` holds, and
+    no read of its own is needed."""
+    request.next_go_live = (now, upcoming)
+
+
 def capped_at(upcoming, now, seconds):
     """``seconds``, or fewer, so that a copy kept from ``now`` is gone by ``upcoming``: the next
     go-live minute (None: none), when pages change with no event to invalidate or purge them.
@@ -273,8 +280,7 @@ def public_page(view=None, *, store=True):
                 patch_vary_headers(response, ("Cookie",))
                 return response
             if response.status_code in PUBLIC_STATUSES:
-                now = timezone.now()
-                upcoming = next_go_live(now)
+                now, upcoming = _next_go_live(request)
                 _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
                 response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
             if response.status_code != 200 or response.streaming:
@@ -289,6 +295,15 @@ def public_page(view=None, *, store=True):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _next_go_live(request):
+    """(now, ``next_go_live(now)``): as the view read it (``read_next_go_live``), else read now."""
+    known = request.__dict__.get("next_go_live")
+    if known is not None:
+        return known
+    now = timezone.now()
+    return now, next_go_live(now)
 
 
 class PageCacheMiddleware:
