@@ -211,6 +211,8 @@ def test_a_renamed_or_added_section_is_in_every_pages_navigation_at_once(client,
         assert '<a href="/section/motorsport/">Motorsport</a>' in navigation, url
     current = client.get(f"/section/{section.slug}/").content.decode()
     assert f'<a href="/section/{section.slug}/" aria-current="page">Trade and industry</a>' in current
+    # The home page's block of the section's stories, whose heading is rendered once per name too.
+    assert f'<a href="/section/{section.slug}/">Trade and industry</a></h2>' in client.get("/").content.decode()
 
 
 def test_a_change_the_page_cache_cannot_read_back_makes_pages_stale_never_current(

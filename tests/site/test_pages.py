@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from articles.models import Author, Byline, Tag
+from articles.models import Author, Byline, Section, Tag
+from articles.presentation import NavSections, nav_sections, sections_from
 from tests.site.conftest import TOYOTA_SLUG, rebuilt
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +249,18 @@ def test_robots_txt_points_to_the_sitemaps(client, db):
     assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in body
     assert "Sitemap: http://127.0.0.1:8000/sitemap-news.xml" in body
     assert "Disallow: /admin/" in body
+
+
+def test_the_sections_a_page_reads_beside_its_rows_are_the_navigations(db):
+    # Ties of position are ordered by name (Section.Meta.ordering), and the ids in neither order.
+    Section.objects.create(name="Zeta", slug="zeta", position=1, description="Last <b>by</b> name")
+    Section.objects.create(name="Alpha", slug="alpha", position=1)
+    Section.objects.create(name="First", slug="first", position=0)
+    tag = Tag.objects.create(name="Any row", slug="any-row")  # a page's read selects them beside its rows
+    read = Tag.objects.filter(pk=tag.pk).annotate(nav=NavSections()).values_list("nav", flat=True)
+    fields = ["pk", "name", "slug", "description", "position"]
+    as_read = [[getattr(section, name) for name in fields] for section in sections_from(read.get())]
+    assert as_read == [[getattr(section, name) for name in fields] for section in nav_sections()]
+    assert [name for _, name, *_ in as_read] == ["First", "Alpha", "Zeta"]
+    Section.objects.all().delete()
+    assert sections_from(read.get()) == []
