@@ -5,6 +5,7 @@ and a fleet of app servers behind a load balancer. Gunicorn's own access log is 
 logs one JSON line per request, with its request id (newsroom.core.middleware).
 """
 
+import ctypes
 import os
 
 bind = os.environ.get("BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}")
@@ -33,3 +34,20 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "newsroom"
+
+
+# glibc's malloc hands memory back to the kernel as soon as 128 kB (more after larger frees) lies
+# free at the top of the heap, and gives blocks from 128 kB up a mapping of their own, unmapped
+# when freed: a worker answering a partner's list of 50 stored documents (550 kB) then touched
+# 50-120 fresh pages per answer, each a page fault (about 7 us on a virtual machine): 4.2-4.9 ms
+# an answer instead of 2.6-3.2. Up to 8 MB freed stays with the worker for the next request, and
+# blocks under 4 MB come from the heap. Set in the master (preload_app), so every worker forks with it; the
+# MALLOC_TRIM_THRESHOLD_ and MALLOC_MMAP_THRESHOLD_ environment variables, when set, decide instead.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+KEEP_FREED_BYTES, OWN_MAPPING_FROM_BYTES = 8 * 1024 * 1024, 4 * 1024 * 1024
+_mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # glibc's; other C libraries decide for themselves
+if _mallopt is not None:
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        _mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        _mallopt(M_MMAP_THRESHOLD, OWN_MAPPING_FROM_BYTES)

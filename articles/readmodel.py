@@ -69,7 +69,7 @@ from articles.models import (
     Tag,
 )
 from newsroom.core import cache_keys
-from newsroom.core.prepared import Prepared
+from newsroom.core.prepared import Prepared, Utf8
 from newsroom.media.models import Image, Rendition
 from vehicles.models import Make, Market, Plant, VehicleModel
 
@@ -479,13 +479,14 @@ def forms(ids, kinds, now, among=None):
     return forms_of(forms_read(ids, kinds, now, among))
 
 
-def forms_read(ids, kinds, now, among=None):
+def forms_read(ids, kinds, now, among=None, as_bytes=False):
     """The read ``forms`` runs, rows of (article id, kind, text): a queryset, to run or to prepare
-    (``newsroom.core.prepared``) with placeholders for its values."""
+    (``newsroom.core.prepared``) with placeholders for its values; ``as_bytes``: the text as its
+    UTF-8 bytes (``Utf8``), for an answer that writes it as it is."""
     rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
     if among is not None:
         rows = rows.filter(article__article__in=among)
-    return due(rows, now).values_list("article_id", "kind", "content")
+    return due(rows, now).values_list("article_id", "kind", Utf8("content") if as_bytes else "content")
 
 
 def forms_of(rows):

@@ -24,6 +24,7 @@ left as the database gives them, for values a caller only compares or hashes (co
 datetime on SQLite costs more than reading it); ``read.convert(position, value)`` converts one.
 On SQLite, whose driver converts a datetime column it reads (by the column's declared type) but
 not an expression, a column to leave as stored is selected as ``Stored("column", output_field)``.
+A text column an answer writes as it is is selected as ``Utf8("column")``: its UTF-8 bytes.
 A parameter given as ``Shape()`` is a
 value the SQL is written with (a LIMIT, or whether a filter applies at all), handed to the function
 as it is: the read is compiled once per value, so only for the few values it can take. Only
@@ -37,7 +38,8 @@ import sqlite3
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression, Func
+from django.db.models import BinaryField, Expression, Func
+from psycopg.pq import Format
 
 _EMPTY = object()  # a compiled read that can match nothing (an empty IN list)
 
@@ -82,6 +84,24 @@ class Stored(Func):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
 
 
+class Utf8(Func):
+    """A text column's UTF-8 bytes, for text an answer writes as it is: the driver hands over the
+    bytes it read instead of decoding them into a string the answer encodes again (a list of 50
+    stored API documents is 550 kB). SQLite: ``CAST(column AS BLOB)``, its bytes as stored (text
+    is stored as UTF-8); PostgreSQL: ``convert_to(column, 'UTF8')`` (a cast to bytea would read
+    the text's backslashes as escapes), and a prepared read selecting it takes its rows in the
+    binary format: bytea's text format is hex, twice the bytes for the client to decode (50
+    documents: 1.3 ms of client CPU against 0.4 ms)."""
+
+    output_field = BinaryField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS BLOB)", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="convert_to(%(expressions)s, 'UTF8')", **extra_context)
+
+
 class Shape:
     """A parameter that shapes the SQL itself (a page size, which SQL takes as a LIMIT, not as a
     parameter): the function gets the value, and the read is compiled once per value."""
@@ -120,7 +140,9 @@ class _Compiled:
         self.params = list(params)
         self.slots = [(position, p) for position, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
-        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        selected = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.binary = connection.vendor == "postgresql" and any(isinstance(column, Utf8) for column in selected)
+        converters = compiler.get_converters(selected)
         self.stored_converters = {
             position: converters.pop(position) for position in as_stored if position in converters
         }
@@ -139,6 +161,8 @@ class _Compiled:
             if self.sqlite_sql is not None:
                 cursor.cursor = connection.connection.cursor(factory=_SQLiteStatement)
                 cursor.cursor.sql = self.sqlite_sql
+            if self.binary:
+                cursor.cursor.format = Format.BINARY  # psycopg's format for this cursor's results (``Utf8``)
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.compiler.has_extra_select:  # columns the ordering needed, which the caller did not ask for

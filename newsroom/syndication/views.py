@@ -109,9 +109,9 @@ class PartnerView(GenericAPIView):
         return {article_id: document for article_id, (document, _) in found.items()}
 
     def stored_answer(self, envelope, results):
-        """``envelope`` rendered by this answer's renderer with ``results`` (a JSON array of stored
-        documents, as bytes) as its last value: the documents are written as stored."""
-        return HttpResponse(stored.body(envelope, results), content_type=self.request.accepted_media_type)
+        """``envelope`` rendered by this answer's renderer with the JSON array of ``results``
+        (stored documents, as bytes) as its last value: the documents are written as stored."""
+        return HttpResponse(stored.array_body(envelope, results), content_type=self.request.accepted_media_type)
 
     def wants_ninjs(self):
         return self.request.accepted_renderer.format == NinjsRenderer.format
@@ -228,7 +228,7 @@ class ArticleList(ConditionalGet, PartnerView):
             "changes_cursor": encode_cursor([page.position]),
             "results": None,
         }
-        return self.stored_answer(envelope, stored.array(documents[pk] for pk in ids if pk in documents))
+        return self.stored_answer(envelope, (documents[pk] for pk in ids if pk in documents))
 
     def filtered(self, request):
         # A filter set is built only when a filter is asked for: it costs more than the page's own keys.
@@ -360,7 +360,7 @@ class ChangeFeed(PartnerView):
         ids = sorted({event.article_id for event in events})
         documents = self.stored_documents(ids, now)
         self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, event.article_id) for event in events))
-        results = stored.array(self._item(event, documents.get(event.article_id)) for event in events)
+        results = [self._item(event, documents.get(event.article_id)) for event in events]
         position = encode_cursor([events[-1].pk if events else after])
         if events:
             self.last_modified = events[-1].occurred_at

@@ -9,7 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from articles.models import Article, Section, Status
-from newsroom.core.prepared import Prepared, Shape
+from newsroom.core.prepared import Prepared, Shape, Utf8
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +118,22 @@ def test_columns_read_as_stored_compare_as_the_orm_values_do_and_convert_to_them
     for position in (1, 2):
         assert read.convert(position, max(row[position] for row in rows)) == max(row[position] for row in orm)
         assert [read.convert(position, row[position]) for row in rows] == [row[position] for row in orm]
+
+
+def test_a_text_column_read_as_utf8_is_its_text_encoded_and_the_other_columns_are_as_the_orm_reads_them(sections):
+    # What a stored JSON document holds: non-ASCII text, and quotes, newlines and U+2028 as JSON escapes them.
+    tricky = 'Caf\u00e9 \u2014 \\"quoted\\" \\n \\u2028 \u65e5\u672c \U0001f697'
+    Section.objects.filter(pk=sections[1].pk).update(name=tricky)
+    read = Prepared(
+        lambda ids: Section.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "slug", Utf8("name")),
+        ids=[models.IntegerField()],
+    )
+    ids = [section.pk for section in sections]
+    orm = list(Section.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "slug", "name"))
+    for rows in (
+        read(ids=ids),
+        list(Section.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "slug", Utf8("name"))),
+    ):
+        assert rows == [(pk, slug, name.encode()) for pk, slug, name in orm]
+        assert all(type(row[2]) is bytes for row in rows)
+    assert read(ids=[sections[1].pk])[0][2].decode() == tricky
