@@ -32,8 +32,8 @@ def presented_key(request):
     """The valid key of an active partner that Django's ``request`` presents as ``Authorization:
     Bearer <key>``, or None without the header; a key in the query string or a malformed header is
     a 400, a wrong, revoked or expired key (or an inactive partner's) a 401. The one decision for
-    REST framework's authentication and the views' conditional GETs answered before REST framework
-    (``views.ConditionalGet``): it is read, and the key's use recorded, once per request."""
+    REST framework's authentication and the views' GETs answered before REST framework
+    (``views.EarlyGet``): it is read, and the key's use recorded, once per request."""
     try:
         outcome = request.presented_key
     except AttributeError:
