@@ -167,3 +167,37 @@ def test_a_conditional_get_it_cannot_answer_304_gets_rest_frameworks_answer(
     assert answer["Content-Type"] == plain["Content-Type"]
     with django_assert_num_queries(3):  # the key with its partner and sections, the page's keys, its documents
         api.get(path, data, **conditional)
+
+
+def test_a_poll_is_decided_as_rfc_9110_decides_it(client, partner, rest_framework_runs):
+    """``http.answer_early`` decides If-None-Match and If-Modified-Since itself: as Django would."""
+    story = make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{story.pk}/"):
+        first = api.get(path)
+        etag, last_modified = first["ETag"], first["Last-Modified"]
+        current = [
+            {"HTTP_IF_NONE_MATCH": etag},
+            {"HTTP_IF_NONE_MATCH": f"W/{etag}"},  # compared weakly
+            {"HTTP_IF_NONE_MATCH": f'"other", {etag}'},
+            {"HTTP_IF_NONE_MATCH": "*"},
+            {"HTTP_IF_MODIFIED_SINCE": last_modified},
+            {"HTTP_IF_MODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"},
+            # An If-None-Match that holds no ETag at all leaves If-Modified-Since to decide.
+            {"HTTP_IF_NONE_MATCH": "not-an-etag", "HTTP_IF_MODIFIED_SINCE": last_modified},
+        ]
+        for asked in current:
+            answer = api.get(path, **asked)
+            assert answer.status_code == 304, asked
+            assert answer["ETag"] == etag and answer["Last-Modified"] == last_modified
+        not_current = [
+            {"HTTP_IF_NONE_MATCH": '"other"'},
+            # If-None-Match decides when it holds an ETag: If-Modified-Since is not looked at.
+            {"HTTP_IF_NONE_MATCH": '"other"', "HTTP_IF_MODIFIED_SINCE": last_modified},
+            {"HTTP_IF_MODIFIED_SINCE": "Thu, 01 Jan 2015 00:00:00 GMT"},
+            {"HTTP_IF_MODIFIED_SINCE": "yesterday"},  # not a date: no precondition
+        ]
+        for asked in not_current:
+            answer = api.get(path, **asked)
+            assert answer.status_code == 200 and answer["ETag"] == etag, asked
+        assert api.get(path, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 2015 00:00:00 GMT").status_code == 412
