@@ -98,7 +98,9 @@ def test_a_304_and_a_copy_that_is_not_current_each_count_once_against_the_rate_l
     assert _counted(partner) == 5
 
 
-def test_the_detail_is_answered_before_rest_framework_as_rest_framework_answers_it(client, partner, rest_framework_runs):
+def test_the_detail_is_answered_before_rest_framework_as_rest_framework_answers_it(
+    client, partner, rest_framework_runs
+):
     story = make_article()
     api = ApiClient(client, partner.issue_key()[1])
     path = f"/api/v1/articles/{story.pk}/"
