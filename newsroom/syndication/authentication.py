@@ -8,7 +8,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from newsroom.syndication.models import ApiKey
+from newsroom.syndication.models import ApiKey, key_for_request
 from newsroom.syndication.problems import InvalidParameter
 
 QUERY_KEY_NAMES = ("key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization")
@@ -32,8 +32,8 @@ def presented_key(request):
     """The valid key of an active partner that Django's ``request`` presents as ``Authorization:
     Bearer <key>``, or None without the header; a key in the query string or a malformed header is
     a 400, a wrong, revoked or expired key (or an inactive partner's) a 401. The one decision for
-    REST framework's authentication and the views' conditional GETs answered before REST framework
-    (``views.ConditionalGet``): it is read, and the key's use recorded, once per request."""
+    REST framework's authentication and the views' GETs answered before REST framework
+    (``views.EarlyGet``): it is read, and the key's use recorded, once per request."""
     try:
         outcome = request.presented_key
     except AttributeError:
@@ -70,7 +70,7 @@ def _key_for(secret):
     prefix = ApiKey.prefix_of(secret)
     if prefix is None:
         return None
-    api_key = ApiKey.objects.for_request(prefix, timezone.now())
+    api_key = key_for_request(prefix, timezone.now())
     if api_key is None or not api_key.matches(secret):
         return None
     return api_key

@@ -3,9 +3,9 @@ caching that stays private to the key that asked."""
 
 import hashlib
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, parse_http_date_safe, quote_etag
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.settings import api_settings
 
@@ -45,13 +45,36 @@ CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_
 
 
 def answer_early(request, etag, last_modified=None):
-    """The 304 (or 412) for a conditional GET whose copy is current, before any serialising; else None."""
-    if not is_conditional(request):
+    """The 304 (or 412) for a conditional GET whose copy is current, before any serialising; else None.
+
+    A poll (``If-None-Match``, or ``If-Modified-Since`` alone) is decided here as RFC 9110 section
+    13.2.2 and Django decide it, without the probe response Django's evaluation needs: it cost a
+    304 a tenth of its time. Any other precondition is Django's to evaluate."""
+    meta = request.META
+    if "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta:
+        probe = HttpResponse()
+        timestamp = _validators(probe, etag, last_modified)
+        answer = _conditional_response(request, etag, timestamp, probe)
+        return None if answer is probe else answer
+    etags = parse_etags(meta.get("HTTP_IF_NONE_MATCH", ""))
+    if etags:  # If-Modified-Since is then ignored
+        current = _weakly_matched(etag, etags)
+    else:
+        since = parse_http_date_safe(meta.get("HTTP_IF_MODIFIED_SINCE", ""))
+        current = bool(since) and last_modified is not None and int(last_modified.timestamp()) <= since
+    if not current:
         return None
-    probe = HttpResponse()
-    timestamp = _validators(probe, etag, last_modified)
-    answer = _conditional_response(request, etag, timestamp, probe)
-    return None if answer is probe else answer
+    answer = HttpResponseNotModified()
+    _validators(answer, etag, last_modified)
+    return answer
+
+
+def _weakly_matched(etag, etags):
+    """Whether ``If-None-Match``'s ``etags`` hold ``etag`` (weak comparison, ``*`` for any)."""
+    if etags == ["*"]:
+        return True
+    strip = etag.removeprefix("W/")
+    return any(candidate.removeprefix("W/") == strip for candidate in etags)
 
 
 def finish(request, response, last_modified=None, etag=None):

@@ -49,9 +49,14 @@ class PageKeys:
 
     ids: list
     fingerprints: list  # (id, built_at as read) of each article on the page
-    cursor: str | None  # the next page's
     position: int  # the change feed's, read in the page's statement
     last_modified: object
+    next_after: tuple | None = None  # (go-live time, id) of the page's last article when more follow
+
+    @property
+    def cursor(self):
+        """The next page's, or None: written only for an answer that shows it (never a 304's)."""
+        return encode_cursor(list(self.next_after)) if self.next_after else None
 
 
 def _window(articles, now):
@@ -117,9 +122,8 @@ def page_keys(request, partner, now, articles=None):
         head = _FEED_HEAD.values_list("occurred_at", feed_position(now)).first() or (None, 0)
         rows = look()
         if not rows:
-            return PageKeys([], [], None, head[1], head[0])
+            return PageKeys([], [], head[1], head[0])
     more, rows = len(rows) > size, rows[:size]
-    cursor = encode_cursor([convert(PUBLISH_AT, rows[-1][PUBLISH_AT]), rows[-1][ID]]) if more else None
     newest = changed_at(
         convert(PUBLISH_AT, max(map(itemgetter(PUBLISH_AT), rows))),
         convert(BUILT_AT, max(map(itemgetter(BUILT_AT), rows))),
@@ -129,9 +133,9 @@ def page_keys(request, partner, now, articles=None):
     return PageKeys(
         ids=[row[ID] for row in rows],
         fingerprints=[(row[ID], row[BUILT_AT]) for row in rows],
-        cursor=cursor,
         position=convert(FEED_POSITION, first[FEED_POSITION]),
         last_modified=max(filter(None, (newest, convert(FEED_AT, first[FEED_AT])))),
+        next_after=(convert(PUBLISH_AT, rows[-1][PUBLISH_AT]), rows[-1][ID]) if more else None,
     )
 
 

@@ -59,7 +59,7 @@ class Partner(models.Model):
         """The partner's sections as a set of ids, or None for every section.
 
         Uses the ids read with the partner's key when authentication loaded them
-        (``ApiKeyQuerySet.for_request``), else the (prefetched) sections."""
+        (``key_for_request``), else the (prefetched) sections."""
         if hasattr(self, "loaded_section_ids"):
             return self.loaded_section_ids
         ids = {section.pk for section in self.sections.all()}
@@ -89,21 +89,6 @@ class ApiKeyQuerySet(models.QuerySet):
     def valid(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-
-    def for_request(self, prefix, now=None):
-        """The valid key of an active partner with ``prefix`` (or None), with its partner and the
-        ids of the partner's sections (``Partner.section_ids``), in one query, as every API request
-        runs it: one row per section (or one with none), joined, costs less than a prefetch. A
-        prepared read (``newsroom.core.prepared``): compiling it cost more than running it."""
-        rows = _KEY_FOR_REQUEST(prefix=prefix, now=now or timezone.now())
-        if not rows:
-            return None
-        key_width = len(_KEY_COLUMNS)
-        api_key = ApiKey.from_db(None, _KEY_COLUMNS, rows[0][:key_width])
-        partner = Partner.from_db(None, _PARTNER_COLUMNS, rows[0][key_width:-1])
-        partner.loaded_section_ids = {row[-1] for row in rows if row[-1] is not None} or None
-        ApiKey.partner.field.set_cached_value(api_key, partner)
-        return api_key
 
     def revoke(self, now=None):
         """Revoke the keys not revoked yet (from ``now``); returns how many."""
@@ -158,8 +143,16 @@ class ApiKey(models.Model):
             self.last_used_at = now
 
 
-_KEY_COLUMNS = [field.attname for field in ApiKey._meta.concrete_fields]
-_PARTNER_COLUMNS = [field.attname for field in Partner._meta.concrete_fields]
+def _request_columns(model, used):
+    """The columns of ``model`` an API request uses, in the model's order (``Model.from_db`` defers
+    the others, read on access): a partner's notes and contacts, and the dates a key's validity was
+    decided by in SQL, cost every request their reading and converting."""
+    return [field.attname for field in model._meta.concrete_fields if field.attname in used]
+
+
+# The key's hash (checked), its last use (``touch``); the partner's plan and rate limit.
+_KEY_COLUMNS = _request_columns(ApiKey, {"id", "partner_id", "key_hash", "last_used_at"})
+_PARTNER_COLUMNS = _request_columns(Partner, {"id", "receives_articles", "receives_vehicles", "rate_limit_per_minute"})
 _KEY_FOR_REQUEST = Prepared(
     lambda prefix, now: (
         ApiKey.objects.valid(now)
@@ -169,6 +162,24 @@ _KEY_FOR_REQUEST = Prepared(
     prefix=models.CharField(),
     now=models.DateTimeField(),
 )
+
+
+def key_for_request(prefix, now):
+    """The valid key of an active partner with ``prefix`` at ``now`` (or None), with its partner and
+    the ids of the partner's sections (``Partner.section_ids``), their columns a request uses (the
+    others deferred), in one query, as every API request runs it: one row per section (or one with
+    none), joined, costs less than a prefetch. A prepared read (``newsroom.core.prepared``):
+    compiling it cost more than running it; a function, not a queryset method, so that no queryset
+    is made for it."""
+    rows = _KEY_FOR_REQUEST(prefix=prefix, now=now)
+    if not rows:
+        return None
+    key_width = len(_KEY_COLUMNS)
+    api_key = ApiKey.from_db(None, _KEY_COLUMNS, rows[0][:key_width])
+    partner = Partner.from_db(None, _PARTNER_COLUMNS, rows[0][key_width:-1])
+    partner.loaded_section_ids = {row[-1] for row in rows if row[-1] is not None} or None
+    ApiKey.partner.field.set_cached_value(api_key, partner)
+    return api_key
 
 
 class WebhookEvent(models.TextChoices):

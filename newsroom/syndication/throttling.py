@@ -48,7 +48,7 @@ def _lease(partner, window):
 def admit(request, api_key):
     """(Whether Django's ``request``, made with ``api_key``, is within its partner's allowance,
     seconds until the next window): the one decision for REST framework's throttle and the views'
-    conditional GETs answered before REST framework (``views.ConditionalGet``), taken once per
+    GETs answered before REST framework (``views.EarlyGet``), taken once per
     request, so that a request is counted once whichever of them asks first."""
     try:
         return request.admitted

@@ -67,6 +67,16 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
+def readable_documents(request, partner, ninjs_format, ids, now):
+    """{article id: its stored document, ninjs or native} of those of ``ids`` that ``partner`` may
+    still read at ``now``, in one query; their keys are shown on ``request``'s answer
+    (``loading.shown_keys``, as stored). Django's request or REST framework's."""
+    found = stored.stored(partner, ids, stored.NINJS if ninjs_format else stored.NATIVE, now)
+    for _, keys in found.values():
+        cache_keys.show_keys(request=request, keys=keys)
+    return {article_id: document for article_id, (document, _) in found.items()}
+
+
 class PartnerView(GenericAPIView):
     """Key required, throttled per partner, problem documents for errors, conditional GETs."""
 
@@ -101,12 +111,8 @@ class PartnerView(GenericAPIView):
 
     def stored_documents(self, ids, now):
         """{article id: its stored document in the asked format} of those of ``ids`` still readable
-        and live at ``now``, in one query; their keys are shown (``loading.shown_keys``, as stored)."""
-        kind = stored.NINJS if self.wants_ninjs() else stored.NATIVE
-        found = stored.stored(self.partner, ids, kind, now)
-        for _, keys in found.values():
-            cache_keys.show_keys(request=self.request, keys=keys)
-        return {article_id: document for article_id, (document, _) in found.items()}
+        and live at ``now``, in one query: ``readable_documents`` for this answer's partner and format."""
+        return readable_documents(self.request, self.partner, self.wants_ninjs(), ids, now)
 
     def stored_answer(self, envelope, results):
         """``envelope`` rendered by this answer's renderer with the JSON array of ``results``
@@ -117,28 +123,31 @@ class PartnerView(GenericAPIView):
         return self.request.accepted_renderer.format == NinjsRenderer.format
 
 
-class ConditionalGet:
-    """A conditional GET of a current copy answered 304 before REST framework runs: its request,
-    authentication, throttle, negotiation and response cost a 304 more than half its Python calls.
+class EarlyGet:
+    """A plain GET answered before REST framework runs, whose request, authentication, throttle,
+    negotiation and response cost a 304 more than half its Python calls: a conditional GET of a
+    current copy (304), and whatever the view answers from what it read for that (``answer``: the
+    detail's stored document).
 
     Each step is decided by the owner REST framework's path asks: the format by
     ``http.quick_renderer``, the key by ``authentication.presented_key``, the plan by
     ``permissions.serves``, the allowance by ``throttling.admit`` (counted once, whichever path asks
     first), the validators by the view's ``read_keys`` and the headers by ``finalize_response``.
     Anything else (no key or a bad one, a refused request, an unusual ``Accept`` or ``?format=``, a
-    filter, an error, a copy that is not current) goes on to REST framework, which finds the key,
-    the allowance and the keys read here already (``now`` set) and reads none of them again."""
+    filter, an error, a copy that is not current and no early ``answer``) goes on to REST framework,
+    which finds the key, the allowance and the keys read here already (``now`` set) and reads none
+    of them again."""
 
     now = None  # when the keys were read, once they are
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "GET" and http.is_conditional(request):
-            answer = self._not_modified(request, kwargs)
+        if request.method == "GET" and (http.is_conditional(request) or self.answers_unconditional):
+            answer = self._early(request, kwargs)
             if answer is not None:
                 return answer
         return super().dispatch(request, *args, **kwargs)
 
-    def _not_modified(self, request, kwargs):
+    def _early(self, request, kwargs):
         chosen = http.quick_renderer(request, self.renderer_classes)
         if chosen is None or not self.reads_keys_early(request):
             return None
@@ -150,24 +159,34 @@ class ConditionalGet:
             return None
         if not admit(request, api_key)[0]:
             return None
+        ninjs_format = chosen[0].format == NinjsRenderer.format
         try:
-            self.read_keys(request, api_key.partner, chosen[0].format == NinjsRenderer.format, **kwargs)
+            self.read_keys(request, api_key.partner, ninjs_format, **kwargs)
         except APIException:
             return None
         if self.etag is None:  # nothing to answer for (an article the partner may not read)
             return None
         answer = http.answer_early(request, self.etag, self.last_modified)
-        if answer is None or answer.status_code != 304:
+        if answer is None:
+            answer = self.answer(request, api_key.partner, ninjs_format, chosen[1], **kwargs)
+        if answer is None or answer.status_code not in (200, 304):
             return None
         self.headers = self.default_response_headers  # as REST framework's dispatch sets them
         return self.finalize_response(request, answer)
+
+    answers_unconditional = False  # whether ``answer`` may answer a GET without a precondition
+
+    def answer(self, request, partner, ninjs_format, media_type, **kwargs):
+        """The answer to a GET whose copy is not current, from what ``read_keys`` read, or None for
+        REST framework's path."""
+        return None
 
     def reads_keys_early(self, request):
         """Whether ``read_keys`` can be read from Django's ``request`` alone."""
         return True
 
 
-class ArticleList(ConditionalGet, PartnerView):
+class ArticleList(EarlyGet, PartnerView):
     """Live articles in your sections, newest first, as JSON or ninjs. For a full sync, page through
     with `next`, then follow the change feed from `changes_cursor`."""
 
@@ -255,7 +274,7 @@ class ArticleList(ConditionalGet, PartnerView):
         self.now, self.page = now, page
 
 
-class ArticleDetail(ConditionalGet, PartnerView):
+class ArticleDetail(EarlyGet, PartnerView):
     """One live article in your sections. Anything else (a draft, a future or withdrawn article, or
     one outside your sections) is 404."""
 
@@ -277,12 +296,21 @@ class ArticleDetail(ConditionalGet, PartnerView):
             self.read_keys(request, self.partner, self.wants_ninjs(), pk)
         if self.etag is None:
             raise Http404
-        if answer := http.answer_early(request, self.etag, self.last_modified):
-            return answer
-        documents = self.stored_documents([pk], self.now)
-        if pk not in documents:  # unpublished since its keys were read
+        answer = http.answer_early(request, self.etag, self.last_modified)
+        if answer is None:
+            answer = self.answer(request, self.partner, self.wants_ninjs(), request.accepted_media_type, pk)
+        if answer is None:  # unpublished since its keys were read
             raise Http404
-        return HttpResponse(documents[pk], content_type=request.accepted_media_type)
+        return answer
+
+    answers_unconditional = True  # nearly every request: its document is answered before REST framework
+
+    def answer(self, request, partner, ninjs_format, media_type, pk):
+        """The article's stored document, or None if it was unpublished since its keys were read."""
+        documents = readable_documents(request, partner, ninjs_format, [pk], self.now)
+        if pk not in documents:
+            return None
+        return HttpResponse(documents[pk], content_type=media_type)
 
     def read_keys(self, request, partner, ninjs_format, pk):
         """The article's validators and key shown, if ``partner`` may read it (else no ``etag``);

@@ -1,6 +1,6 @@
-"""Conditional GETs of the article list and detail answered 304 before REST framework runs
-(``views.ConditionalGet``): the same answer, headers, key checks and rate count as REST
-framework's path, which answers everything else."""
+"""Conditional GETs of the article list and detail answered 304, and the detail's document,
+before REST framework runs (``views.EarlyGet``): the same answer, headers, key checks and rate
+count as REST framework's path, which answers everything else."""
 
 import pytest
 from django.core.cache import cache
@@ -84,10 +84,11 @@ def test_a_304_and_a_copy_that_is_not_current_each_count_once_against_the_rate_l
     assert _counted(partner) == 1
     assert api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert _counted(partner) == 2
-    # Admitted before REST framework runs, then answered by it: counted once.
+    # Admitted before REST framework runs, then answered by it (the list's copy that is not
+    # current): counted once.
     del rest_framework_runs[:]
-    assert api.get(path, HTTP_IF_NONE_MATCH='"an-older-copy"').status_code == 200
-    assert rest_framework_runs == [path] and _counted(partner) == 3
+    assert api.get("/api/v1/articles/", HTTP_IF_NONE_MATCH='"an-older-copy"').status_code == 200
+    assert rest_framework_runs == ["/api/v1/articles/"] and _counted(partner) == 3
     assert api.get(path, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert _counted(partner) == 4
     # Over the limit: a current copy is no excuse, and REST framework answers the 429.
@@ -95,6 +96,34 @@ def test_a_304_and_a_copy_that_is_not_current_each_count_once_against_the_rate_l
     assert refused.status_code == 429 and refused["Retry-After"] == "40"
     assert refused["Content-Type"] == "application/problem+json"
     assert _counted(partner) == 5
+
+
+def test_the_detail_is_answered_before_rest_framework_as_rest_framework_answers_it(
+    client, partner, rest_framework_runs
+):
+    story = make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    path = f"/api/v1/articles/{story.pk}/"
+    for accept in (None, NINJS):
+        asked = {"HTTP_ACCEPT": accept} if accept else {}
+        same = {"HTTP_X_REQUEST_ID": "same-request"}
+        del rest_framework_runs[:]
+        early = api.get(path, **asked, **same)
+        assert rest_framework_runs == []
+        the_long_way = api.get(path, HTTP_ACCEPT=SAME_FORMAT_THE_LONG_WAY[accept], **same)
+        assert rest_framework_runs == [path]
+        assert early.status_code == the_long_way.status_code == 200
+        assert early.content == the_long_way.content
+        # REST framework's Content-Type repeats the Accept's parameters (``;q=1.0``); the rest is the same.
+        assert early["Content-Type"] == (accept or "application/json")
+        assert the_long_way["Content-Type"].startswith(early["Content-Type"])
+        assert {**early.headers, "Content-Type": None} == {**the_long_way.headers, "Content-Type": None}
+    # What it cannot answer goes on to REST framework, with its problem documents.
+    del rest_framework_runs[:]
+    missing = api.get("/api/v1/articles/999999/")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+    assert rest_framework_runs == ["/api/v1/articles/999999/"]
+    assert api.get(path, HTTP_AUTHORIZATION="Bearer nrk_00000000_wrong").status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -140,3 +169,37 @@ def test_a_conditional_get_it_cannot_answer_304_gets_rest_frameworks_answer(
     assert answer["Content-Type"] == plain["Content-Type"]
     with django_assert_num_queries(3):  # the key with its partner and sections, the page's keys, its documents
         api.get(path, data, **conditional)
+
+
+def test_a_poll_is_decided_as_rfc_9110_decides_it(client, partner, rest_framework_runs):
+    """``http.answer_early`` decides If-None-Match and If-Modified-Since itself: as Django would."""
+    story = make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    for path in ("/api/v1/articles/", f"/api/v1/articles/{story.pk}/"):
+        first = api.get(path)
+        etag, last_modified = first["ETag"], first["Last-Modified"]
+        current = [
+            {"HTTP_IF_NONE_MATCH": etag},
+            {"HTTP_IF_NONE_MATCH": f"W/{etag}"},  # compared weakly
+            {"HTTP_IF_NONE_MATCH": f'"other", {etag}'},
+            {"HTTP_IF_NONE_MATCH": "*"},
+            {"HTTP_IF_MODIFIED_SINCE": last_modified},
+            {"HTTP_IF_MODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"},
+            # An If-None-Match that holds no ETag at all leaves If-Modified-Since to decide.
+            {"HTTP_IF_NONE_MATCH": "not-an-etag", "HTTP_IF_MODIFIED_SINCE": last_modified},
+        ]
+        for asked in current:
+            answer = api.get(path, **asked)
+            assert answer.status_code == 304, asked
+            assert answer["ETag"] == etag and answer["Last-Modified"] == last_modified
+        not_current = [
+            {"HTTP_IF_NONE_MATCH": '"other"'},
+            # If-None-Match decides when it holds an ETag: If-Modified-Since is not looked at.
+            {"HTTP_IF_NONE_MATCH": '"other"', "HTTP_IF_MODIFIED_SINCE": last_modified},
+            {"HTTP_IF_MODIFIED_SINCE": "Thu, 01 Jan 2015 00:00:00 GMT"},
+            {"HTTP_IF_MODIFIED_SINCE": "yesterday"},  # not a date: no precondition
+        ]
+        for asked in not_current:
+            answer = api.get(path, **asked)
+            assert answer.status_code == 200 and answer["ETag"] == etag, asked
+        assert api.get(path, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 2015 00:00:00 GMT").status_code == 412
