@@ -36,6 +36,15 @@ lives in the default cache, which every process shares: the machine's file cache
 (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin request in one
 gunicorn worker, the task worker, a management command) makes every worker's next answer fresh.
 
+Some pages have endless URLs: a search page answers whatever text a reader types. Stored per URL,
+a flood of distinct searches (a crawler, an attack, a typing reader) would push the article pages
+out of both the shared cache and each process's copies. Such a page is registered (``Endless``,
+``endless``) with what its view reads of the request (``identity``: the search's cleaned text and
+page number), so that URLs giving the same answer share one entry, and is kept only in a fixed
+number of slots of its own (a hash of that identity picks the slot, and the entry there says whose
+page it is): a flood can only push out other pages of its kind, never an article page, and never
+takes more than that many entries of the shared cache. Invalidation is the same as for any page.
+
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
 """
@@ -46,11 +55,13 @@ import hashlib
 import secrets
 import threading
 import time
+import typing
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
@@ -176,13 +187,15 @@ def capped_at(upcoming, now, seconds):
     return min(seconds, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
 
 
-def _page_key(request):
-    return PAGE_KEY + hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+def _digest(text):
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _current(page_key, entry, changes):
-    """``entry`` if it still shows what its keys say (stamped afresh with ``changes`` in this
-    process's copy, so the next check is a comparison), else None."""
+def _current(place, entry, changes):
+    """``entry`` if it is the page of ``place`` and still shows what its keys say (stamped afresh
+    with ``changes`` in this process's copy, so the next check is a comparison), else None."""
+    if entry.get("identity") != place.identity:  # another page of an endless kind held the slot
+        return None
     if changes is None or entry["expires"] <= time.time():
         return None
     if entry["changes"] == changes:
@@ -191,7 +204,7 @@ def _current(page_key, entry, changes):
     if touched is None or not touched.isdisjoint(entry["keys"]):
         return None
     entry = {**entry, "changes": changes}
-    _recent.keep(page_key, entry)
+    place.recent.keep(place.key, entry)
     return entry
 
 
@@ -224,7 +237,58 @@ class _Recent:
 _recent = _Recent(size=RECENT_PAGES)
 
 
-def _store(page_key, response, changes_before):
+class Endless:
+    """A page whose URLs are endless (see the module docstring). ``identity(query_dict)`` gives
+    what its answer depends on in the query string, as a string (URLs with the same identity get
+    the same page), or None for a request not to be stored; ``slots``: how many such pages the
+    shared cache keeps at most; ``recent``: how many of them each process keeps its own copy of."""
+
+    def __init__(self, identity, slots, recent):
+        self.identity = identity
+        self.slots = slots
+        self.recent = _Recent(size=recent)
+
+
+# URL name -> ``Endless``: the pages registered as endless (``endless``).
+_endless = {}
+
+
+def endless(url_name, identity, *, slots, recent):
+    """Register the page named ``url_name`` as endless (``Endless``)."""
+    _endless[url_name] = Endless(identity, slots, recent)
+    _endless_paths.cache_clear()
+
+
+@functools.cache
+def _endless_paths():
+    """Path (with the script prefix, as ``request.path``) -> ``Endless``: the URL names resolved
+    once the URLs can be, not while the apps start."""
+    return {reverse(url_name): kind for url_name, kind in _endless.items()}
+
+
+class _Place(typing.NamedTuple):
+    """Where the page for a request is kept: its key in the shared cache; ``identity``, what the
+    entry there must say it is the page of (None for a page with a key of its own); and the
+    process's copies it is among."""
+
+    key: str
+    identity: str | None
+    recent: _Recent
+
+
+def _place(request):
+    """The ``_Place`` of the page for ``request``, or None if it is not to be kept at all."""
+    kind = _endless_paths().get(request.path)
+    if kind is None:
+        return _Place(PAGE_KEY + _digest(request.get_full_path()), None, _recent)
+    identity = kind.identity(request.GET)
+    if identity is None:
+        return None
+    slot = int(_digest(identity), 16) % kind.slots
+    return _Place(f"{PAGE_KEY}{_digest(request.path)}:{slot}", identity, kind.recent)
+
+
+def _store(place, response, changes_before):
     # Stamped with the number of changes before the page's data was read: a change committed
     # meanwhile is in the journal after that number, so the page is checked against it.
     timeout = response.page_cache_timeout
@@ -234,9 +298,10 @@ def _store(page_key, response, changes_before):
         "keys": frozenset(response.page_keys),
         "changes": changes_before,
         "expires": time.time() + timeout,
+        "identity": place.identity,
     }
-    cache.set(page_key, entry, timeout=timeout)
-    _recent.keep(page_key, entry)
+    cache.set(place.key, entry, timeout=timeout)
+    place.recent.keep(place.key, entry)
 
 
 def _etag(content):
@@ -257,10 +322,9 @@ def _may_use_cache(request):
     )
 
 
-def public_page(view=None, *, store=True):
-    """Decorate a public GET view: for anonymous readers mark the answer public and (unless
-    ``store`` is False, e.g. search, whose URLs are endless) to be stored by
-    ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
+def public_page(view):
+    """Decorate a public GET view: for anonymous readers mark the answer public and to be stored
+    by ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
 
     def decorator(view_func):
         @functools.wraps(view_func)
@@ -283,12 +347,12 @@ def public_page(view=None, *, store=True):
                 response = response.render()
             response["ETag"] = _etag(response.content)
             patch_vary_headers(response, ("Cookie",))
-            response.store_in_page_cache = store
+            response.store_in_page_cache = True
             return get_conditional_response(request, etag=response["ETag"], response=response)
 
         return wrapper
 
-    return decorator(view) if view is not None else decorator
+    return decorator(view)
 
 
 class PageCacheMiddleware:
@@ -304,20 +368,22 @@ class PageCacheMiddleware:
         # A hit skips CommonMiddleware, which would refuse a Host outside ALLOWED_HOSTS: refuse
         # it here (DisallowedHost is answered 400), so no cached page is served to a forged host.
         request.get_host()
-        page_key = _page_key(request)
-        recent = _recent.get(page_key)
+        place = _place(request)
+        if place is None:
+            return self.get_response(request)
+        recent = place.recent.get(place.key)
         if recent is not None:  # the counter alone tells whether this process's copy is current
             changes = _changes(cache.get_many([CHANGES_KEY]))
-            entry = _current(page_key, recent, changes)
+            entry = _current(place, recent, changes)
             if entry is not None:
                 return _answer(request, entry)
-            found = {CHANGES_KEY: changes, **cache.get_many([page_key])}
+            found = {CHANGES_KEY: changes, **cache.get_many([place.key])}
         else:
-            found = cache.get_many([CHANGES_KEY, page_key])
+            found = cache.get_many([CHANGES_KEY, place.key])
         changes = _changes(found)
-        entry = found.get(page_key)
-        if entry is not None and (entry := _current(page_key, entry, changes)) is not None:
-            _recent.keep(page_key, entry)
+        entry = found.get(place.key)
+        if entry is not None and (entry := _current(place, entry, changes)) is not None:
+            place.recent.keep(place.key, entry)
             return _answer(request, entry)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
@@ -329,7 +395,7 @@ class PageCacheMiddleware:
             and getattr(response, "page_keys", None)
             and changes is not None
         ):
-            _store(page_key, response, changes)
+            _store(place, response, changes)
         return response
 
 
