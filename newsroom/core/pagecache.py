@@ -41,9 +41,11 @@ a flood of distinct searches (a crawler, an attack, a typing reader) would push 
 out of both the shared cache and each process's copies. Such a page is registered (``Endless``,
 ``endless``) with what its view reads of the request (``identity``: the search's cleaned text and
 page number), so that URLs giving the same answer share one entry, and is kept only in a fixed
-number of slots of its own (a hash of that identity picks the slot, and the entry there says whose
-page it is): a flood can only push out other pages of its kind, never an article page, and never
-takes more than that many entries of the shared cache. Invalidation is the same as for any page.
+number of slots of its own: a hash of that identity picks two of them, the page is stored in the
+one holding it, an empty one or the one whose page expires first, and an entry says whose page it
+is. A flood can only push out other pages of its kind, never an article page, and never takes more
+than that many entries of the shared cache; two popular searches whose hashes meet rarely share
+both slots, so they rarely push each other out. Invalidation is the same as for any page.
 
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
@@ -61,7 +63,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
@@ -260,35 +262,59 @@ def endless(url_name, identity, *, slots, recent):
 
 
 @functools.cache
-def _endless_paths():
-    """Path (with the script prefix, as ``request.path``) -> ``Endless``: the URL names resolved
-    once the URLs can be, not while the apps start."""
-    return {reverse(url_name): kind for url_name, kind in _endless.items()}
+def _endless_paths(urlconf):
+    """Path (with the script prefix, as ``request.path``) -> ``Endless``, for the URLs of
+    ``urlconf``: the URL names resolved once the URLs can be, not while the apps start. A name
+    those URLs do not have is no page of theirs."""
+    paths = {}
+    for url_name, kind in _endless.items():
+        try:
+            paths[reverse(url_name, urlconf=urlconf)] = kind
+        except NoReverseMatch:
+            continue
+    return paths
 
 
 class _Place(typing.NamedTuple):
-    """Where the page for a request is kept: its key in the shared cache; ``identity``, what the
-    entry there must say it is the page of (None for a page with a key of its own); and the
-    process's copies it is among."""
+    """Where the page for a request is kept: its key among ``recent``, the process's copies;
+    ``slots``, the keys of the shared cache it may be stored under (its key alone, or for an
+    endless page two of its kind's slots); ``identity``, what an entry there must say it is the
+    page of (None for a page with a key of its own)."""
 
     key: str
-    identity: str | None
     recent: _Recent
+    slots: tuple
+    identity: str | None = None
 
 
 def _place(request):
     """The ``_Place`` of the page for ``request``, or None if it is not to be kept at all."""
-    kind = _endless_paths().get(request.path)
+    kind = _endless_paths(settings.ROOT_URLCONF).get(request.path)
     if kind is None:
-        return _Place(PAGE_KEY + _digest(request.get_full_path()), None, _recent)
+        key = PAGE_KEY + _digest(request.get_full_path())
+        return _Place(key, _recent, (key,))
     identity = kind.identity(request.GET)
     if identity is None:
         return None
-    slot = int(_digest(identity), 16) % kind.slots
-    return _Place(f"{PAGE_KEY}{_digest(request.path)}:{slot}", identity, kind.recent)
+    digest, prefix = _digest(identity), f"{PAGE_KEY}{_digest(request.path)}:"
+    slots = dict.fromkeys(f"{prefix}{int(digest[at : at + 16], 16) % kind.slots}" for at in (0, 16))
+    return _Place(prefix + digest, kind.recent, tuple(slots), identity)
 
 
-def _store(place, response, changes_before):
+def _slot_for(place, found):
+    """Which of ``place``'s slots to store its page in, given what they held (``found``): the one
+    holding this page, else an empty one, else the one whose page expires first."""
+
+    def order(slot):
+        entry = found.get(slot)
+        if entry is None:
+            return -1
+        return -2 if entry.get("identity") == place.identity else entry["expires"]
+
+    return min(place.slots, key=order)
+
+
+def _store(place, response, changes_before, found):
     # Stamped with the number of changes before the page's data was read: a change committed
     # meanwhile is in the journal after that number, so the page is checked against it.
     timeout = response.page_cache_timeout
@@ -300,7 +326,7 @@ def _store(place, response, changes_before):
         "expires": time.time() + timeout,
         "identity": place.identity,
     }
-    cache.set(place.key, entry, timeout=timeout)
+    cache.set(_slot_for(place, found), entry, timeout=timeout)
     place.recent.keep(place.key, entry)
 
 
@@ -377,14 +403,15 @@ class PageCacheMiddleware:
             entry = _current(place, recent, changes)
             if entry is not None:
                 return _answer(request, entry)
-            found = {CHANGES_KEY: changes, **cache.get_many([place.key])}
+            found = {CHANGES_KEY: changes, **cache.get_many(place.slots)}
         else:
-            found = cache.get_many([CHANGES_KEY, place.key])
+            found = cache.get_many([CHANGES_KEY, *place.slots])
         changes = _changes(found)
-        entry = found.get(place.key)
-        if entry is not None and (entry := _current(place, entry, changes)) is not None:
-            place.recent.keep(place.key, entry)
-            return _answer(request, entry)
+        for slot in place.slots:
+            entry = found.get(slot)
+            if entry is not None and (entry := _current(place, entry, changes)) is not None:
+                place.recent.keep(place.key, entry)
+                return _answer(request, entry)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
         # declared no keys could not be made stale by any change.
@@ -395,7 +422,7 @@ class PageCacheMiddleware:
             and getattr(response, "page_keys", None)
             and changes is not None
         ):
-            _store(place, response, changes)
+            _store(place, response, changes, found)
         return response
 
 
