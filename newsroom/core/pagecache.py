@@ -352,33 +352,30 @@ def public_page(view):
     """Decorate a public GET view: for anonymous readers mark the answer public and to be stored
     by ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
 
-    def decorator(view_func):
-        @functools.wraps(view_func)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD"):
-                return view_func(request, *args, **kwargs)
-            response = view_func(request, *args, **kwargs)
-            if not _is_reader(request):
-                patch_cache_control(response, private=True, no_store=True)
-                patch_vary_headers(response, ("Cookie",))
-                return response
-            if response.status_code in PUBLIC_STATUSES:
-                now = timezone.now()
-                upcoming = next_go_live(now)
-                _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
-                response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
-            if response.status_code != 200 or response.streaming:
-                return response
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            response["ETag"] = _etag(response.content)
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if not _is_reader(request):
+            patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ("Cookie",))
-            response.store_in_page_cache = True
-            return get_conditional_response(request, etag=response["ETag"], response=response)
+            return response
+        if response.status_code in PUBLIC_STATUSES:
+            now = timezone.now()
+            upcoming = next_go_live(now)
+            _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
+            response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        response["ETag"] = _etag(response.content)
+        patch_vary_headers(response, ("Cookie",))
+        response.store_in_page_cache = True
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
-        return wrapper
-
-    return decorator(view)
+    return wrapper
 
 
 class PageCacheMiddleware:
