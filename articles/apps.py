@@ -7,7 +7,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import cache_keys as article_keys
-        from articles import feeds, presentation, readmodel, search, sitemaps
+        from articles import feeds, presentation, readmodel, search, sitemaps, views
         from articles.models import Article, Author, MarketReport, Section, Tag
         from articles.signals import article_event
         from newsroom.core import cache_keys, pagecache, permissions, public_data
@@ -25,6 +25,12 @@ class ArticlesConfig(AppConfig):
         vehicles.live_articles_about.register(presentation.live_articles_about)
         vehicles.reporting_article_id.register(MarketReport.article_id_of)
         pagecache.next_go_live.register(readmodel.next_change)
+        pagecache.endless(
+            "articles:search",
+            views.search_identity,
+            slots=views.SEARCH_PAGES_KEPT,
+            recent=views.SEARCH_PAGES_PER_PROCESS,
+        )
         article_event.connect(article_keys.on_article_event, dispatch_uid="articles.cache_keys.article_event")
         for model, prefix in ((Article, "article"), (Section, "section"), (Tag, "tag"), (Author, "author")):
             cache_keys.register(model, prefix)

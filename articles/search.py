@@ -36,9 +36,10 @@ from django.utils.safestring import mark_safe
 
 from articles import presentation, readmodel
 from articles.models import Article, ArticleVehicle, KeyAmong, PublicArticle, Tag
+from newsroom.core import cache_keys
 from newsroom.core.prepared import Prepared, Shape
 from newsroom.core.text import html_to_text
-from vehicles.models import VehicleModel
+from vehicles.models import Make, VehicleModel
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
@@ -87,6 +88,12 @@ def clean_query(raw):
     text = " ".join(text.split())
     truncated = len(text) > MAX_QUERY_CHARS
     return CleanQuery(text[:MAX_QUERY_CHARS].strip(), truncated)
+
+
+def records_matched():
+    """The keys of the records besides articles whose names a search matches (tags, vehicle
+    models, makes): a rename of one changes which articles a search finds."""
+    return tuple(cache_keys.list_key(model) for model in (Tag, VehicleModel, Make))
 
 
 def search_articles(query, now=None):

@@ -10,6 +10,7 @@ The admin preview renders ``articles/article_detail.html`` with
 template also renders with only ``article`` (without the vehicles box, related articles and metadata).
 """
 
+import json
 from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -193,13 +194,35 @@ def author_detail(request, slug):
     return render(request, "articles/article_list.html", context)
 
 
+# Search pages are kept in the page cache as the other lists of articles are, but their URLs are
+# endless: at most this many (some 20-40 KB each), in slots of their own, so that a flood of
+# distinct searches can push out only other searches, never an article page
+# (``newsroom.core.pagecache.Endless``, registered by ``ArticlesConfig.ready``); each process
+# keeps its own copy of the most asked few.
+SEARCH_PAGES_KEPT = 500
+SEARCH_PAGES_PER_PROCESS = 100
+
+
+def search_identity(query_dict):
+    """What the search page's answer depends on in its query string (``newsroom.core.pagecache.
+    Endless``), read as ``search`` reads it: the cleaned query, so ``?q=camry`` and ``?q=camry%20``
+    share one page while ``?q=Camry`` (which the page repeats) has its own; the page number
+    (``?page=02`` is page 2). None for a page number that is none (answered 404, not kept)."""
+    query = article_search.clean_query(query_dict.get("q", ""))
+    try:
+        number = int(query_dict.get("page", "1"))
+    except ValueError:
+        return None
+    return json.dumps([query.text, query.truncated, number])
+
+
 @require_safe
-@public_page(store=False)
+@public_page
 def search(request):
     query = article_search.clean_query(request.GET.get("q", ""))
     page = paginate(request, article_search.search_articles(query)) if query else None
     found = article_search.page_of(page.object_list, query) if page else []
-    cache_keys.show(request, cache_keys.ARTICLES)
+    cache_keys.show(request, cache_keys.ARTICLES, *article_search.records_matched())
     article_keys.show_stored_cards(request, [(match.pk, match.lead_image_id) for match in found])
     context = {
         "query": query,

@@ -36,6 +36,17 @@ lives in the default cache, which every process shares: the machine's file cache
 (``REDIS_URL``) across app servers, so a withdrawal made by any process (an admin request in one
 gunicorn worker, the task worker, a management command) makes every worker's next answer fresh.
 
+Some pages have endless URLs: a search page answers whatever text a reader types. Stored per URL,
+a flood of distinct searches (a crawler, an attack, a typing reader) would push the article pages
+out of both the shared cache and each process's copies. Such a page is registered (``Endless``,
+``endless``) with what its view reads of the request (``identity``: the search's cleaned text and
+page number), so that URLs giving the same answer share one entry, and is kept only in a fixed
+number of slots of its own: a hash of that identity picks two of them, the page is stored in the
+one holding it, an empty one or the one whose page expires first, and an entry says whose page it
+is. A flood can only push out other pages of its kind, never an article page, and never takes more
+than that many entries of the shared cache; two popular searches whose hashes meet rarely share
+both slots, so they rarely push each other out. Invalidation is the same as for any page.
+
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
 """
@@ -46,11 +57,13 @@ import hashlib
 import secrets
 import threading
 import time
+import typing
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
@@ -183,13 +196,15 @@ def capped_at(upcoming, now, seconds):
     return min(seconds, max(1, int((upcoming - now) / timedelta(seconds=1)) + 1))
 
 
-def _page_key(request):
-    return PAGE_KEY + hashlib.sha256(request.get_full_path().encode("utf-8", "surrogatepass")).hexdigest()
+def _digest(text):
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _current(page_key, entry, changes):
-    """``entry`` if it still shows what its keys say (stamped afresh with ``changes`` in this
-    process's copy, so the next check is a comparison), else None."""
+def _current(place, entry, changes):
+    """``entry`` if it is the page of ``place`` and still shows what its keys say (stamped afresh
+    with ``changes`` in this process's copy, so the next check is a comparison), else None."""
+    if entry.get("identity") != place.identity:  # another page of an endless kind held the slot
+        return None
     if changes is None or entry["expires"] <= time.time():
         return None
     if entry["changes"] == changes:
@@ -198,7 +213,7 @@ def _current(page_key, entry, changes):
     if touched is None or not touched.isdisjoint(entry["keys"]):
         return None
     entry = {**entry, "changes": changes}
-    _recent.keep(page_key, entry)
+    place.recent.keep(place.key, entry)
     return entry
 
 
@@ -231,7 +246,82 @@ class _Recent:
 _recent = _Recent(size=RECENT_PAGES)
 
 
-def _store(page_key, response, changes_before):
+class Endless:
+    """A page whose URLs are endless (see the module docstring). ``identity(query_dict)`` gives
+    what its answer depends on in the query string, as a string (URLs with the same identity get
+    the same page), or None for a request not to be stored; ``slots``: how many such pages the
+    shared cache keeps at most; ``recent``: how many of them each process keeps its own copy of."""
+
+    def __init__(self, identity, slots, recent):
+        self.identity = identity
+        self.slots = slots
+        self.recent = _Recent(size=recent)
+
+
+# URL name -> ``Endless``: the pages registered as endless (``endless``).
+_endless = {}
+
+
+def endless(url_name, identity, *, slots, recent):
+    """Register the page named ``url_name`` as endless (``Endless``)."""
+    _endless[url_name] = Endless(identity, slots, recent)
+    _endless_paths.cache_clear()
+
+
+@functools.cache
+def _endless_paths(urlconf):
+    """Path (with the script prefix, as ``request.path``) -> ``Endless``, for the URLs of
+    ``urlconf``: the URL names resolved once the URLs can be, not while the apps start. A name
+    those URLs do not have is no page of theirs."""
+    paths = {}
+    for url_name, kind in _endless.items():
+        try:
+            paths[reverse(url_name, urlconf=urlconf)] = kind
+        except NoReverseMatch:
+            continue
+    return paths
+
+
+class _Place(typing.NamedTuple):
+    """Where the page for a request is kept: its key among ``recent``, the process's copies;
+    ``slots``, the keys of the shared cache it may be stored under (its key alone, or for an
+    endless page two of its kind's slots); ``identity``, what an entry there must say it is the
+    page of (None for a page with a key of its own)."""
+
+    key: str
+    recent: _Recent
+    slots: tuple
+    identity: str | None = None
+
+
+def _place(request):
+    """The ``_Place`` of the page for ``request``, or None if it is not to be kept at all."""
+    kind = _endless_paths(settings.ROOT_URLCONF).get(request.path)
+    if kind is None:
+        key = PAGE_KEY + _digest(request.get_full_path())
+        return _Place(key, _recent, (key,))
+    identity = kind.identity(request.GET)
+    if identity is None:
+        return None
+    digest, prefix = _digest(identity), f"{PAGE_KEY}{_digest(request.path)}:"
+    slots = dict.fromkeys(f"{prefix}{int(digest[at : at + 16], 16) % kind.slots}" for at in (0, 16))
+    return _Place(prefix + digest, kind.recent, tuple(slots), identity)
+
+
+def _slot_for(place, found):
+    """Which of ``place``'s slots to store its page in, given what they held (``found``): the one
+    holding this page, else an empty one, else the one whose page expires first."""
+
+    def order(slot):
+        entry = found.get(slot)
+        if entry is None:
+            return -1
+        return -2 if entry.get("identity") == place.identity else entry["expires"]
+
+    return min(place.slots, key=order)
+
+
+def _store(place, response, changes_before, found):
     # Stamped with the number of changes before the page's data was read: a change committed
     # meanwhile is in the journal after that number, so the page is checked against it.
     timeout = response.page_cache_timeout
@@ -241,9 +331,10 @@ def _store(page_key, response, changes_before):
         "keys": frozenset(response.page_keys),
         "changes": changes_before,
         "expires": time.time() + timeout,
+        "identity": place.identity,
     }
-    cache.set(page_key, entry, timeout=timeout)
-    _recent.keep(page_key, entry)
+    cache.set(_slot_for(place, found), entry, timeout=timeout)
+    place.recent.keep(place.key, entry)
 
 
 def _etag(content):
@@ -264,37 +355,33 @@ def _may_use_cache(request):
     )
 
 
-def public_page(view=None, *, store=True):
-    """Decorate a public GET view: for anonymous readers mark the answer public and (unless
-    ``store`` is False, e.g. search, whose URLs are endless) to be stored by
-    ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
+def public_page(view):
+    """Decorate a public GET view: for anonymous readers mark the answer public and to be stored
+    by ``PageCacheMiddleware``; add ETag/304 and the right Cache-Control."""
 
-    def decorator(view_func):
-        @functools.wraps(view_func)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD"):
-                return view_func(request, *args, **kwargs)
-            response = view_func(request, *args, **kwargs)
-            if not _is_reader(request):
-                patch_cache_control(response, private=True, no_store=True)
-                patch_vary_headers(response, ("Cookie",))
-                return response
-            if response.status_code in PUBLIC_STATUSES:
-                now, upcoming = _next_go_live(request)
-                _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
-                response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
-            if response.status_code != 200 or response.streaming:
-                return response
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            response["ETag"] = _etag(response.content)
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if not _is_reader(request):
+            patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ("Cookie",))
-            response.store_in_page_cache = store
-            return get_conditional_response(request, etag=response["ETag"], response=response)
+            return response
+        if response.status_code in PUBLIC_STATUSES:
+            now, upcoming = _next_go_live(request)
+            _mark_public(request, response, capped_at(upcoming, now, CDN_SECONDS))
+            response.page_cache_timeout = capped_at(upcoming, now, settings.PAGE_CACHE_SECONDS)
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        response["ETag"] = _etag(response.content)
+        patch_vary_headers(response, ("Cookie",))
+        response.store_in_page_cache = True
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
-        return wrapper
-
-    return decorator(view) if view is not None else decorator
+    return wrapper
 
 
 def _next_go_live(request):
@@ -319,21 +406,24 @@ class PageCacheMiddleware:
         # A hit skips CommonMiddleware, which would refuse a Host outside ALLOWED_HOSTS: refuse
         # it here (DisallowedHost is answered 400), so no cached page is served to a forged host.
         request.get_host()
-        page_key = _page_key(request)
-        recent = _recent.get(page_key)
+        place = _place(request)
+        if place is None:
+            return self.get_response(request)
+        recent = place.recent.get(place.key)
         if recent is not None:  # the counter alone tells whether this process's copy is current
             changes = _changes(cache.get_many([CHANGES_KEY]))
-            entry = _current(page_key, recent, changes)
+            entry = _current(place, recent, changes)
             if entry is not None:
                 return _answer(request, entry)
-            found = {CHANGES_KEY: changes, **cache.get_many([page_key])}
+            found = {CHANGES_KEY: changes, **cache.get_many(place.slots)}
         else:
-            found = cache.get_many([CHANGES_KEY, page_key])
+            found = cache.get_many([CHANGES_KEY, *place.slots])
         changes = _changes(found)
-        entry = found.get(page_key)
-        if entry is not None and (entry := _current(page_key, entry, changes)) is not None:
-            _recent.keep(page_key, entry)
-            return _answer(request, entry)
+        for slot in place.slots:
+            entry = found.get(slot)
+            if entry is not None and (entry := _current(place, entry, changes)) is not None:
+                place.recent.keep(place.key, entry)
+                return _answer(request, entry)
         response = self.get_response(request)
         # A page that set a cookie is somebody's own; a 304 has no page to keep; a page that
         # declared no keys could not be made stale by any change.
@@ -344,7 +434,7 @@ class PageCacheMiddleware:
             and getattr(response, "page_keys", None)
             and changes is not None
         ):
-            _store(page_key, response, changes)
+            _store(place, response, changes, found)
         return response
 
 

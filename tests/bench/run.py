@@ -68,7 +68,7 @@ NINJS = "application/ninjs+json"
 CURRENT_ETAG = "<current ETag>"
 
 # Issue 15's targets, checked at the highest concurrency: (page, page cache, minimum ratio to the
-# ceiling). Search results are never stored in the page cache (articles/views.py), so no cached search.
+# ceiling).
 TARGETS = {
     "uncached article >= 0.30": ("article", "off", 0.30),
     "uncached home >= 0.30": ("home", "off", 0.30),

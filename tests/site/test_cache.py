@@ -82,10 +82,63 @@ def test_logged_in_editors_never_get_cached_or_cacheable_pages(newsroom, editor)
     assert "Cookie" in response["Vary"]
 
 
-def test_search_is_not_stored_but_gets_conditional_get(client, newsroom):
+def test_a_search_asked_again_is_answered_from_the_page_cache_under_its_cleaned_query(
+    client, newsroom, django_assert_num_queries, django_assert_max_num_queries
+):
     first = client.get("/search/?q=toyota")
-    assert first.status_code == 200
-    assert client.get("/search/?q=toyota", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    assert first.status_code == 200 and "result" in first.content.decode()
+    with django_assert_num_queries(0):
+        assert client.get("/search/?q=toyota", headers={"If-None-Match": first["ETag"]}).status_code == 304
+    # The same cleaned query and page number: the same answer, so the same entry.
+    for same in (
+        "/search/?q=toyota",
+        "/search/?q=%20toyota%09",
+        "/search/?q=toyota&page=01",
+        "/search/?utm=x&q=toyota",
+    ):
+        with django_assert_num_queries(0):
+            assert client.get(same).content == first.content, same
+    # The page repeats what was typed: another text is another page, even if it finds the same.
+    with django_assert_max_num_queries(50) as rendered:
+        other = client.get("/search/?q=Toyota")
+    assert len(rendered) > 0
+    assert 'value="Toyota"' in other.content.decode() and other.content != first.content
+    assert client.get("/search/?q=toyota&page=x").status_code == 404
+
+
+def test_a_renamed_tag_is_found_by_the_next_search(client, newsroom, django_capture_on_commit_callbacks):
+    """Search matches tag names: a cached search page is stale once any tag is renamed."""
+    assert "result" not in client.get("/search/?q=zanzibarian").content.decode()
+    tag = newsroom["articles"][0].tags.first()
+    tag.name = "Zanzibarian"
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.save()
+    assert "result" in client.get("/search/?q=zanzibarian").content.decode()
+
+
+def test_a_flood_of_distinct_searches_never_pushes_an_article_page_out(
+    client, newsroom, settings, monkeypatch, django_assert_num_queries
+):
+    """Search pages are kept in a few slots of their own: however many distinct searches come,
+    they take no more entries of the shared cache, and no process's copies of other pages."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 30}}
+    }
+    searches = pagecache._endless_paths(settings.ROOT_URLCONF)["/search/"]
+    monkeypatch.setattr(searches, "slots", 4)
+    monkeypatch.setattr(searches, "recent", pagecache._Recent(size=3))
+    client.get(STORY_URL)
+    for number in range(100):
+        assert client.get(f"/search/?q=flood{number}").status_code == 200
+    kept = [key for key in cache._cache if pagecache.PAGE_KEY in key]
+    assert len(kept) == 5  # the story and four searches
+    with django_assert_num_queries(0):
+        client.get(STORY_URL)
+    pagecache._recent.pages.clear()  # this process's copy aside, the shared cache still has it
+    with django_assert_num_queries(0):
+        client.get(STORY_URL)
+    with django_assert_num_queries(0):  # the last search is still kept
+        client.get("/search/?q=flood99")
 
 
 def test_not_found_is_not_cached_by_cdns(client, newsroom):

@@ -74,6 +74,42 @@ def test_cached_pages_expire_at_the_next_go_live_minute_here_and_at_the_edge(
     assert 28 <= _edge_seconds(hit) <= 31
 
 
+def test_the_first_search_after_a_publish_shows_the_story_and_none_after_its_withdrawal(
+    client, approved, editor, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    Article.objects.filter(pk=approved.pk).update(headline="Zanzibar gets its first Toyota plant")
+    approved.refresh_from_db()
+    search = "/search/?q=zanzibar"
+    assert "Zanzibar gets" not in client.get(search).content.decode()
+    with django_assert_num_queries(0):  # kept in the page cache…
+        assert "Zanzibar gets" not in client.get(search).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(approved, editor)
+    assert "Zanzibar gets" in client.get(search).content.decode()  # …until the publish
+    with django_assert_num_queries(0):
+        assert "Zanzibar gets" in client.get(search).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw(approved, editor, "Legal advice.")
+    assert "Zanzibar gets" not in client.get(search).content.decode()
+
+
+def test_a_kept_search_shows_a_scheduled_story_from_its_minute(client, approved, editor, monkeypatch):
+    Article.objects.filter(pk=approved.pk).update(headline="Zanzibar gets its first Toyota plant")
+    approved.refresh_from_db()
+    go_live = (timezone.now() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    workflow.schedule(approved, editor, go_live)
+    cache.clear()  # the step's commit, which would make kept pages stale, never comes in a test
+    real_now, real_time = timezone.now, time.time
+    monkeypatch.setattr(timezone, "now", lambda: go_live - timedelta(seconds=1))
+    before = client.get("/search/?q=zanzibar")
+    assert "Zanzibar gets" not in before.content.decode()
+    assert before.page_cache_timeout <= 2  # kept no longer than until the minute
+    monkeypatch.setattr(timezone, "now", lambda: go_live)
+    monkeypatch.setattr(time, "time", lambda: real_time() + 3)
+    assert "Zanzibar gets" in client.get("/search/?q=zanzibar").content.decode()
+    monkeypatch.setattr(timezone, "now", real_now)
+
+
 def test_withdrawn_article_is_410_gone_with_a_notice(client, newsroom, editor, django_capture_on_commit_callbacks):
     story = newsroom["story"]
     assert client.get(f"/articles/{TOYOTA_SLUG}/").status_code == 200  # and now in the page cache

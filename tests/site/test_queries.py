@@ -25,8 +25,7 @@ PAGES = {
     "/tag/toyota/": 5,
     "/author/author-1/": 5,
     # the ranked matches; the page of them shown with their stored cards and text (snippets);
-    # sections; go-live (search pages are not stored here, but an edge cache keeps them no longer
-    # than until the next go-live minute)
+    # sections; go-live
     "/search/?q=story": 4,
     # the newest stories with their stored items; go-live
     "/feed/rss/": 2,

@@ -12,6 +12,15 @@ from tests.site.conftest import rebuilt
 pytestmark = pytest.mark.django_db
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search needs PostgreSQL")
 
+
+@pytest.fixture(autouse=True)
+def every_search_answered_by_the_view(settings):
+    """These tests change rows behind the workflow's back (queryset updates, which tell no cache)
+    to test the search itself, and read the view's context: the page cache's part in search is
+    tested with the workflow in tests/site/test_cache.py and test_lifecycle.py."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 HOSTILE_QUERIES = [
     "",
     " ",
