@@ -52,6 +52,7 @@ class PageKeys:
     position: int  # the change feed's, read in the page's statement
     last_modified: object
     next_after: tuple | None = None  # (go-live time, id) of the page's last article when more follow
+    upcoming: object = None  # the next go-live minute after the page's ``now``, read with it (None: none)
 
     @property
     def cursor(self):
@@ -60,18 +61,20 @@ class PageKeys:
 
 
 def _window(articles, now):
-    """The page's keys of ``articles`` (``_WINDOW_COLUMNS``): each article's id, go-live time and
-    ``built_at``, with the change feed's position and its newest change's time, in one statement."""
+    """The page's keys of ``articles``: each article's id, go-live time and ``built_at``, with the
+    change feed's position, its newest change's time and the next go-live minute (until which keys
+    read at ``now`` hold with no event), in one statement."""
     return articles.annotate(
         stored_publish_at=Stored("publish_at", output_field=DateTimeField()),  # compared, not shown (``_PAGE``)
         built_at=readmodel.served_since(now, prefix="public__"),
         feed_position=feed_position(now),
         feed_at=Subquery(_FEED_HEAD.values("occurred_at")[:1]),
-    ).values_list("id", "stored_publish_at", "built_at", "feed_position", "feed_at")
+        upcoming=Subquery(readmodel.next_change_read(now)),
+    ).values_list("id", "stored_publish_at", "built_at", "feed_position", "feed_at", "upcoming")
 
 
 _FEED_HEAD = ChangeEvent.objects.order_by("-id")
-ID, PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT = range(5)  # _window's columns
+ID, PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT, UPCOMING = range(6)  # _window's columns
 # The list's page without a filter (every partner's poll), compiled once per connection, page size
 # and shape of cursor and sections (``newsroom.core.prepared``): compiling cost more than running
 # it. Each row's values are compared and hashed as read; only the few the answer shows are converted.
@@ -79,7 +82,7 @@ _PAGE = Prepared(
     lambda now, sections, every, size, paged, after_at, after_id: ARTICLE_ORDER.window(
         _window(articles_in(None if every else sections, now), now), (after_at, after_id) if paged else None, size
     ),
-    as_stored=(PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT),
+    as_stored=(PUBLISH_AT, BUILT_AT, FEED_POSITION, FEED_AT, UPCOMING),
     now=DateTimeField(),
     sections=[IntegerField()],
     every=Shape(),
@@ -136,6 +139,7 @@ def page_keys(request, partner, now, articles=None):
         position=convert(FEED_POSITION, first[FEED_POSITION]),
         last_modified=max(filter(None, (newest, convert(FEED_AT, first[FEED_AT])))),
         next_after=(convert(PUBLISH_AT, rows[-1][PUBLISH_AT]), rows[-1][ID]) if more else None,
+        upcoming=convert(UPCOMING, first[UPCOMING]),
     )
 
 

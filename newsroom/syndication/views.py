@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from articles.models import Article, Section, Tag
-from newsroom.core import cache_keys
+from newsroom.core import cache_keys, pagecache
 from newsroom.syndication import changes, http, links, loading, ninjs, serializers
 from newsroom.syndication import documents as stored
 from newsroom.syndication.authentication import ApiKeyAuthentication, presented_key
@@ -258,19 +258,35 @@ class ArticleList(EarlyGet, PartnerView):
 
     def read_keys(self, request, partner, ninjs_format, asked=None, now=None):
         """The keys of the page ``request`` asks for (of ``asked`` when filtered), and the answer's
-        validators and keys shown; Django's request or REST framework's."""
+        validators and keys shown; Django's request or REST framework's.
+
+        A partner polls the same page every few seconds, and it changes only when an article does:
+        a poll whose copy the validators this process kept (``pagecache.known_validators``) still
+        call current is answered from them, with no read of the database for the page."""
         now = now or timezone.now()
+        path = request.get_full_path()  # not the Host: the answer's links are the site's own whatever host was asked
+        sections = sorted(partner.section_ids() or ())
+        # What the ETag is made of besides what the database says (``http.fingerprint_etag``).
+        identity = repr(("articles", http.REPRESENTATION_VERSION, ninjs_format, path, sections))
+        if asked is not None:  # a filtered page: polled rarely, by whatever filters a partner picks
+            identity = None
+        if identity is not None and http.is_conditional(request):
+            known = pagecache.known_validators.current(identity, now)
+            if known is not None and http.answer_early(request, *known[0]) is not None:
+                (self.etag, self.last_modified), keys = known
+                cache_keys.show_keys(request, keys)
+                self.now, self.page = now, None  # the copy is current: no page is read or answered
+                return
+        stamp = pagecache.known_validators.stamp() if identity is not None else None
         page = loading.page_keys(request, partner, now, asked)
         self.last_modified = page.last_modified
-        self.etag = http.fingerprint_etag(
-            "articles",
-            ninjs_format,
-            request.get_full_path(),  # not the Host: the answer's links are the site's own whatever host was asked
-            sorted(partner.section_ids() or ()),
-            page.position,
-            page.fingerprints,
-        )
-        self.show(cache_keys.ARTICLES)
+        self.etag = http.fingerprint_etag("articles", ninjs_format, path, sections, page.position, page.fingerprints)
+        # Any list of articles, and each article on the page: its stored documents are built again
+        # (``articles.readmodel``) when a record they show changes, with no change to the list.
+        self.show(cache_keys.ARTICLES, *(cache_keys.key(Article, pk) for pk in page.ids))
+        if identity is not None and page.ids:
+            validators = (self.etag, self.last_modified)
+            pagecache.known_validators.keep(identity, validators, cache_keys.shown(request), stamp, page.upcoming)
         self.now, self.page = now, page
 
 

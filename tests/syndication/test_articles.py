@@ -117,16 +117,21 @@ def test_detail_runs_a_fixed_number_of_queries(api, rich_articles, django_assert
 def test_a_current_copy_is_answered_before_loading_the_articles(api, rich_articles, django_assert_num_queries):
     for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/?page_size=100&format=ninjs"):
         etag = api.get(path)["ETag"]
-        with django_assert_num_queries(2):  # the key with its partner and sections, the page's keys
+        # The key with its partner and sections, then the article's keys; a page's validators are
+        # known from the answer before (``pagecache.known_validators``).
+        with django_assert_num_queries(2 if "/articles/?" not in path else 1):
             response = api.get(path, HTTP_IF_NONE_MATCH=etag)
         assert response.status_code == 304 and response["ETag"] == etag
 
 
-def test_the_etag_changes_when_an_article_on_the_page_changes(api, rich_articles, editor):
+def test_the_etag_changes_when_an_article_on_the_page_changes(
+    api, rich_articles, editor, django_capture_on_commit_callbacks
+):
     for path in (f"/api/v1/articles/{rich_articles[0].pk}/", "/api/v1/articles/"):
         etag = api.get(path)["ETag"]
-        Article.objects.filter(pk=rich_articles[0].pk).update(headline="Renamed", version=F("version") + 1)
-        workflow.update(rich_articles[0], editor)  # an edit reaches partners at its workflow step
+        with django_capture_on_commit_callbacks(execute=True):  # an edit reaches partners at its workflow step
+            Article.objects.filter(pk=rich_articles[0].pk).update(headline="Renamed", version=F("version") + 1)
+            workflow.update(rich_articles[0], editor)
         changed = api.get(path, HTTP_IF_NONE_MATCH=etag)
         assert changed.status_code == 200 and changed["ETag"] != etag
         assert "Renamed" in changed.content.decode()

@@ -2,13 +2,17 @@
 before REST framework runs (``views.EarlyGet``): the same answer, headers, key checks and rate
 count as REST framework's path, which answers everything else."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.views import APIView
 
-from articles.models import Section
+from articles import workflow
+from articles.models import Section, Status
 from newsroom.syndication import throttling
-from tests.syndication.conftest import ApiClient, make_article, make_partner
+from tests.syndication.conftest import ApiClient, make_article, make_image, make_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +68,7 @@ def test_a_current_copy_gets_the_304_rest_frameworks_path_gives(client, partner,
             assert dict(early.headers) == dict(the_long_way.headers)
             assert early["ETag"] == first["ETag"] and early["Last-Modified"] == first["Last-Modified"]
             assert early["Cache-Control"] == "private, no-cache"
-            assert early["Surrogate-Key"] in ("articles", f"article-{story.pk}")
+            assert early["Surrogate-Key"] in (f"article-{story.pk} articles", f"article-{story.pk}")
             assert set(early["Vary"].replace(" ", "").split(",")) >= {"Accept", "Authorization"}
             assert early["X-Request-ID"] == "same-request"
             # If-Modified-Since alone is answered early too.
@@ -203,3 +207,67 @@ def test_a_poll_is_decided_as_rfc_9110_decides_it(client, partner, rest_framewor
             answer = api.get(path, **asked)
             assert answer.status_code == 200 and answer["ETag"] == etag, asked
         assert api.get(path, HTTP_IF_UNMODIFIED_SINCE="Thu, 01 Jan 2015 00:00:00 GMT").status_code == 412
+
+
+def test_a_poll_of_the_list_is_answered_from_kept_validators_until_the_page_changes(
+    client, partner, editor, media, act, monkeypatch, django_assert_num_queries
+):
+    """A partner's poll of the list whose copy is current costs only the key's read: the page's
+    validators are kept from the answer before (``pagecache.known_validators``). A publish, a
+    withdrawal or a scheduled story's go-live minute (no event at all) makes the next poll a 200."""
+    make_article()
+    api = ApiClient(client, partner.issue_key()[1])
+    path = "/api/v1/articles/"
+
+    def poll(etag):
+        answer = api.get(path, HTTP_IF_NONE_MATCH=etag)
+        headlines = [item["headline"] for item in answer.json()["results"]] if answer.status_code == 200 else None
+        return answer.status_code, answer["ETag"], headlines
+
+    etag = api.get(path)["ETag"]
+    with django_assert_num_queries(1):  # the key with its partner and sections
+        assert poll(etag) == (304, etag, None)
+
+    story = make_article(status=Status.APPROVED, image=make_image(), headline="Tundra comes to Japan")
+    act(workflow.publish, story, editor)
+    status, etag, headlines = poll(etag)
+    assert status == 200 and headlines[0] == "Tundra comes to Japan"
+    with django_assert_num_queries(1):
+        assert poll(etag)[0] == 304
+
+    act(workflow.withdraw, story, editor, "Published too early.")
+    status, etag, headlines = poll(etag)
+    assert status == 200 and "Tundra comes to Japan" not in headlines
+
+    scheduled = make_article(status=Status.APPROVED, image=make_image(), headline="Camry goes on sale")
+    go_live = timezone.now() + timedelta(hours=1)
+    act(workflow.schedule, scheduled, editor, go_live)
+    assert poll(etag)[0] == 304  # read again after the event: nothing partners see changed yet
+    with django_assert_num_queries(1):
+        assert poll(etag)[0] == 304
+    # The minute comes with no event: no worker has run, nothing told the caches.
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(hours=1, minutes=1))
+    status, etag, headlines = poll(etag)
+    assert status == 200 and headlines[0] == "Camry goes on sale"
+
+
+def test_kept_validators_are_per_format_path_and_sections(client, partner, django_assert_num_queries):
+    """Partners of other sections, another format or another page size never get each other's 304."""
+    industry = Section.objects.create(name="Industry", slug="industry")
+    make_article(section=industry)
+    make_article()
+    everything = ApiClient(client, partner.issue_key()[1])
+    scoped = ApiClient(client, make_partner("Scoped", sections=[industry]).issue_key()[1])
+    etag = everything.get("/api/v1/articles/")["ETag"]
+    assert everything.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    for api, path, asked in [
+        (scoped, "/api/v1/articles/", {}),
+        (everything, "/api/v1/articles/", {"HTTP_ACCEPT": NINJS}),
+        (everything, "/api/v1/articles/?page_size=1", {}),
+    ]:
+        assert api.get(path, HTTP_IF_NONE_MATCH=etag, **asked).status_code == 200, (path, asked)
+    # A partner's sections changed: its next poll is read afresh, not answered from the old ones.
+    partner.sections.set([industry])
+    with django_assert_num_queries(3):  # the key, the page's keys, its documents
+        assert everything.get("/api/v1/articles/", HTTP_IF_NONE_MATCH=etag).status_code == 200
