@@ -403,10 +403,13 @@ def _is_reader(request):
 
 
 def _may_use_cache(request):
-    """A GET or HEAD from a reader without a session, while the page cache is on."""
+    """A GET or HEAD from a reader without a session or credentials, while the page cache is on. A
+    request with an ``Authorization`` header (a partner's, to the API) gets an answer of its own,
+    never kept here: looking its URL up in the shared cache would cost it two reads for nothing."""
     return (
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
         and settings.PAGE_CACHE_SECONDS > 0
     )
 

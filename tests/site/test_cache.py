@@ -179,6 +179,15 @@ def test_a_reader_with_a_session_cookie_is_sent_to_the_view(client, newsroom, dj
     assert len(queries) > 0  # rendered by the view, not answered from the cache
 
 
+def test_a_request_with_credentials_is_sent_to_the_view(client, newsroom, django_assert_max_num_queries):
+    """A partner's key (or any Authorization) asks for an answer of its own: never a reader's copy."""
+    client.get(STORY_URL)  # stored
+    with django_assert_max_num_queries(20) as queries:
+        response = client.get(STORY_URL, HTTP_AUTHORIZATION="Bearer nrk_00000000_any")
+    assert response.status_code == 200
+    assert len(queries) > 0  # rendered by the view, not answered from the cache
+
+
 def test_a_page_that_sets_a_cookie_is_never_stored(rf, newsroom):
     """Whatever marked it storable: a Set-Cookie belongs to one visitor, not to every reader."""
     from django.http import HttpResponse
