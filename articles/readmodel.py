@@ -479,14 +479,19 @@ def forms(ids, kinds, now, among=None):
     return forms_of(forms_read(ids, kinds, now, among))
 
 
-def forms_read(ids, kinds, now, among=None, as_bytes=False):
+def forms_read(ids, kinds, now, among=None, as_bytes=False, with_dates=False):
     """The read ``forms`` runs, rows of (article id, kind, text): a queryset, to run or to prepare
     (``newsroom.core.prepared``) with placeholders for its values; ``as_bytes``: the text as its
-    UTF-8 bytes (``Utf8``), for an answer that writes it as it is."""
+    UTF-8 bytes (``Utf8``), for an answer that writes it as it is; ``with_dates``: each row also
+    with its article's go-live time and ``served_since``, what the API's validators are made of."""
     rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
     if among is not None:
         rows = rows.filter(article__article__in=among)
-    return due(rows, now).values_list("article_id", "kind", Utf8("content") if as_bytes else "content")
+    columns = ["article_id", "kind", Utf8("content") if as_bytes else "content"]
+    if with_dates:
+        rows = rows.annotate(go_live=F("article__article__publish_at"), since=served_since(now, prefix="article__"))
+        columns += ["go_live", "since"]
+    return due(rows, now).values_list(*columns)
 
 
 def forms_of(rows):

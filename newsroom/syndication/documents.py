@@ -124,6 +124,40 @@ def stored(partner, ids, kind, now):
     }
 
 
+# One article's document for its answer (a 200 of the detail), with what its validators are made of
+# (``loading.article_validators``): one statement where reading the keys, then the document, took two.
+_ONE = Prepared(
+    lambda ids, kinds, now, sections, every: readmodel.forms_read(
+        ids,
+        kinds,
+        now,
+        among=articles_in(None if every else sections, now).filter(pk__in=ids).values("pk"),
+        as_bytes=True,
+        with_dates=True,
+    ),
+    ids=[IntegerField()],
+    kinds=[CharField()],
+    now=DateTimeField(),
+    sections=[IntegerField()],
+    every=Shape(),
+)
+
+
+def stored_one(partner, pk, kind, now):
+    """(stored ``kind`` document of article ``pk`` as UTF-8 bytes, its Surrogate-Keys as a list,
+    its validators as ``loading.article_validators`` gives them) if it is live at ``now`` and
+    ``partner`` may read it, else None: one query."""
+    section_ids = partner.section_ids()
+    rows = _ONE(
+        ids=[pk], kinds=[kind, KEYS[kind]], now=now, sections=sorted(section_ids or ()), every=section_ids is None
+    )
+    forms = {row_kind: content for _, row_kind, content, _, _ in rows}  # the version served comes last (``due``)
+    if kind not in forms or KEYS[kind] not in forms:
+        return None
+    _, _, _, go_live, since = rows[-1]
+    return forms[kind], forms[KEYS[kind]].decode().split(), loading.article_validators(pk, go_live, since)
+
+
 def _opening(envelope):
     """``envelope`` (a dict whose last value is None) rendered by the API's renderer, up to that value."""
     rendered = RENDERER.render(envelope)

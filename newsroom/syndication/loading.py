@@ -161,9 +161,12 @@ def article_keys(partner, pk, now):
     may read it at ``now``, else None: one prepared read."""
     section_ids = partner.section_ids()
     rows = _ARTICLE(pk=pk, now=now, sections=sorted(section_ids or ()), every=section_ids is None)
-    if not rows:
-        return None
-    publish_at, built_at = rows[0]
+    return article_validators(pk, *rows[0]) if rows else None
+
+
+def article_validators(pk, publish_at, built_at):
+    """The article ``pk``'s fingerprint and Last-Modified, from its go-live time and when what is
+    served of it was built (``readmodel.served_since``), however they were read."""
     return (pk, built_at), changed_at(publish_at, built_at)
 
 

@@ -307,7 +307,8 @@ class ArticleDetail(EarlyGet, PartnerView):
         },
     )
     def get(self, request, pk):
-        """The article's keys decide a conditional request; its stored document is read only for a 200."""
+        """The article's keys decide a conditional request, and its stored document is read only for
+        a 200; a request without a precondition reads both at once (``read_keys``)."""
         if self.now is None:
             self.read_keys(request, self.partner, self.wants_ninjs(), pk)
         if self.etag is None:
@@ -320,9 +321,14 @@ class ArticleDetail(EarlyGet, PartnerView):
         return answer
 
     answers_unconditional = True  # nearly every request: its document is answered before REST framework
+    found = None  # (document, keys shown, validators) when read with the keys, for a request that is not conditional
 
     def answer(self, request, partner, ninjs_format, media_type, pk):
         """The article's stored document, or None if it was unpublished since its keys were read."""
+        if self.found is not None:
+            document, keys, _ = self.found
+            cache_keys.show_keys(request, keys)
+            return HttpResponse(document, content_type=media_type)
         documents = readable_documents(request, partner, ninjs_format, [pk], self.now)
         if pk not in documents:
             return None
@@ -330,11 +336,16 @@ class ArticleDetail(EarlyGet, PartnerView):
 
     def read_keys(self, request, partner, ninjs_format, pk):
         """The article's validators and key shown, if ``partner`` may read it (else no ``etag``);
-        Django's request or REST framework's."""
+        Django's request or REST framework's. A request with no precondition is answered with the
+        document whatever its validators: both come from one read (``documents.stored_one``)."""
         now = timezone.now()
-        keys = loading.article_keys(partner, pk, now)
-        if keys is not None:
-            fingerprint, self.last_modified = keys
+        if http.is_conditional(request):
+            validators = loading.article_keys(partner, pk, now)
+        else:
+            self.found = stored.stored_one(partner, pk, stored.NINJS if ninjs_format else stored.NATIVE, now)
+            validators = None if self.found is None else self.found[2]
+        if validators is not None:
+            fingerprint, self.last_modified = validators
             self.etag = http.fingerprint_etag(
                 # The path, not the Host: the answer's links are the site's own whatever host was asked.
                 "article",
