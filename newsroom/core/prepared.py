@@ -25,7 +25,9 @@ datetime on SQLite costs more than reading it); ``read.convert(position, value)`
 On SQLite, whose driver converts a datetime column it reads (by the column's declared type) but
 not an expression, a column to leave as stored is selected as ``Stored("column", output_field)``.
 A text column an answer writes as it is is selected as ``Utf8("column")``: its UTF-8 bytes.
-A parameter given as ``Shape()`` is a
+``planned_each_time``: on PostgreSQL the values are sent written in, as Django sends them, so that
+the server plans the read for them (a search, whose best plan depends on how many articles its
+words match) instead of preparing it once. A parameter given as ``Shape()`` is a
 value the SQL is written with (a LIMIT, or whether a filter applies at all), handed to the function
 as it is: the read is compiled once per value, so only for the few values it can take. Only
 ``values_list`` querysets (``flat`` too) of plain columns and annotations (no composite primary
@@ -125,7 +127,8 @@ class _SQLiteStatement(sqlite3.Cursor):
 
 
 class _Compiled:
-    def __init__(self, queryset, connection, as_stored):
+    def __init__(self, queryset, connection, as_stored, planned_each_time):
+        self.planned_each_time = planned_each_time
         compiler = queryset.query.get_compiler(connection=connection)
         self.sql, params = compiler.as_sql()
         # Django's SQLite cursor rewrites each statement's placeholders for SQLite with a regular
@@ -157,7 +160,8 @@ class _Compiled:
             params[position] = prepared[slot.name]
         # On PostgreSQL, a statement the server prepares once per connection (``newsroom.core.postgresql``):
         # planning it cost more than running it. Either way Django's cursor counts and logs the query as written.
-        with getattr(connection, "prepared_cursor", connection.cursor)() as cursor:
+        prepared_cursor = None if self.planned_each_time else getattr(connection, "prepared_cursor", None)
+        with (prepared_cursor or connection.cursor)() as cursor:
             if self.sqlite_sql is not None:
                 cursor.cursor = connection.connection.cursor(factory=_SQLiteStatement)
                 cursor.cursor.sql = self.sqlite_sql
@@ -173,9 +177,10 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, build, as_stored=(), **params):
+    def __init__(self, build, as_stored=(), planned_each_time=False, **params):
         self.build = build
         self.as_stored = as_stored  # positions of the columns left as the database gives them
+        self.planned_each_time = planned_each_time
         self.params = params  # name -> field, [field] for a list of values, or Shape()
 
     def __call__(self, using=DEFAULT_DB_ALIAS, **values):
@@ -221,6 +226,6 @@ class Prepared:
             else:
                 placeholders[name] = Param(name, field)
         try:
-            return _Compiled(self.build(**placeholders), connection, self.as_stored)
+            return _Compiled(self.build(**placeholders), connection, self.as_stored, self.planned_each_time)
         except EmptyResultSet:
             return _EMPTY

@@ -72,3 +72,22 @@ def test_a_read_compiled_once_per_connection_is_prepared_once_by_the_server(djan
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%articles_section%"])
         assert len(cursor.fetchall()) == 1
+
+
+SECTION_SLUGGED = Prepared(
+    lambda name: Section.objects.filter(name=name).values_list("slug", flat=True),
+    planned_each_time=True,
+    name=models.CharField(),
+)
+
+
+def test_a_read_planned_each_time_is_never_prepared_by_the_server(django_assert_num_queries):
+    """Search's read (``articles.search``) is planned for its words: its values go written in."""
+    Section.objects.create(name="Industry", slug="industry")
+    with django_assert_num_queries(2):
+        assert [SECTION_SLUGGED(name=name) for name in ("Industry", "Nothing")] == [["industry"], []]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%"articles_section"."name" = %']
+        )
+        assert cursor.fetchone() == (0,)
