@@ -119,22 +119,22 @@ LAST_UPDATED = Greatest("publish_at", Coalesce("last_published_at", "publish_at"
 RELATED_CANDIDATES = 50
 
 
-class KeyAmong(models.Func):
-    """A condition: the row's key is one of ``ids`` (a subquery of keys). PostgreSQL gets
-    ``id = ANY(ARRAY(ids))``, which it answers by looking each id up: ``id IN (ids)``, above all
-    two of them joined by OR, was planned as a scan of every article hashed against the ids (the
-    vehicle page's 30 articles: 8 ms at 10,000 articles, growing with the archive). SQLite plans
-    ``IN`` by key already."""
-
-    arg_joiner = " IN "
-    template = "%(expressions)s"
-    output_field = models.BooleanField()
+class KeyAmong(models.lookups.In):
+    """A condition: the row's key is one of ``ids`` (a subquery of keys), looked up by key on both
+    databases. PostgreSQL gets ``id = ANY(ARRAY(ids))``: ``id IN (ids)``, above all two of them
+    joined by OR, was planned as a scan of every article hashed against the ids (the vehicle
+    page's 30 articles: 8 ms at 10,000 articles, growing with the archive). SQLite plans ``IN`` by
+    key, two of them joined by OR too, as long as each is a plain condition: a lookup, not an
+    expression it must compare with ``= 1`` (which it answered by reading every live article in
+    ``publish_at`` order: 2.7 ms against 0.13 ms at 10,000 articles)."""
 
     def __init__(self, ids):
-        super().__init__(models.F("pk"), models.Subquery(ids))
+        super().__init__(models.F("pk"), ids)
 
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)")
+    def as_postgresql(self, compiler, connection):
+        key, key_params = self.process_lhs(compiler, connection)
+        ids, ids_params = self.process_rhs(compiler, connection)
+        return f"{key} = ANY(ARRAY{ids})", (*key_params, *ids_params)
 
 
 class ArticleQuerySet(models.QuerySet):

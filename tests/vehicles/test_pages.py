@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article, ArticleVehicle, MarketReport, Status
-from newsroom.core import cache_keys
+from newsroom.core import cache_keys, dates
 from newsroom.core.tasks import BACKGROUND_PRIORITY
 from vehicles import pages
 from vehicles.models import (
@@ -79,6 +79,32 @@ def test_live_reporting_article_is_linked_from_the_timeline(client, demo, tundra
     reported_in(story, MarketAvailability.objects.filter(vehicle_model=tundra))
     page = client.get("/vehicles/toyota/tundra/").text
     assert f'Reported in <a href="{story.get_absolute_url()}">' in page
+
+
+def test_the_articles_list_shows_each_article_as_it_is_now(client, demo, tundra):
+    """The list's items are written once per process for each article as shown
+    (``vehicles.templatetags.vehicle_pages``): a renamed article, or a reader in another time
+    zone, never gets an item written before."""
+    story = demo["articles"]["published"]
+    day = dates.time_element(story.first_published, dates.DAY)
+    item = f'<li><a href="{story.get_absolute_url()}">{story.headline}</a> {day}</li>'
+    assert item in client.get(tundra.get_absolute_url()).text
+    Article.objects.filter(pk=story.pk).update(headline="Tundra goes to Japan")
+    cache.clear()  # as the workflow's update would
+    page = client.get(tundra.get_absolute_url()).text
+    assert f'<li><a href="{story.get_absolute_url()}">Tundra goes to Japan</a> {day}</li>' in page
+    assert story.headline not in page.split('id="related"')[1]
+    Article.objects.filter(pk=story.pk).update(slug="tundra-goes-to-japan")
+    cache.clear()
+    page = client.get(tundra.get_absolute_url()).text
+    assert f'<li><a href="/articles/tundra-goes-to-japan/">Tundra goes to Japan</a> {day}</li>' in page
+    cache.clear()
+    # A zone where the story went out on another day than in UTC.
+    with timezone.override("Pacific/Kiritimati" if story.first_published.hour >= 10 else "Pacific/Pago_Pago"):
+        elsewhere = dates.time_element(story.first_published, dates.DAY)
+        page = client.get(tundra.get_absolute_url()).text
+    assert elsewhere != day
+    assert f"Tundra goes to Japan</a> {elsewhere}</li>" in page
 
 
 def test_camry_timeline_shows_it_left_japan_before_it_returns(client, demo):
