@@ -490,14 +490,13 @@ def forms(ids, kinds, now, among=None):
     return forms_of(forms_read(ids, kinds, now, among))
 
 
-def forms_read(ids, kinds, now, among=None, as_bytes=False):
+def forms_read(ids, kinds, now, among=None):
     """The read ``forms`` runs, rows of (article id, kind, text): a queryset, to run or to prepare
-    (``newsroom.core.prepared``) with placeholders for its values; ``as_bytes``: the text as its
-    UTF-8 bytes (``Utf8``), for an answer that writes it as it is."""
+    (``newsroom.core.prepared``) with placeholders for its values."""
     rows = Representation.objects.filter(article__in=ids, article__publish_at__lte=now, kind__in=kinds)
     if among is not None:
         rows = rows.filter(article__article__in=among)
-    return due(rows, now).values_list("article_id", "kind", Utf8("content") if as_bytes else "content")
+    return due(rows, now).values_list("article_id", "kind", "content")
 
 
 def forms_of(rows):
@@ -623,10 +622,12 @@ def with_card(stories, variant, name="card", now=None):
     return with_form(stories, f"card-{variant}", name=name, now=now)
 
 
-def with_form(stories, kind, name="form", now=None):
-    """``stories`` (a ``PublicArticle`` queryset) annotated with ``name``, their stored ``kind``
-    form as served at ``now`` (None where none is stored), read in the same query. Inside a
-    prepared read (``newsroom.core.prepared``) pass ``now``: the clock is read when it compiles."""
-    forms = Representation.objects.filter(article=OuterRef("pk"), kind=kind)
-    form = due(forms, now or timezone.now()).reverse().values("content")[:1]
-    return stories.annotate(**{name: Subquery(form)})
+def with_form(stories, kind, name="form", now=None, as_bytes=False):
+    """``stories`` (a ``PublicArticle`` or ``Article`` queryset) annotated with ``name``, their
+    stored ``kind`` form as served at ``now`` (None where none is stored), read in the same query.
+    Inside a prepared read (``newsroom.core.prepared``) pass ``now``: the clock is read when it
+    compiles. ``as_bytes``: the text as its UTF-8 bytes (``Utf8``), for an answer that writes it
+    as it is."""
+    forms = due(Representation.objects.filter(article=OuterRef("pk"), kind=kind), now or timezone.now()).reverse()
+    form = forms.values(text=Utf8("content")) if as_bytes else forms.values("content")
+    return stories.annotate(**{name: Subquery(form[:1])})

@@ -91,17 +91,30 @@ def shows(article):
     return keys
 
 
-# Compiled once per connection and shape (``newsroom.core.prepared``): every answer with documents runs it.
+# Compiled once per connection and shape (``newsroom.core.prepared``): every answer with documents
+# runs it. One row per article, its document and keys each read by its own index entry: read as
+# rows of every form (``readmodel.forms_read``), the list's 100 were looked up among each article's
+# 18 forms and sorted with the documents' 550 kB (0.5 ms of the server's CPU more per list of 50).
 _STORED = Prepared(
-    lambda ids, kinds, now, sections, every: readmodel.forms_read(
-        ids,
-        kinds,
-        now,
-        among=articles_in(None if every else sections, now).filter(pk__in=ids).values("pk"),
-        as_bytes=True,
+    lambda ids, kind, keys_kind, now, sections, every: (
+        readmodel.with_form(
+            readmodel.with_form(
+                articles_in(None if every else sections, now).filter(pk__in=ids, public__publish_at__lte=now),
+                kind,
+                name="document",
+                now=now,
+                as_bytes=True,
+            ),
+            keys_kind,
+            name="keys",
+            now=now,
+        )
+        .order_by()
+        .values_list("pk", "document", "keys")
     ),
     ids=[IntegerField()],
-    kinds=[CharField()],
+    kind=CharField(),
+    keys_kind=CharField(),
     now=DateTimeField(),
     sections=[IntegerField()],
     every=Shape(),
@@ -115,12 +128,17 @@ def stored(partner, ids, kind, now):
     one query: the database checks those few, not every readable article."""
     section_ids = partner.section_ids()
     rows = _STORED(
-        ids=list(ids), kinds=[kind, KEYS[kind]], now=now, sections=sorted(section_ids or ()), every=section_ids is None
+        ids=list(ids),
+        kind=kind,
+        keys_kind=KEYS[kind],
+        now=now,
+        sections=sorted(section_ids or ()),
+        every=section_ids is None,
     )
     return {
-        article_id: (forms[kind], forms[KEYS[kind]].decode().split())
-        for article_id, forms in readmodel.forms_of(rows).items()
-        if kind in forms and KEYS[kind] in forms
+        article_id: (document, keys.split())
+        for article_id, document, keys in rows
+        if document is not None and keys is not None
     }
 
 
