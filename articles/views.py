@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from articles.models import Article, Author, PublicArticle, SlugRedirect, Tag
 from articles.presentation import NavSections, article_page_context, nav_sections, sections_from  # noqa: F401 - the preview's
 from newsroom.core import cache_keys
 from newsroom.core.pagecache import public_page, read_next_go_live
-from newsroom.core.prepared import Prepared
+from newsroom.core.prepared import Prepared, Stored
 from newsroom.core.site import absolute_url
 
 PAGE_SIZE = 20
@@ -60,55 +60,67 @@ def list_context(request, page):
     }
 
 
-# The front page's reads, compiled once per connection (``newsroom.core.prepared``): the newest
-# few with their stored cards in both forms the top of the page may show them in (each row also
-# carrying the navigation's sections and the next go-live minute, so that no statement of its own
-# reads them), and each section's newest few with their block cards (read from the
-# (section, publish_at) index).
-_LATEST = Prepared(
-    lambda now: (
+# The front page's read, compiled once per connection (``newsroom.core.prepared``), one statement:
+# the newest few with their stored cards in both forms the top of the page may show them in (each
+# row also carrying the navigation's sections and the next go-live minute, so that no statement of
+# its own reads them), then each section's newest few with their block cards, whatever sections
+# there are (``newest_in_each_section``; they were a second statement). Rows come in that order, newest first
+# in each part: (in_blocks, id, section id, picture id, stored go-live time, card, lead card,
+# next change, sections).
+def _home_read(now):
+    live = PublicArticle.objects.live(now)
+    top = readmodel.with_card(
         readmodel.with_card(
-            readmodel.with_card(PublicArticle.objects.live(now), "compact", name="compact", now=now),
-            "lead",
-            name="lead",
-            now=now,
-        )
-        .annotate(next_change=Subquery(readmodel.next_change_read(now)), sections=NavSections())
-        .values_list("pk", "lead_image_id", "compact", "lead", "next_change", "sections")[:LATEST_ON_HOME]
-    ),
-    now=models.DateTimeField(),
-)
-_SECTION_BLOCKS = Prepared(
-    lambda now, sections: readmodel.with_card(
-        PublicArticle.objects.in_any(
-            *(
-                PublicArticle.objects.live(now).filter(section=section).values("pk")[:SECTION_BLOCK_SIZE]
-                for section in sections.each()
-            )
+            PublicArticle.objects.filter(pk__in=live.values("pk")[:LATEST_ON_HOME]), "compact", name="card", now=now
         ),
-        "block",
+        "lead",
+        name="lead",
         now=now,
-    ).values_list("pk", "section_id", "lead_image_id", "card"),
-    now=models.DateTimeField(),
-    sections=[models.IntegerField()],
-)
+    ).annotate(
+        in_blocks=models.Value(False),
+        next_change=readmodel.next_change_at(now),
+        sections=NavSections(),
+    )
+    blocks = readmodel.with_card(live.newest_in_each_section(SECTION_BLOCK_SIZE), "block", now=now).annotate(
+        in_blocks=models.Value(True),
+        lead=models.Value(None, models.TextField()),
+        next_change=models.Value(None, models.DateTimeField()),
+        sections=models.Value(None, models.TextField()),
+    )
+    columns = ["in_blocks", "pk", "section_id", "lead_image_id", "stored_publish_at", "card", "lead"]
+    columns += ["next_change", "sections"]
+    stored_publish_at = Stored("publish_at", output_field=models.DateTimeField())  # ordered by, never shown
+    return (
+        top.annotate(stored_publish_at=stored_publish_at)
+        .order_by()
+        .values_list(*columns)
+        .union(blocks.annotate(stored_publish_at=stored_publish_at).order_by().values_list(*columns), all=True)
+        .order_by("in_blocks", "-stored_publish_at", "-pk")
+    )
+
+
+_HOME = Prepared(_home_read, as_stored=(4,), now=models.DateTimeField())
 
 
 @require_safe
 @public_page
 def home(request):
     now = timezone.now()
-    latest = _LATEST(now=now)
-    lead = next((row for row in latest if row[1]), latest[0] if latest else None)
+    latest, in_blocks = [], []
+    for in_block, *row in _HOME(now=now):
+        (in_blocks if in_block else latest).append(row)
+    # Rows of ``latest``: (id, section id, picture id, go-live as stored, compact card, lead card,
+    # next change, sections); of ``in_blocks`` the same with the block card and no more.
+    lead = next((row for row in latest if row[2]), latest[0] if latest else None)
     lead_id = lead[0] if lead else None
     if latest:
-        read_next_go_live(request, now, latest[0][4])
-        sections = sections_from(latest[0][5])
+        read_next_go_live(request, now, latest[0][6])
+        sections = sections_from(latest[0][7])
     else:  # nothing live: no row carried them
         sections = nav_sections()
     blocks = {section.pk: [] for section in sections}
-    shown = [(pk, image_id) for pk, image_id, *_ in latest]  # the lead is one of them
-    for pk, section_id, image_id, card in _SECTION_BLOCKS(now=now, sections=list(blocks)) if latest and blocks else ():
+    shown = [(pk, image_id) for pk, _, image_id, *_ in latest]  # the lead is one of them
+    for pk, section_id, image_id, _, card, *_ in in_blocks:
         if pk != lead_id:  # already at the top of the page
             blocks[section_id].append(readmodel.stored_html(card))
             shown.append((pk, image_id))
@@ -119,8 +131,8 @@ def home(request):
         "articles/home.html",
         {
             # Stored cards, rendered from templates (``articles.readmodel``).
-            "lead": readmodel.stored_html(lead[3]) if lead and lead[3] else None,
-            "latest": [readmodel.stored_html(row[2]) for row in latest if row[0] != lead_id and row[2]],
+            "lead": readmodel.stored_html(lead[5]) if lead and lead[5] else None,
+            "latest": [readmodel.stored_html(row[4]) for row in latest if row[0] != lead_id and row[4]],
             "section_blocks": [(section, blocks[section.pk]) for section in sections if blocks[section.pk]],
             "nav_sections": sections,
             "canonical_url": absolute_url("/"),

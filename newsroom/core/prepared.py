@@ -144,7 +144,10 @@ class _Compiled:
         self.slots = [(position, p) for position, p in enumerate(self.params) if isinstance(p, _Slot)]
         self.flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
         selected = [column[0] for column in compiler.select[: compiler.col_count]]
-        self.binary = connection.vendor == "postgresql" and any(isinstance(column, Utf8) for column in selected)
+        self.binary = connection.vendor == "postgresql" and any(
+            isinstance(column.output_field, BinaryField)
+            for column in selected  # ``Utf8``, or a subquery of one
+        )
         converters = compiler.get_converters(selected)
         self.stored_converters = {
             position: converters.pop(position) for position in as_stored if position in converters

@@ -69,7 +69,7 @@ def _window(articles, now):
         built_at=readmodel.served_since(now, prefix="public__"),
         feed_position=feed_position(now),
         feed_at=Subquery(_FEED_HEAD.values("occurred_at")[:1]),
-        upcoming=Subquery(readmodel.next_change_read(now)),
+        upcoming=readmodel.next_change_at(now),
     ).values_list("id", "stored_publish_at", "built_at", "feed_position", "feed_at", "upcoming")
 
 

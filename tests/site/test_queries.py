@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 # read both in their own first statement.
 PAGES = {
     # Pages of stories and cards read what the read model stored (``articles.readmodel``):
-    # the latest few with their stored cards (lead and compact), the sections and go-live; the
-    # section blocks with their cards
-    "/": 2,
+    # the latest few with their stored cards (lead and compact), the sections and go-live, and
+    # the section blocks with their cards
+    "/": 1,
     # the stored story with its related stories' stored cards, the sections and go-live
     f"/articles/{TOYOTA_SLUG}/": 1,
     # count, the page with its stored cards; sections; go-live (+ the tag or author itself)
