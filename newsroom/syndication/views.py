@@ -90,6 +90,7 @@ class PartnerView(GenericAPIView):
     content_type = "articles"
     last_modified = None
     etag = None  # set by views that know it before serialising
+    current_copy = None  # the 304 already decided while reading the validators, if it was
 
     @property
     def partner(self):
@@ -166,7 +167,7 @@ class EarlyGet:
             return None
         if self.etag is None:  # nothing to answer for (an article the partner may not read)
             return None
-        answer = http.answer_early(request, self.etag, self.last_modified)
+        answer = self.current_copy or http.answer_early(request, self.etag, self.last_modified)
         if answer is None:
             answer = self.answer(request, api_key.partner, ninjs_format, chosen[1], **kwargs)
         if answer is None or answer.status_code not in (200, 304):
@@ -237,7 +238,7 @@ class ArticleList(EarlyGet, PartnerView):
             if self.filtered(request):
                 asked = self.filter_queryset(changes.readable_articles(self.partner, now))
             self.read_keys(request, self.partner, self.wants_ninjs(), asked, now=now)
-        if answer := http.answer_early(request, self.etag, self.last_modified):
+        if answer := self.current_copy or http.answer_early(request, self.etag, self.last_modified):
             return answer
         page = self.page
         ids = page.ids
@@ -272,8 +273,9 @@ class ArticleList(EarlyGet, PartnerView):
             identity = None
         if identity is not None and http.is_conditional(request):
             known = pagecache.known_validators.current(identity, now)
-            if known is not None and http.answer_early(request, *known[0]) is not None:
+            if known is not None and (answer := http.answer_early(request, *known[0])) is not None:
                 (self.etag, self.last_modified), keys = known
+                self.current_copy = answer
                 cache_keys.show_keys(request, keys)
                 self.now, self.page = now, None  # the copy is current: no page is read or answered
                 return
