@@ -47,12 +47,14 @@ is. A flood can only push out other pages of its kind, never an article page, an
 than that many entries of the shared cache; two popular searches whose hashes meet rarely share
 both slots, so they rarely push each other out. Invalidation is the same as for any page.
 
-Answers that are not kept whole can be answered 304 from what the journal knows too. A partner's
-poll of the API asks whether its copy of a page is current; the page's validators (ETag and
-Last-Modified) cost a read of the database, although they change only when an article on the page
-changes. ``known_validators`` keeps each answer's validators in this process with the keys of what
-it shows and the number of changes before they were read, and gives them back while no change since
-touched those keys and no go-live minute passed: exactly when a kept page would still be current.
+What the journal knows serves reads that are not pages too (``KeptReads``): a read is kept in the
+process with the keys of what it depends on and the number of changes before it was read
+(``journal_stamp``, read once per request), and given back while no change since touched those keys
+and its time has not come: exactly when a kept page would still be current. A partner's poll of the
+API asks whether its copy of a page is current; the page's validators (ETag and Last-Modified) cost
+a read of the database, although they change only when an article on the page changes:
+``known_validators`` keeps them, until the next go-live minute. A partner's API key is kept the
+same way (``newsroom.syndication.authentication``), until it expires.
 
 It lives in core, below every app, because it runs in front of every URL (``/api/`` and
 ``/admin/`` too) and the public views of several apps use ``public_page``.
@@ -344,53 +346,63 @@ def _store(place, response, changes_before, found):
     place.recent.keep(place.key, entry)
 
 
-# Answers each process keeps the validators of (``KnownValidators``): a partner's poll of a page of
+# Answers each process keeps the validators of (``known_validators``): a partner's poll of a page of
 # the API list, in each format, for each set of sections partners read.
 KNOWN_VALIDATORS = 1000
-# How long validators are kept at most, besides any change or go-live minute: each journal entry
-# is kept longer than this (``JOURNAL_MARGIN_SECONDS``), so no change of their life can be missed.
-VALIDATORS_SECONDS = 300
+# How long anything is kept in a ``KeptReads`` at most, besides any change or go-live minute: each
+# journal entry is kept longer than this (``JOURNAL_MARGIN_SECONDS``), so no change of their life
+# can be missed.
+KEPT_READS_SECONDS = 300
 
 
-class KnownValidators:
-    """Validators this process read of answers that are not kept whole (see the module docstring).
-    ``identity``: what the answer depends on besides the database (path, format, the asker's rights),
-    as a string."""
+def journal_stamp(request):
+    """The number of changes when ``request`` first asked (None while the shared cache cannot be
+    read): what a ``KeptReads`` checks its entries against, and stamps a read made after it with.
+    Read once per request, whatever the number of kept reads it looks at."""
+    request = getattr(request, "_request", request)  # REST framework's request wraps Django's
+    try:
+        return request.journal_stamp
+    except AttributeError:
+        request.journal_stamp = stamp = _changes(cache.get_many([CHANGES_KEY]))
+        return stamp
 
-    def __init__(self, size):
+
+class KeptReads:
+    """Reads of the database this process keeps (see the module docstring), each with the keys of
+    what it depends on: given back while no change since it was read touched those keys, its
+    ``until`` time has not come, and it is at most ``seconds`` old. ``identity``: what the read
+    depends on besides the database (a path, a format, the asker's rights), as a string."""
+
+    def __init__(self, size, seconds=KEPT_READS_SECONDS):
         self.recent = _Recent(size=size)
+        self.seconds = min(seconds, KEPT_READS_SECONDS)
 
-    @staticmethod
-    def stamp():
-        """The number of changes before validators are read, for ``keep``; None while the shared
-        cache cannot be read (then nothing is kept)."""
-        return _changes(cache.get_many([CHANGES_KEY]))
-
-    def current(self, identity, now):
-        """(validators, keys) kept for ``identity`` if still current at ``now``, else None."""
+    def current(self, identity, now, stamp):
+        """(value, keys) kept for ``identity`` if still current at ``now`` with ``journal_stamp``
+        ``stamp``, else None."""
         entry = self.recent.get(identity)
         if entry is None or (entry["until"] is not None and now >= entry["until"]):
             return None
-        entry = _current(_Place(identity, self.recent, (), identity), entry, self.stamp())
-        return None if entry is None else (entry["validators"], entry["keys"])
+        entry = _current(_Place(identity, self.recent, (), identity), entry, stamp)
+        return None if entry is None else (entry["value"], entry["keys"])
 
-    def keep(self, identity, validators, keys, stamp, upcoming):
-        """Keep ``validators`` of an answer showing ``keys``, read after ``stamp``, until a change
-        touches one of the keys or ``upcoming`` (the next go-live minute after they were read) comes."""
+    def keep(self, identity, value, keys, stamp, until):
+        """Keep ``value``, read after ``journal_stamp`` ``stamp``, until a change touches one of
+        ``keys`` or ``until`` comes (None: no such time)."""
         if stamp is None:
             return
         entry = {
-            "validators": validators,
+            "value": value,
             "keys": frozenset(keys),
             "changes": stamp,
-            "expires": time.time() + VALIDATORS_SECONDS,
-            "until": upcoming,
+            "expires": time.time() + self.seconds,
+            "until": until,
             "identity": identity,
         }
         self.recent.keep(identity, entry)
 
 
-known_validators = KnownValidators(size=KNOWN_VALIDATORS)
+known_validators = KeptReads(size=KNOWN_VALIDATORS)
 
 
 def _etag(content):

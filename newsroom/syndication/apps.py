@@ -21,6 +21,7 @@ class SyndicationConfig(AppConfig):
         # (or roll back) together with the change, so a sync can never miss a publish.
         article_changing.connect(on_article_changing, dispatch_uid="syndication.on_article_changing")
         _announce_shown_record_changes()
+        _tell_rights_changes()
         # Each live article's native JSON and ninjs document, stored by the read model and served as stored.
         readmodel.register(documents.build, shows=documents.shows)
 
@@ -42,3 +43,21 @@ def _announce_shown_record_changes():
             (pre_delete, receivers.on_shown_record_deleting),
         ):
             signal.connect(receiver, sender=model, dispatch_uid=f"syndication.shown.{signal}.{label}")
+
+
+def _tell_rights_changes():
+    """A saved or deleted partner or API key, or a partner's sections changed, makes each process
+    read the partner's keys again (``receivers.on_rights_changed``)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from newsroom.syndication import receivers
+    from newsroom.syndication.models import ApiKey, Partner
+
+    for model in (ApiKey, Partner):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receivers.on_rights_changed, sender=model, dispatch_uid=f"syndication.rights.{signal}.{model}"
+            )
+    m2m_changed.connect(
+        receivers.on_rights_changed, sender=Partner.sections.through, dispatch_uid="syndication.rights.sections"
+    )

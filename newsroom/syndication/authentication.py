@@ -8,8 +8,17 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from newsroom.syndication.models import ApiKey, key_for_request
+from articles.models import Section
+from newsroom.core import cache_keys, pagecache
+from newsroom.syndication.models import ApiKey, key_for_request, rights_key
 from newsroom.syndication.problems import InvalidParameter
+
+# Keys each process keeps (``_key_for``): every partner's, several times over.
+KNOWN_KEYS = 1000
+# How long a key is kept at most, besides its expiry and any change said: a change made where no
+# signal is sent (SQL typed into the database) reaches every process within this time.
+KEPT_KEY_SECONDS = 60
+known_keys = pagecache.KeptReads(size=KNOWN_KEYS, seconds=KEPT_KEY_SECONDS)
 
 QUERY_KEY_NAMES = ("key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization")
 MAX_AUTHORIZATION_LENGTH = 512
@@ -59,18 +68,33 @@ def _read_key(request):
         return None
     if scheme.lower() != "bearer" or not secret.strip():
         raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <key>'.")
-    api_key = _key_for(secret.strip())
+    api_key = _key_for(request, secret.strip())
     if api_key is None:
         raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
     api_key.touch()
     return api_key
 
 
-def _key_for(secret):
+def _key_for(request, secret):
+    """The valid key ``secret`` is, or None. A valid key read is kept in the process
+    (``known_keys``) until it expires or a change of what its partner may do is said
+    (``models.rights_changed``): a partner's requests then read no key. The secret is checked
+    against the key's hash on every request, kept or not."""
     prefix = ApiKey.prefix_of(secret)
     if prefix is None:
         return None
-    api_key = key_for_request(prefix, timezone.now())
+    now = timezone.now()
+    stamp = pagecache.journal_stamp(request)  # before the key is read: a change meanwhile is after it
+    known = known_keys.current(prefix, now, stamp)
+    if known is not None:
+        api_key = known[0]
+    else:
+        api_key = key_for_request(prefix, now)
+        if api_key is not None:
+            # A section deleted leaves its partners with no signal of their own; any change of a
+            # section names the list of sections.
+            keys = (rights_key(api_key.partner_id), cache_keys.list_key(Section))
+            known_keys.keep(prefix, api_key, keys, stamp, until=api_key.expires_at)
     if api_key is None or not api_key.matches(secret):
         return None
     return api_key

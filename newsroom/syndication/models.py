@@ -13,10 +13,11 @@ import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from newsroom.core import pagecache
 from newsroom.core.prepared import Prepared
 from newsroom.syndication.targets import UnsafeTarget, check_target
 
@@ -26,6 +27,44 @@ PREFIX_LENGTH = 8
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # While a key is being rotated, the old and the new key both work; never more than this many.
 MAX_VALID_KEYS = 2
+
+
+def rights_key(partner_id):
+    """The key (``newsroom.core.pagecache``'s journal) of what a request with one of the partner's
+    API keys may do: the keys themselves, whether the partner is active, its plan, rate limit and
+    sections. Each process keeps the keys it read (``authentication.known_keys``) until a change
+    names this key."""
+    return f"partner-{partner_id}.rights"
+
+
+def rights_changed(partner_ids):
+    """Tell every process that the partners ``partner_ids`` may now do something else (a key
+    revoked, expired early, deleted; the partner deactivated, its sections or plan changed): their
+    next request reads the key again. The one place this is said;
+    saves, deletes and updates of keys and partners say it (``receivers.on_rights_changed``,
+    ``RightsQuerySet``)."""
+    keys = {rights_key(pk) for pk in partner_ids}
+    if keys:
+        # Said at once too: this transaction's own requests (a test's, a shell's) see the change
+        # before it commits. A process reading the key between the two keeps the old row stamped
+        # before the second, which then drops it.
+        pagecache.drop(keys)
+        transaction.on_commit(lambda: pagecache.drop(keys))
+
+
+class RightsQuerySet(models.QuerySet):
+    """An ``update`` of rows deciding what partners' keys may do says so (``rights_changed``). A
+    key's last use (``ApiKey.touch``, once a minute) decides nothing and says nothing."""
+
+    partner_field = "pk"
+
+    def update(self, **kwargs):
+        if set(kwargs) <= {"last_used_at"}:
+            return super().update(**kwargs)
+        partners = set(self.values_list(self.partner_field, flat=True))
+        count = super().update(**kwargs)
+        rights_changed(partners)
+        return count
 
 
 class Partner(models.Model):
@@ -48,6 +87,8 @@ class Partner(models.Model):
     )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RightsQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -85,7 +126,9 @@ class Partner(models.Model):
         return key, secret
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(RightsQuerySet):
+    partner_field = "partner_id"
+
     def valid(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
@@ -150,8 +193,9 @@ def _request_columns(model, used):
     return [field.attname for field in model._meta.concrete_fields if field.attname in used]
 
 
-# The key's hash (checked), its last use (``touch``); the partner's plan and rate limit.
-_KEY_COLUMNS = _request_columns(ApiKey, {"id", "partner_id", "key_hash", "last_used_at"})
+# The key's hash (checked), its last use (``touch``), its expiry (until when a process may keep
+# it); the partner's plan and rate limit.
+_KEY_COLUMNS = _request_columns(ApiKey, {"id", "partner_id", "key_hash", "last_used_at", "expires_at"})
 _PARTNER_COLUMNS = _request_columns(Partner, {"id", "receives_articles", "receives_vehicles", "rate_limit_per_minute"})
 _KEY_FOR_REQUEST = Prepared(
     lambda prefix, now: (

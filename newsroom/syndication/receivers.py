@@ -1,5 +1,6 @@
 """Listeners for ``articles.signals.article_changing`` (sent inside the workflow's transaction),
-and for changes to the images, tags, authors and sections live articles show."""
+for changes to the images, tags, authors and sections live articles show, and for changes to what
+partners' API keys may do."""
 
 import logging
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
 from newsroom.syndication.changes import lock_feed, record_change
+from newsroom.syndication.models import ApiKey, rights_changed
 from newsroom.syndication.tasks import announce_updates, schedule_release, send_webhooks
 
 logger = logging.getLogger(__name__)
@@ -64,3 +66,13 @@ def announce_articles_showing(record):
         # edited record: the task may skip the articles such changes cover.
         lock_feed()
         announce_updates.enqueue(article_ids, timezone.now().isoformat())
+
+
+def on_rights_changed(sender, instance, **kwargs):
+    """post_save and post_delete of a partner or an API key, and a change of a partner's sections
+    (m2m_changed): every process keeping one of the partner's keys reads it again
+    (``models.rights_changed``). A partner deleted takes its keys with it, each deleted with this
+    signal too."""
+    if kwargs.get("action", "post_").startswith("pre_"):  # m2m_changed: only once it is done
+        return
+    rights_changed({instance.partner_id if isinstance(instance, ApiKey) else instance.pk})

@@ -272,14 +272,14 @@ class ArticleList(EarlyGet, PartnerView):
         if asked is not None:  # a filtered page: polled rarely, by whatever filters a partner picks
             identity = None
         if identity is not None and http.is_conditional(request):
-            known = pagecache.known_validators.current(identity, now)
+            known = pagecache.known_validators.current(identity, now, pagecache.journal_stamp(request))
             if known is not None and (answer := http.answer_early(request, *known[0])) is not None:
                 (self.etag, self.last_modified), keys = known
                 self.current_copy = answer
                 cache_keys.show_keys(request, keys)
                 self.now, self.page = now, None  # the copy is current: no page is read or answered
                 return
-        stamp = pagecache.known_validators.stamp() if identity is not None else None
+        stamp = pagecache.journal_stamp(request) if identity is not None else None
         page = loading.page_keys(request, partner, now, asked)
         self.last_modified = page.last_modified
         self.etag = http.fingerprint_etag("articles", ninjs_format, path, sections, page.position, page.fingerprints)

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import Client
 
 from articles import workflow
 from articles.models import Status
@@ -60,10 +61,33 @@ def test_rotate_action_keeps_the_old_key_for_a_grace_period(admin_client, partne
     assert partner.api_keys.valid().count() == 2
 
 
-def test_revoke_action(admin_client, client, partner):
+def test_revoke_action(admin_client, partner):
     key, secret = partner.issue_key()
+    api = ApiClient(Client(), secret)
+    assert api.get("/api/v1/sections/").status_code == 200  # the key is now kept by the process
     admin_client.post("/admin/syndication/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
-    assert ApiClient(client, secret).get("/api/v1/sections/").status_code == 401
+    assert api.get("/api/v1/sections/").status_code == 401
+
+
+def test_a_partner_deactivated_or_its_plan_changed_in_the_admin_is_obeyed_at_once(admin_client, partner):
+    make_article()
+    api = ApiClient(Client(), partner.issue_key()[1])
+    assert api.get("/api/v1/articles/").status_code == 200  # the key is now kept by the process
+    form = {
+        "name": partner.name,
+        "contact_email": partner.contact_email,
+        "rate_limit_per_minute": partner.rate_limit_per_minute,
+        "receives_vehicles": "on",
+        "active": "on",
+        **_inline_management("api_keys"),
+        **_inline_management("webhook_endpoints"),
+    }
+    response = admin_client.post(f"/admin/syndication/partner/{partner.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert api.get("/api/v1/articles/").status_code == 404  # no longer receives articles
+    response = admin_client.post(f"/admin/syndication/partner/{partner.pk}/change/", {**form, "active": ""})
+    assert response.status_code == 302
+    assert api.get("/api/v1/vehicle-models/").status_code == 401
 
 
 def test_an_endpoint_on_a_private_address_is_refused_in_the_admin(admin_client, partner, settings):

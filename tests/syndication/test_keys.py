@@ -1,16 +1,19 @@
 """API keys: shown once, stored as a hash, refused when wrong, revoked, expired or in the URL;
 rotation keeps two keys working; throttling answers 429 with Retry-After."""
 
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from articles.models import Article, Section
+from newsroom.core import pagecache
 from newsroom.syndication import throttling
 from newsroom.syndication.models import ApiKey, Partner
 from tests.syndication.conftest import ApiClient, make_article, make_partner
@@ -104,6 +107,104 @@ def test_a_current_copy_outside_the_partners_sections_is_a_404_not_a_304(client,
     assert response.status_code == 200 and response.json()["results"] == []
 
 
+def test_a_kept_key_is_read_again_after_any_change_of_what_it_may_do(
+    client, partner, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Each process keeps the keys it read (``authentication.known_keys``): a partner's requests read
+    no key, until a change of the key or its partner is said. Each change here is obeyed by the
+    next request, whichever way it was made."""
+    industry = Section.objects.create(name="Industry", slug="industry")
+    make_article(section=industry)
+    api_key, secret = partner.issue_key()
+    api = ApiClient(client, secret)
+    assert api.get("/api/v1/sections/").status_code == 200
+    with django_assert_num_queries(1):  # the sections alone: the key is kept
+        assert api.get("/api/v1/sections/").status_code == 200
+
+    partner.sections.add(Section.objects.create(name="News", slug="news"))
+    assert [item["section"]["slug"] for item in api.get("/api/v1/articles/").json()["results"]] == []
+    with django_capture_on_commit_callbacks(execute=True):  # a deleted section takes the partner's link with it
+        Section.objects.filter(slug="news").delete()
+    assert len(api.get("/api/v1/articles/").json()["results"]) == 1
+
+    partner.receives_articles = False
+    partner.save()
+    assert api.get("/api/v1/articles/").status_code == 404
+    Partner.objects.update(receives_articles=True)
+    assert api.get("/api/v1/articles/").status_code == 200
+
+    api_key.expires_at = timezone.now() - timedelta(seconds=1)
+    api_key.save()
+    _problem(api.get("/api/v1/sections/"), 401)
+    ApiKey.objects.update(expires_at=None)
+    assert api.get("/api/v1/sections/").status_code == 200
+    ApiKey.objects.filter(pk=api_key.pk).delete()
+    _problem(api.get("/api/v1/sections/"), 401)
+
+    api = ApiClient(client, partner.issue_key()[1])
+    assert api.get("/api/v1/sections/").status_code == 200
+    partner.delete()
+    _problem(api.get("/api/v1/sections/"), 401)
+
+
+def test_a_kept_key_expires_on_time_with_no_event(client, partner, monkeypatch):
+    api = ApiClient(client, partner.issue_key(expires_at=timezone.now() + timedelta(hours=1))[1])
+    assert api.get("/api/v1/sections/").status_code == 200
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(hours=1))
+    _problem(api.get("/api/v1/sections/"), 401)
+
+
+def test_a_kept_key_still_checks_the_secret(client, partner, django_assert_num_queries):
+    api_key, secret = partner.issue_key()
+    assert ApiClient(client, secret).get("/api/v1/sections/").status_code == 200
+    forged = f"nrk_{api_key.prefix}_{'A' * 43}"
+    with django_assert_num_queries(0):  # refused from the kept key: guessing costs the database nothing
+        _problem(client.get("/api/v1/sections/", HTTP_AUTHORIZATION=f"Bearer {forged}"), 401)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_revoked_by_another_connection_is_refused_once_it_commits(client):
+    """Another process's revocation (here another thread, with its own connection and transaction)
+    reaches this process's kept key through the shared cache as soon as it commits."""
+    partner = make_partner("Elsewhere")
+    api_key, secret = partner.issue_key()
+    api = ApiClient(client, secret)
+    assert api.get("/api/v1/sections/").status_code == 200
+    revoked = threading.Event()
+    committed = threading.Event()
+
+    def revoke():
+        try:
+            with transaction.atomic():
+                ApiKey.objects.filter(pk=api_key.pk).revoke()
+                revoked.set()
+                committed.wait(5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=revoke)
+    thread.start()
+    revoked.wait(5)
+    # Not committed yet: this connection still reads the key as valid (SQLite and PostgreSQL alike).
+    assert api.get("/api/v1/sections/").status_code == 200
+    committed.set()
+    thread.join()
+    _problem(api.get("/api/v1/sections/"), 401)
+
+
+def test_without_the_shared_cache_the_key_is_read_every_time(client, partner, monkeypatch, django_assert_num_queries):
+    secret = partner.issue_key()[1]
+    api = ApiClient(client, secret)
+    assert api.get("/api/v1/sections/").status_code == 200
+    monkeypatch.setattr(pagecache, "journal_stamp", lambda request: None)  # the shared cache is down
+    for _ in range(2):
+        with django_assert_num_queries(2):  # the key, the sections
+            assert api.get("/api/v1/sections/").status_code == 200
+    ApiKey.objects.revoke()
+    _problem(api.get("/api/v1/sections/"), 401)
+
+
 @pytest.mark.parametrize("name", ["key", "api_key", "token", "access_token", "API_KEY"])
 def test_a_key_in_the_query_string_is_refused(client, partner, name):
     _key, secret = partner.issue_key()
@@ -133,16 +234,17 @@ def test_rotation_keeps_the_old_key_working_for_the_grace_period(client, partner
     assert partner.api_keys.valid().count() == 2
 
 
-def test_last_used_is_written_at_most_once_a_minute(client, partner, django_assert_num_queries):
+def test_last_used_is_written_at_most_once_a_minute(client, partner, django_assert_num_queries, monkeypatch):
     api_key, secret = partner.issue_key()
     api = ApiClient(client, secret)
     api.get("/api/v1/sections/")
     first = ApiKey.objects.get(pk=api_key.pk).last_used_at
     assert first is not None
-    with django_assert_num_queries(2):  # key with partner and sections, list: no UPDATE
+    with django_assert_num_queries(1):  # the list (the key is kept by the process): no UPDATE
         api.get("/api/v1/sections/")
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first
-    ApiKey.objects.update(last_used_at=first - timedelta(minutes=2))
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(minutes=2))
     api.get("/api/v1/sections/")
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at > first
 
