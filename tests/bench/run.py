@@ -334,6 +334,7 @@ def measure(plan, database, cache_modes, only=None, concurrency=None):
         try:
             say(f"\nPage cache {mode}: gunicorn pid {server.process.pid}, workers {server.worker_pids()}")
             figures = {}
+            ceilings = {}  # concurrency -> each measurement of the ceiling, in order
             for name, (paths, headers) in scenarios(plan).items():
                 if only and name not in only and name not in REFERENCES:
                     continue
@@ -348,38 +349,39 @@ def measure(plan, database, cache_modes, only=None, concurrency=None):
                 for c in concurrency:
                     result = drive(server.base, paths, headers, c, SECONDS, PYTHON_REQUESTS)
                     server.drain()
-                    figures[name][c] = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+                    if name == "ceiling":
+                        ceilings[c] = [result["rps"]]
+                        result["ratio"] = 1.0
+                    else:
+                        result["ratio"] = result["rps"] / _ceiling_beside(server, ceilings[c], c)
+                    figures[name][c] = {
+                        k: round(v, 4 if k == "ratio" else 2) if isinstance(v, float) else v for k, v in result.items()
+                    }
                     say(
-                        f"  {name:15} c={c:<3} {result['rps']:8.0f} req/s  "
+                        f"  {name:15} c={c:<3} {result['rps']:8.0f} req/s  ratio {result['ratio']:5.2f}  "
                         f"p50 {result['p50_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  errors {result['errors']}"
                     )
-            bracket_the_ceiling(server, figures)
+            for c, measured in ceilings.items():
+                # The ceiling's own figure: the mean of every measurement of it, all of them kept.
+                figures["ceiling"][c].update(rps=round(statistics.mean(measured), 2), measured=measured)
+                say(
+                    f"  ceiling         c={c:<3} measured {len(measured)} times: {min(measured):.0f}-{max(measured):.0f} req/s"
+                )
             runs[mode] = {"pages": figures, "peak_worker_memory_mb": server.peak_worker_memory_mb()}
         finally:
             server.stop()
     return runs
 
 
-def bracket_the_ceiling(server, figures):
-    """Measure the ceiling again after the pages, and give every page its share of the mean of the
-    two: the machine's speed drifts over a run (a ceiling measured once moved the ratios of the
-    pages after it by up to a tenth). ``figures["ceiling"]`` then holds the mean, and the two
-    measurements as ``rps_before`` and ``rps_after``."""
-    for c, before in figures["ceiling"].items():
-        after = drive(server.base, CEILING_PATHS, {}, c, SECONDS, PYTHON_REQUESTS)
-        server.drain()
-        mean = (before["rps"] + after["rps"]) / 2
-        figures["ceiling"][c] = {
-            **before,
-            "rps": round(mean, 2),
-            "rps_before": before["rps"],
-            "rps_after": round(after["rps"], 2),
-        }
-        say(f"  ceiling again   c={c:<3} {after['rps']:8.0f} req/s; shares of the mean, {mean:.0f} req/s:")
-        for name, figure in figures.items():
-            figure[c]["ratio"] = round(figure[c]["rps"] / mean, 4)
-            if name != "ceiling":
-                say(f"    {name:15} {figure[c]['ratio']:5.2f}")
+def _ceiling_beside(server, measured, concurrency):
+    """The ceiling a page just measured is compared with: the mean of the ceiling measured just
+    before it and again just after (appended to ``measured``, the next page's "before"). The
+    machine's speed drifts over a run: measured once, first, the ceiling moved the ratios of the
+    pages measured minutes later by as much as some of them are from their targets."""
+    after = drive(server.base, CEILING_PATHS, {}, concurrency, SECONDS, PYTHON_REQUESTS)
+    server.drain()
+    measured.append(round(after["rps"], 2))
+    return (measured[-2] + measured[-1]) / 2
 
 
 def day_only():
