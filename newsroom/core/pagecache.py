@@ -129,11 +129,13 @@ def _next_change():
 def drop(keys):
     """Make every cached page that carries one of ``keys`` stale now: the next number of
     ``changes``, and under it the keys. A reader that sees the number before its keys are written
-    takes the change as touching every page."""
+    takes the change as touching every page. Whether the change was counted (not while the shared
+    cache cannot be written)."""
     number = _next_change()
     if number is not None:
         timeout = settings.PAGE_CACHE_SECONDS + JOURNAL_MARGIN_SECONDS
         cache.set(JOURNAL_KEY + str(number), frozenset(keys), timeout=timeout)
+    return number is not None
 
 
 class _Journal:

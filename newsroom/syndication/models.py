@@ -9,6 +9,7 @@ A short public prefix finds the row; the hash is then compared in constant time.
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,9 +22,12 @@ from newsroom.core import pagecache
 from newsroom.core.prepared import Prepared
 from newsroom.syndication.targets import UnsafeTarget, check_target
 
+logger = logging.getLogger(__name__)
+
 KEY_SCHEME = "nrk"
 PREFIX_LENGTH = 8
-# last_used_at is written at most this often per key, so busy keys do not write on every request.
+# last_used_at is written at most this often per key by each process (which keeps its key and the
+# time it last wrote, ``authentication.known_keys``), so busy keys do not write on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # While a key is being rotated, the old and the new key both work; never more than this many.
 MAX_VALID_KEYS = 2
@@ -40,16 +44,25 @@ def rights_key(partner_id):
 def rights_changed(partner_ids):
     """Tell every process that the partners ``partner_ids`` may now do something else (a key
     revoked, expired early, deleted; the partner deactivated, its sections or plan changed): their
-    next request reads the key again. The one place this is said;
-    saves, deletes and updates of keys and partners say it (``receivers.on_rights_changed``,
-    ``RightsQuerySet``)."""
+    next request reads the key again. Saves, deletes and updates of keys, partners and their
+    sections say it through here (``receivers.on_rights_changed``, ``RightsQuerySet``); a deleted
+    section, through the list of sections the page cache's journal is told of. While the shared
+    cache cannot be written, the change reaches the other processes only when their kept keys
+    expire (``authentication.KEPT_KEY_SECONDS``): logged as an error."""
     keys = {rights_key(pk) for pk in partner_ids}
     if keys:
         # Said at once too: this transaction's own requests (a test's, a shell's) see the change
         # before it commits. A process reading the key between the two keeps the old row stamped
         # before the second, which then drops it.
-        pagecache.drop(keys)
-        transaction.on_commit(lambda: pagecache.drop(keys))
+        _say(keys)
+        transaction.on_commit(lambda: _say(keys))
+
+
+def _say(keys):
+    if not pagecache.drop(keys):
+        logger.error(
+            "a change of partners' rights could not be written to the shared cache", extra={"keys": sorted(keys)}
+        )
 
 
 class RightsQuerySet(models.QuerySet):
@@ -92,6 +105,9 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Django's own updates of related rows (``other_partner.api_keys.add(key)``) go through the
+        # base manager: they must say what they change too (``RightsQuerySet``).
+        base_manager_name = "objects"
 
     def __str__(self):
         return self.name
@@ -153,6 +169,7 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = "API key"
         ordering = ["-created_at", "-id"]
+        base_manager_name = "objects"  # as ``Partner``'s
 
     def __str__(self):
         return f"{self.partner}: {KEY_SCHEME}_{self.prefix}_…"
@@ -179,7 +196,7 @@ class ApiKey(models.Model):
     is_valid.boolean = True
 
     def touch(self, now=None):
-        """Record use, at most once per LAST_USED_RESOLUTION, with one UPDATE."""
+        """Record use, at most once per LAST_USED_RESOLUTION (in this process), with one UPDATE."""
         now = now or timezone.now()
         if self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles.models import SHOWN_RECORDS, Article
 from articles.signals import PUBLIC_EVENTS
 from newsroom.syndication.changes import lock_feed, record_change
-from newsroom.syndication.models import ApiKey, rights_changed
+from newsroom.syndication.models import rights_changed
 from newsroom.syndication.tasks import announce_updates, schedule_release, send_webhooks
 
 logger = logging.getLogger(__name__)
@@ -75,4 +75,4 @@ def on_rights_changed(sender, instance, **kwargs):
     signal too."""
     if kwargs.get("action", "post_").startswith("pre_"):  # m2m_changed: only once it is done
         return
-    rights_changed({instance.partner_id if isinstance(instance, ApiKey) else instance.pk})
+    rights_changed({getattr(instance, "partner_id", instance.pk)})

@@ -127,6 +127,12 @@ def test_a_kept_key_is_read_again_after_any_change_of_what_it_may_do(
         Section.objects.filter(slug="news").delete()
     assert len(api.get("/api/v1/articles/").json()["results"]) == 1
 
+    # The key moved to a partner that receives no articles (Django updates it through the base manager).
+    no_articles = make_partner("No Articles", receives_articles=False)
+    no_articles.api_keys.add(api_key)
+    assert api.get("/api/v1/articles/").status_code == 404
+    partner.api_keys.add(api_key)
+
     partner.receives_articles = False
     partner.save()
     assert api.get("/api/v1/articles/").status_code == 404
@@ -191,6 +197,14 @@ def test_a_key_revoked_by_another_connection_is_refused_once_it_commits(client):
     committed.set()
     thread.join()
     _problem(api.get("/api/v1/sections/"), 401)
+
+
+def test_a_change_the_shared_cache_cannot_record_is_logged(partner, monkeypatch, caplog):
+    """Other processes then obey it only when their kept keys expire (60 s): an operator must know."""
+    partner.issue_key()
+    monkeypatch.setattr(pagecache, "_next_change", lambda: None)  # the shared cache refuses writes
+    ApiKey.objects.revoke()
+    assert "could not be written to the shared cache" in caplog.text
 
 
 def test_without_the_shared_cache_the_key_is_read_every_time(client, partner, monkeypatch, django_assert_num_queries):
