@@ -1,9 +1,9 @@
 """Search over live articles: one interface, two engines.
 
-On PostgreSQL: full-text search with English stemming, ranking (headline weighs most, then
-standfirst, then the body) and highlighted snippets from ``ts_headline``. The weighted document
-is stored per article and GIN-indexed (``articles/migrations/0006_search_document.py``);
-tags and vehicle names are matched through their own small tables.
+On PostgreSQL: full-text search with English stemming and ranking (headline weighs most, then
+standfirst, then the body). The weighted document is stored per article and GIN-indexed
+(``articles/migrations/0006_search_document.py``); tags and vehicle names are matched through
+their own small tables.
 
 On SQLite: every word must appear (case-insensitively) in one of the same fields, looked up in a
 trigram index of the articles' text (``articles/migrations/0013_sqlite_search_index.py``), so a
@@ -26,10 +26,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection, models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Func, Q, Value
 from django.db.models.expressions import Expression
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -48,8 +49,6 @@ SNIPPET_CHARS = 240
 # The read model's form holding each story's ``snippet_source`` (``stored_text``).
 TEXT = "search-text"
 CONFIG = "english"
-# Sentinels for ts_headline's highlights: plain text that survives escaping, swapped for <mark>.
-_START, _STOP = "⟦mark⟧", "⟦/mark⟧"
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
 # SQLite's trigram index of each article's headline, standfirst and body (migration 0013), and the
 # shortest word it can look up: shorter ones are matched with LIKE.
@@ -119,27 +118,32 @@ class Found:
 
 def page_of(ids, query, now=None):
     """The live articles among ``ids`` (a page of ``search_articles``), in that order, as ``Found``:
-    each stored search card with its snippet (safe HTML with <mark> around matches), cut from
-    the stored plain text of its standfirst and body (``stored_text``), as served at ``now``.
-    One query; PostgreSQL runs ``ts_headline`` in it, only for the page shown."""
+    each stored search card with its snippet (safe HTML with <mark> around matches, ``_snippet``),
+    cut from the stored plain text of its standfirst and body (``stored_text``), as served at
+    ``now``. One query; on PostgreSQL its rows also carry the query's lexemes."""
     now = now or timezone.now()
-    postgres = connection.vendor == "postgresql"
-    read = _PAGE_WITH_HEADLINES(now=now, ids=ids, text=query.text) if postgres else _PAGE(now=now, ids=ids)
-    found = {pk: row for pk, *row in read}
+    if connection.vendor == "postgresql":
+        rows = list(_PAGE_WITH_LEXEMES(now=now, ids=ids, text=query.text))
+        found = {pk: (lead_image_id, card, text) for pk, lead_image_id, card, text, _ in rows}
+        matches = _stemmed(rows[0][4]) if rows else None
+    else:
+        found = {pk: row for pk, *row in _PAGE(now=now, ids=ids)}
+        matches = _as_typed(query.text)
     page = []
     for pk in ids:
         if pk not in found:
             continue
         # No text before ``rebuild_read_model`` stored it (readmodel.SHAPE 3): the card shows alone.
         lead_image_id, card, text = found[pk]
-        snippet = _marked(text or "") if postgres else _python_snippet(text or "", query.text)
+        snippet = _snippet(text or "", matches)
         page.append(Found(pk, lead_image_id, snippet, presentation.fill_snippet(card, snippet)))
     return page
 
 
 def _page_read(now, ids, text=None):
-    """The read ``page_of`` runs: the live stories among ``ids`` with their stored search cards and,
-    with ``text`` (PostgreSQL), ``ts_headline``'s fragments of their stored text, else the text."""
+    """The read ``page_of`` runs: the live stories among ``ids`` with their stored search cards and
+    stored text, and with ``text`` (PostgreSQL) the lexemes its query is made of, as
+    ``tsquery`` text (``'charg' & 'camri'``)."""
     stories = readmodel.with_form(
         readmodel.with_card(PublicArticle.objects.live(now).filter(pk__in=ids), "search", now=now),
         TEXT,
@@ -148,13 +152,15 @@ def _page_read(now, ids, text=None):
     )
     if text is None:
         return stories.values_list("pk", "lead_image_id", "card", "text")
-    return stories.annotate(headline=_headline(text)).values_list("pk", "lead_image_id", "card", "headline")
+    return stories.annotate(lexemes=Cast(_websearch(text), models.TextField())).values_list(
+        "pk", "lead_image_id", "card", "text", "lexemes"
+    )
 
 
 # Compiled once per connection and number of results shown (``newsroom.core.prepared``): building
 # the read with its two stored forms cost the ORM more than the database takes to answer it.
 _PAGE = Prepared(_page_read, now=models.DateTimeField(), ids=[models.IntegerField()])
-_PAGE_WITH_HEADLINES = Prepared(
+_PAGE_WITH_LEXEMES = Prepared(
     _page_read, now=models.DateTimeField(), ids=[models.IntegerField()], text=models.TextField()
 )
 
@@ -231,22 +237,6 @@ _POSTGRES_SEARCH = Prepared(
 )
 
 
-def _headline(text):
-    """The best fragments of the stored plain text around the matches (PostgreSQL), marked with
-    sentinels (``_marked``): run only for the page that is shown."""
-    return SearchHeadline(
-        F("text"),
-        _websearch(text),
-        config=CONFIG,
-        start_sel=_START,
-        stop_sel=_STOP,
-        max_words=40,
-        min_words=20,
-        max_fragments=2,
-        fragment_delimiter=" … ",
-    )
-
-
 def _simple_search(text, now):
     words = _WORD.findall(text)[:MAX_WORDS]
     if not words:
@@ -318,9 +308,38 @@ def _in_text(word, phrase, short):
     return Q(pk__in=Func(phrase, template=in_index))
 
 
-def _marked(raw):
-    """ts_headline returns the stored plain text: escape it all, then mark."""
-    return mark_safe(escape(raw).replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped first
+def _as_typed(text):
+    """What SQLite matched: each of the reader's words, anywhere, in any case."""
+    words = sorted({word.lower() for word in _WORD.findall(text)[:MAX_WORDS]}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in words), re.I) if words else None
+
+
+# A lexeme in ``tsquery`` text (quotes doubled inside), and a part of the query negated ("-ford",
+# '-"model year"'), whose words a matching story does not have.
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+_NEGATED = re.compile(r"!(?:'(?:[^']|'')*'|\([^()]*\))")
+SHORT_STEM = 4
+
+
+def _stemmed(lexemes):
+    """The words PostgreSQL's English stemmer makes one of ``lexemes`` (``tsquery`` text) from,
+    whole: those that begin with the lexeme, but for its last letter where the stemmer may
+    have changed it ("batteri" from "battery" and "batteries", "hope" from "hoping"). A little
+    wider than the stemmer ("charg" also marks "charger"), and narrower only for its few
+    irregular words ("sky" from "skies")."""
+    stems = {lexeme.replace("''", "'") for lexeme in _LEXEME.findall(_NEGATED.sub(" ", lexemes or "")) if lexeme}
+    if not stems:
+        return None
+    last_letter = {"i": "[iy]", "e": "e?"}
+    words = [
+        # A short word is one the stemmer leaves whole but for a plural ("car" from "cars"): "o"
+        # from "O'Neil" must not mark every word that begins with an o.
+        re.escape(stem) + r"(?:'?e?s)?\b"
+        if len(stem) < SHORT_STEM
+        else re.escape(stem[:-1]) + last_letter.get(stem[-1], re.escape(stem[-1])) + r"\w*"
+        for stem in stems
+    ]
+    return re.compile(r"(?<!\w)(?:{})".format("|".join(sorted(words, key=len, reverse=True))), re.I)
 
 
 def _whole_words(source, start):
@@ -336,21 +355,17 @@ def _whole_words(source, start):
     return start, end
 
 
-def _python_snippet(source, text):
+def _snippet(source, matches):
     """About ``SNIPPET_CHARS`` of ``source`` (``snippet_source``) from a little before the first
-    of the words of ``text`` found in it, with each of them marked."""
-    words = [word.lower() for word in _WORD.findall(text)[:MAX_WORDS]]
-    lowered = source.lower()
-    hits = [lowered.find(word) for word in words if lowered.find(word) >= 0]
-    start, end = _whole_words(source, max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0)
+    of ``matches`` (a pattern, or None) found in it, with each of them marked."""
+    first = matches.search(source) if matches else None
+    start, end = _whole_words(source, max(0, first.start() - SNIPPET_CHARS // 3) if first else 0)
     excerpt = source[start:end]
     prefix = "… " if start else ""
     suffix = " …" if end < len(source) else ""
     pieces, position = [escape(prefix)], 0
-    if words:
-        alternatives = re.compile("|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True)), re.I)
-        for match in alternatives.finditer(excerpt):
-            pieces += [escape(excerpt[position : match.start()]), f"<mark>{escape(match.group(0))}</mark>"]
-            position = match.end()
+    for match in matches.finditer(excerpt) if matches else ():
+        pieces += [escape(excerpt[position : match.start()]), f"<mark>{escape(match.group(0))}</mark>"]
+        position = match.end()
     pieces += [escape(excerpt[position:]), escape(suffix)]
     return mark_safe("".join(pieces))  # noqa: S308 - every piece of reader or document text is escaped

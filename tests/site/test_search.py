@@ -146,7 +146,7 @@ def test_snippets_keep_paragraphs_apart(client, newsroom):
     )
     rebuilt(article)
     html = " ".join(client.get("/search/", {"q": "zorblax"}).content.decode().split())
-    assert "<mark>zorblax</mark>. Beta &amp; gamma delta" in html  # PostgreSQL's ts_headline drops the last "."
+    assert "<mark>zorblax</mark>. Beta &amp; gamma delta" in html
 
 
 def test_hostile_queries_get_a_normal_page(client, newsroom):
@@ -176,6 +176,31 @@ def test_postgres_stems_and_ranks_headline_matches_first(client, newsroom):
     Article.objects.filter(pk=headline.pk).update(headline="Toyota sells pickups in Japan")
     found = titles(client.get("/search/", {"q": "sell"}))
     assert found.index("Toyota sells pickups in Japan") < found.index(body_only.headline)
+
+
+def snippets(response):
+    return [found.snippet for found in response.context["articles"]]
+
+
+@on_postgres
+def test_postgres_marks_every_form_of_the_word_it_matched(client, newsroom):
+    """The snippet marks the words PostgreSQL's stemmer matched, not only the letters typed."""
+    article = newsroom["articles"][0]
+    Article.objects.filter(pk=article.pk).update(
+        standfirst="",
+        body="<p>Of the batteries, one battery charged overnight; the chargers of Ohio were on offer. No Ford.</p>",
+    )
+    rebuilt(article)
+    [snippet] = snippets(client.get("/search/", {"q": "charging battery"}))
+    assert snippet == (
+        "Of the <mark>batteries</mark>, one <mark>battery</mark> <mark>charged</mark> overnight; the "
+        "<mark>chargers</mark> of Ohio were on offer. No Ford."
+    )
+    # A word of one letter marks that word, not each word beginning with it.
+    Article.objects.filter(pk=article.pk).update(body="<p>The X trim has xenon lamps.</p>")
+    rebuilt(article)
+    [snippet] = snippets(client.get("/search/", {"q": "x trim"}))
+    assert snippet == "The <mark>X</mark> <mark>trim</mark> has xenon lamps."
 
 
 @on_postgres
