@@ -189,14 +189,14 @@ class App:
         lines = self.access_log.read_text().splitlines()
         return [(pid, int(status), path) for pid, status, path in (line.split(" ", 2) for line in lines)]
 
-    def worker(self, *args, **popen):
-        """A task worker process (`manage.py worker`), polling fast."""
+    def worker(self, *args, env=None, **popen):
+        """A task worker process (`manage.py worker`), polling fast; ``env`` adds to the app's settings."""
         popen = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, **popen}
         return subprocess.Popen(
             [sys.executable, "manage.py", "worker", "--queue-name", "*", "--interval", "0.1", "--no-startup-delay"]
             + list(args),
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             **popen,
         )
 
